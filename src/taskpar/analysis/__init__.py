@@ -1,0 +1,43 @@
+"""Statement analysis: what each top-level statement reads, writes, mutates.
+
+Pipeline stage 1. ``analyze_script(path)`` / ``analyze_source(text, filename)``
+return a ``Script`` of ``Statement`` records (see ``model``). Modules:
+
+* ``load``     — reading the file, python-identical syntax errors
+* ``model``    — ``Statement``, ``Script``, the resource names
+* ``effects``  — (implementation) scopes, function summaries, aliasing,
+                 mutation and hidden-state rules, barriers, pins
+"""
+
+from __future__ import annotations
+
+import os
+
+from .load import parse_script, read_script, script_filename
+from .model import PROCESS_LOCAL, RESOURCES, Script, Statement
+from .effects import analyze_module
+
+__all__ = [
+    "Statement",
+    "Script",
+    "RESOURCES",
+    "PROCESS_LOCAL",
+    "analyze_source",
+    "analyze_script",
+    "read_script",
+    "parse_script",
+    "script_filename",
+]
+
+
+def analyze_source(source: str, filename: str = "<script>") -> Script:
+    """Analyse script text; raise ScriptSyntaxError / PinError on bad input."""
+    tree = parse_script(source, filename)
+    return Script(filename=filename, source=source,
+                  statements=tuple(analyze_module(tree, source, filename)))
+
+
+def analyze_script(path: str | os.PathLike) -> Script:
+    """Read and analyse the script at ``path`` (named as python names it)."""
+    source = read_script(path)
+    return analyze_source(source, script_filename(path))

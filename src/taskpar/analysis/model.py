@@ -1,0 +1,102 @@
+"""The analysis stage's data: one ``Statement`` per top-level statement.
+
+Input: the text of a script. Output: a ``Script`` — the file name, the text
+and a tuple of ``Statement`` records in program order. A statement's ``id`` is
+its position in that tuple; ``path`` locates its AST node so that any process
+holding the script text can compile exactly that statement with the original
+file name and line numbers (tracebacks then point at the user's file).
+
+Invariants:
+
+* ``reads``, ``writes`` and ``mutates`` are sets of top-level variable names;
+  a mutation is both a read and a write (the graph treats it so), and
+  ``mutates`` already contains every name that may alias a mutated one.
+* a name a statement *may* bind (inside ``if``/``for``/``try``...) is also in
+  ``reads``: if the binding does not happen, the old value must still be
+  there afterwards, so the statement needs it.
+* ``resources`` are hidden-state pseudo-variables (see ``RESOURCES``); two
+  statements touching the same resource are ordered, and statements touching
+  a *process-local* resource must run in the same process.
+* ``barrier`` statements are ordered after everything before them and before
+  everything after them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Statement", "Script", "RESOURCES", "PROCESS_LOCAL"]
+
+#: Hidden state modelled as pseudo-variables. Names are stable: they appear
+#: in the JSON graph. Two families are added per script:
+#: ``module:NAME`` — attributes assigned into an imported module;
+#: ``object:NAME`` — a mutable object that two or more names may share
+#: (``b = a`` then ``a.append(1)``): copies in two processes would break the
+#: sharing, so every statement touching it runs in one process. NAME is the
+#: first name the object was bound to. Both families are process-local.
+RESOURCES = {
+    "random": "the global generator of the random module",
+    "numpy.random": "numpy's legacy global generator (np.random.seed, np.random.rand, ...)",
+    "torch.random": "torch's global generator (torch.manual_seed, ...)",
+    "pyplot": "matplotlib.pyplot's current figure and axes, and figures it holds",
+    "cwd": "the working directory",
+    "environ": "os.environ",
+    "sys.path": "sys.path and sys.modules (what imports find)",
+    "warnings": "the warnings filters and once-per-location registry",
+    "logging": "logging configuration (handlers, levels)",
+    "stdin": "standard input",
+    "stdout": "sys.stdout / sys.stderr replaced or reconfigured",
+    "fs": "the file system",
+    "time": "the process clock / timezone settings (time.tzset)",
+}
+
+#: Resources whose state lives in one process: every statement touching one
+#: of these must run on the same worker.
+PROCESS_LOCAL = frozenset({
+    "random", "numpy.random", "torch.random", "pyplot", "cwd", "environ",
+    "sys.path", "warnings", "logging", "stdin", "stdout", "time",
+})
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One top-level statement and what it may touch."""
+
+    id: int
+    lineno: int
+    col_offset: int
+    end_lineno: int
+    end_col_offset: int
+    #: exact source text of the statement (``ast.get_source_segment``)
+    source: str
+    #: indices into nested ``body`` lists from the module down to this node:
+    #: ``(5,)`` is ``module.body[5]``; ``(7, 2)`` is ``module.body[7].body[2]``
+    #: (the body of ``if __name__ == "__main__":`` at position 7).
+    path: tuple[int, ...]
+    reads: frozenset[str] = frozenset()
+    writes: frozenset[str] = frozenset()
+    mutates: frozenset[str] = frozenset()
+    resources: frozenset[str] = frozenset()
+    barrier: bool = False
+    #: worker number from ``# taskpar: worker K`` (1-based), or None
+    pin: int | None = None
+    #: "import", "def", "class" or "other": definitions may be replicated
+    kind: str = "other"
+
+    @property
+    def label(self) -> str:
+        """Short one-line excerpt for pictures and tables."""
+        first = self.source.splitlines()[0] if self.source else ""
+        return first if len(first) <= 40 else first[:37] + "..."
+
+
+@dataclass(frozen=True)
+class Script:
+    """A parsed script: its file name (as python would name it), text, statements."""
+
+    filename: str
+    source: str
+    statements: tuple[Statement, ...] = field(default_factory=tuple)
+
+    def __len__(self) -> int:
+        return len(self.statements)

@@ -1,0 +1,302 @@
+"""The task graph: statements and the edges that order them.
+
+Input: a ``Script`` (statements with reads/writes/mutates/resources/barrier,
+from ``taskpar.analysis``). Output: a ``TaskGraph`` — the same statements,
+``Edge`` records ``(src, dst, kind, vars)`` with ``src < dst`` always, and
+co-location groups.
+
+Edge kinds (one record per kind and pair; ``vars`` sorted):
+
+=====  ==============================================================
+RAW    ``dst`` reads a value ``src`` produced (carries the value)
+WAR    ``dst`` rebinds or mutates a name ``src`` read before
+WAW    ``dst`` rebinds or mutates a name ``src`` bound before
+ORDER  both touch one hidden-state resource, or one is a barrier
+=====  ==============================================================
+
+Invariants: every edge goes forward in program order, so the graph is
+acyclic and program order is one of its topological orders; no self-edges
+(``x = x + 2`` reads and writes ``x`` but is one statement); a statement that
+only reads a name never waits for another reader of it.
+
+Co-location: statements that touch the same process-local resource (the
+random generator, pyplot, the working directory, ...) form one group: a
+backend must run a whole group in one process. Groups are disjoint, sorted,
+and only groups of two or more statements are listed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterable
+
+from .analysis.model import PROCESS_LOCAL, Script, Statement
+
+__all__ = [
+    "EdgeKind",
+    "Edge",
+    "TaskGraph",
+    "build_graph",
+    "to_json",
+    "to_dot",
+    "has_path",
+    "topological_order",
+]
+
+
+class EdgeKind(str, Enum):
+    RAW = "RAW"
+    WAR = "WAR"
+    WAW = "WAW"
+    ORDER = "ORDER"
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: int
+    dst: int
+    kind: EdgeKind
+    vars: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TaskGraph:
+    script: Script
+    edges: tuple[Edge, ...]
+    #: groups of statement ids that must run in one process
+    colocate: tuple[tuple[int, ...], ...] = ()
+    _preds: dict = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    _succs: dict = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+
+    def __post_init__(self):
+        preds: dict[int, list[Edge]] = defaultdict(list)
+        succs: dict[int, list[Edge]] = defaultdict(list)
+        for e in self.edges:
+            preds[e.dst].append(e)
+            succs[e.src].append(e)
+        object.__setattr__(self, "_preds", dict(preds))
+        object.__setattr__(self, "_succs", dict(succs))
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        return self.script.statements
+
+    def __len__(self) -> int:
+        return len(self.script.statements)
+
+    def in_edges(self, i: int) -> list[Edge]:
+        return self._preds.get(i, [])
+
+    def out_edges(self, i: int) -> list[Edge]:
+        return self._succs.get(i, [])
+
+    def predecessors(self, i: int) -> set[int]:
+        return {e.src for e in self.in_edges(i)}
+
+    def successors(self, i: int) -> set[int]:
+        return {e.dst for e in self.out_edges(i)}
+
+    def dependencies(self) -> dict[int, set[int]]:
+        """``{statement: set of statements it waits for}`` (dask/core style)."""
+        return {s.id: self.predecessors(s.id) for s in self.statements}
+
+
+def _add(acc: dict, src: int, dst: int, kind: EdgeKind, var: str) -> None:
+    if src != dst:
+        acc[(src, dst, kind)].add(var)
+
+
+def build_graph(script: Script, extra_colocate: Iterable[Iterable[int]] = ()) -> TaskGraph:
+    """Build the task graph of ``script``.
+
+    ``extra_colocate`` adds groups learned elsewhere (e.g. statements that
+    share a value which cannot be pickled, remembered from an earlier run).
+    """
+    acc: dict[tuple[int, int, EdgeKind], set[str]] = defaultdict(set)
+    last_writer: dict[str, int] = {}
+    readers_since_write: dict[str, list[int]] = defaultdict(list)
+    last_user: dict[str, int] = {}  # resource -> last statement touching it
+    stmts = script.statements
+    last_barrier = -1
+    # statements since the last barrier that no later statement orders after
+    # them yet: a barrier must come after all of them
+    since_barrier: list[int] = []
+
+    for s in stmts:
+        i = s.id
+        reads = s.reads | s.mutates
+        writes = s.writes | s.mutates
+        for v in sorted(reads):
+            w = last_writer.get(v)
+            if w is not None:
+                _add(acc, w, i, EdgeKind.RAW, v)
+        for v in sorted(writes):
+            w = last_writer.get(v)
+            if w is not None:
+                _add(acc, w, i, EdgeKind.WAW, v)
+            for r in readers_since_write.get(v, ()):
+                _add(acc, r, i, EdgeKind.WAR, v)
+        for r in sorted(s.resources):
+            u = last_user.get(r)
+            if u is not None:
+                _add(acc, u, i, EdgeKind.ORDER, r)
+            last_user[r] = i
+        if s.barrier:
+            for j in since_barrier:
+                _add(acc, j, i, EdgeKind.ORDER, "<barrier>")
+            since_barrier = []
+        elif last_barrier >= 0:
+            _add(acc, last_barrier, i, EdgeKind.ORDER, "<barrier>")
+        # bookkeeping after the edges of ``s`` are known
+        for v in reads - writes:
+            readers_since_write[v].append(i)
+        for v in writes:
+            last_writer[v] = i
+            readers_since_write[v] = []
+            if v in reads:
+                # ``x = x + 2``: a later writer of x must also wait for this read
+                # (it does already, through WAW), so no reader entry is needed
+                pass
+        if s.barrier:
+            last_barrier = i
+        since_barrier.append(i)
+
+    edges = tuple(
+        Edge(src, dst, kind, tuple(sorted(vs)))
+        for (src, dst, kind), vs in sorted(acc.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2].value))
+    )
+    colocate = _colocation_groups(stmts, extra_colocate)
+    return TaskGraph(script=script, edges=edges, colocate=colocate)
+
+
+def _colocation_groups(stmts: tuple[Statement, ...], extra: Iterable[Iterable[int]]) -> tuple[tuple[int, ...], ...]:
+    """Union statements sharing a process-local resource, plus ``extra`` groups."""
+    parent = list(range(len(stmts)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    first_user: dict[str, int] = {}
+    for s in stmts:
+        for r in s.resources:
+            if r in PROCESS_LOCAL or r.startswith(("module:", "object:")):
+                if r in first_user:
+                    union(first_user[r], s.id)
+                else:
+                    first_user[r] = s.id
+    for group in extra:
+        group = [g for g in group if 0 <= g < len(stmts)]
+        for g in group[1:]:
+            union(group[0], g)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for s in stmts:
+        groups[find(s.id)].append(s.id)
+    return tuple(tuple(g) for _, g in sorted(groups.items()) if len(g) > 1)
+
+
+def topological_order(graph: TaskGraph) -> list[int]:
+    """Program order, which every edge respects (edges go forward)."""
+    return [s.id for s in graph.statements]
+
+
+def has_path(graph: TaskGraph, src: int, dst: int) -> bool:
+    """True if ``dst`` is reachable from ``src`` along edges."""
+    if src == dst:
+        return True
+    seen = {src}
+    stack = [src]
+    while stack:
+        n = stack.pop()
+        for m in graph.successors(n):
+            if m == dst:
+                return True
+            if m not in seen and m < dst:  # edges go forward: prune beyond dst
+                seen.add(m)
+                stack.append(m)
+    return False
+
+
+def to_json(graph: TaskGraph) -> dict:
+    """The graph as the documented JSON interface (see README, "taskpar graph")."""
+    return {
+        "script": graph.script.filename,
+        "statements": [
+            {
+                "id": s.id,
+                "lineno": s.lineno,
+                "col_offset": s.col_offset,
+                "end_lineno": s.end_lineno,
+                "source": s.source,
+                "reads": sorted(s.reads),
+                "writes": sorted(s.writes),
+                "mutates": sorted(s.mutates),
+                "resources": sorted(s.resources),
+                "barrier": s.barrier,
+                "pin": s.pin,
+            }
+            for s in graph.statements
+        ],
+        "edges": [
+            {"src": e.src, "dst": e.dst, "kind": e.kind.value, "vars": list(e.vars)}
+            for e in graph.edges
+        ],
+        "colocate": [list(g) for g in graph.colocate],
+    }
+
+
+def dumps_json(graph: TaskGraph) -> str:
+    return json.dumps(to_json(graph), indent=2)
+
+
+_EDGE_STYLE = {
+    EdgeKind.RAW: "solid",
+    EdgeKind.WAR: "dashed",
+    EdgeKind.WAW: "dashed",
+    EdgeKind.ORDER: "dotted",
+}
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def to_dot(graph: TaskGraph) -> str:
+    """Graphviz DOT text: node label = line number and a source excerpt, edge label = variables."""
+    lines = [
+        "digraph taskpar {",
+        "  rankdir=TB;",
+        '  node [shape=box, fontname="monospace", fontsize=10];',
+        "  edge [fontsize=9];",
+    ]
+    for s in graph.statements:
+        attrs = [f"label={_dot_quote(f'{s.lineno}: {s.label}')}"]
+        if s.barrier:
+            attrs.append("style=filled, fillcolor=lightpink")
+        elif s.pin is not None:
+            attrs.append("style=filled, fillcolor=lightyellow")
+        lines.append(f"  s{s.id} [{', '.join(attrs)}];")
+    for e in graph.edges:
+        label = ", ".join(e.vars)
+        if e.kind is not EdgeKind.RAW:
+            label = f"{e.kind.value}: {label}"
+        lines.append(
+            f"  s{e.src} -> s{e.dst} [label={_dot_quote(label)}, style={_EDGE_STYLE[e.kind]}];"
+        )
+    for n, group in enumerate(graph.colocate):
+        lines.append(f"  subgraph cluster_colocate_{n} {{")
+        lines.append('    label="same worker"; style=dashed; color=grey;')
+        lines.append("    " + " ".join(f"s{i};" for i in group))
+        lines.append("  }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

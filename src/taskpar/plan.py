@@ -1,0 +1,164 @@
+"""Plans: the program each worker interprets.
+
+Input: a ``TaskGraph`` and a ``Schedule``. Output: a ``Plan`` — per worker a
+tuple of ops, and nothing else to decide at run time:
+
+=================================  =========================================
+``Exec(stmt)``                     run statement ``stmt`` and report it
+``Exec(stmt, replica=True)``       run a definition again here; no report
+``Send(var, version, to)``         send the value of ``var`` as statement
+                                   ``version`` left it, to worker ``to``
+``Recv(var, version, frm)``        wait for that value and bind ``var``
+``Send(None, version, to)``        an ordering token (hidden state, barrier)
+``Recv(None, version, frm)``       wait for that token
+=================================  =========================================
+
+How a plan keeps serial semantics (worker namespaces are separate, so only
+values that are *read* need to travel):
+
+* A RAW edge ``p -> s`` on variable ``v`` across workers becomes
+  ``Send(v, p, w(s))`` right after ``Exec(p)`` on ``w(p)`` (before anything
+  later on that worker can change ``v``) and ``Recv(v, p, w(p))`` right
+  before ``Exec(s)``. One message per (variable, version, receiver): a
+  reassigned name is a new version, hence a new message.
+* ORDER edges across workers become tokens. WAR/WAW edges need nothing
+  across workers (each worker has its own binding), and on one worker the
+  schedule's order already respects them. A worker never mutates a value
+  while it is still being sent: the runtime waits for pending sends of a
+  statement's writes before running it.
+* Cheap definitions (``import``, ``def``, ``class`` whose names nothing
+  rebinds or mutates and whose inputs are definitions too) are replicated:
+  a worker that needs one runs it itself instead of receiving its value, so
+  a function defined in the script reads *that worker's* globals when
+  called, exactly as in the script.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from .graph import EdgeKind, TaskGraph
+from .schedule import Schedule
+
+__all__ = ["Exec", "Send", "Recv", "Op", "Plan", "build_plan", "replicable"]
+
+
+@dataclass(frozen=True, slots=True)
+class Exec:
+    stmt: int
+    replica: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    var: str | None
+    version: int
+    to: int
+
+
+@dataclass(frozen=True, slots=True)
+class Recv:
+    var: str | None
+    version: int
+    frm: int
+
+
+Op = Union[Exec, Send, Recv]
+
+
+@dataclass(frozen=True)
+class Plan:
+    graph: TaskGraph
+    schedule: Schedule
+    programs: tuple[tuple[Op, ...], ...]
+
+    @property
+    def workers(self) -> int:
+        return len(self.programs)
+
+    def transfers(self) -> list[tuple[Send, int]]:
+        """Every value send as ``(send, from_worker)`` (tokens excluded)."""
+        return [
+            (op, w)
+            for w, prog in enumerate(self.programs)
+            for op in prog
+            if isinstance(op, Send) and op.var is not None
+        ]
+
+
+def replicable(graph: TaskGraph) -> frozenset[int]:
+    """Statements that any worker may run again instead of receiving their values.
+
+    A definition (import/def/class) qualifies when it has no pin, no
+    resources, is no barrier, every edge into it is a RAW edge from another
+    replicable statement, and every edge out of it is a RAW edge (nothing
+    rebinds or mutates what it binds, nothing must wait for it otherwise).
+    """
+    out: set[int] = set()
+    for s in graph.statements:  # program order: predecessors decided first
+        if s.kind not in ("import", "def", "class") or s.pin is not None:
+            continue
+        if s.resources or s.barrier or s.mutates:
+            continue
+        if any(e.kind is not EdgeKind.RAW or e.src not in out for e in graph.in_edges(s.id)):
+            continue
+        if any(e.kind is not EdgeKind.RAW for e in graph.out_edges(s.id)):
+            continue
+        out.add(s.id)
+    return frozenset(out)
+
+
+def build_plan(graph: TaskGraph, sched: Schedule, replicate: bool = True) -> Plan:
+    """Turn a schedule into per-worker programs of Exec/Send/Recv ops."""
+    where = sched.assignment
+    reps = replicable(graph) if replicate else frozenset()
+    # ops to emit right after Exec(p) on where[p]
+    sends_after: dict[int, list[Send]] = {}
+    programs: list[list[Op]] = [[] for _ in range(sched.workers)]
+    sent: set[tuple[str | None, int, int]] = set()
+    replicated: list[set[int]] = [set() for _ in range(sched.workers)]
+
+    def ensure_replica(w: int, r: int, ops: list[Op]) -> None:
+        """Append Exec(r, replica) and, first, the replicas r needs, on worker w."""
+        if r in replicated[w] or where[r] == w:
+            return
+        for e in graph.in_edges(r):
+            ensure_replica(w, e.src, ops)
+        replicated[w].add(r)
+        ops.append(Exec(r, replica=True))
+
+    # Pass 1, per worker in its scheduled order (so that a value or replica
+    # first needed by the statement that runs first there is received or
+    # made before it): the ops each statement needs in front of it. Sends
+    # are attached to their producers.
+    incoming: dict[int, list[Op]] = {}
+    for w, stmts in enumerate(sched.order):
+        for i in stmts:
+            ops: list[Op] = []
+            for e in sorted(graph.in_edges(i), key=lambda e: (e.src, e.kind.value)):
+                p, wp = e.src, where[e.src]
+                if wp == w:
+                    continue
+                if e.kind is EdgeKind.RAW:
+                    if p in reps:
+                        ensure_replica(w, p, ops)
+                        continue
+                    for v in e.vars:
+                        if (v, p, w) not in sent:
+                            sent.add((v, p, w))
+                            sends_after.setdefault(p, []).append(Send(v, p, w))
+                            ops.append(Recv(v, p, wp))
+                elif e.kind is EdgeKind.ORDER and (None, p, w) not in sent:
+                    sent.add((None, p, w))
+                    sends_after.setdefault(p, []).append(Send(None, p, w))
+                    ops.append(Recv(None, p, wp))
+            incoming[i] = ops
+
+    # Pass 2: emit.
+    for w, stmts in enumerate(sched.order):
+        for i in stmts:
+            programs[w].extend(incoming[i])
+            programs[w].append(Exec(i))
+            programs[w].extend(sends_after.get(i, ()))
+    return Plan(graph=graph, schedule=sched, programs=tuple(tuple(p) for p in programs))
