@@ -1,0 +1,216 @@
+"""The ``taskpar`` command: a thin layer over the pipeline.
+
+``taskpar run SCRIPT [ARGS...]`` behaves like ``python SCRIPT ARGS``. Options
+of taskpar may stand before or after SCRIPT; after SCRIPT, only taskpar's own
+run options are taken (``-w 2``, ``--backend dask``, ...) and every other
+word goes to the script; a literal ``--`` passes everything after it to the
+script untouched.
+
+Every ``TaskparError`` becomes one line ``taskpar: <message>`` on stderr and
+its exit status (a syntax error is printed exactly as python prints it). No
+taskpar traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from typing import Sequence
+
+from .errors import ScriptSyntaxError, TaskparError, UsageError
+
+__all__ = ["main"]
+
+EXIT_INTERRUPTED = 130
+
+# run options that may follow SCRIPT: name -> takes a value
+_RUN_OPTIONS = {
+    "-w": True, "--workers": True, "--backend": True, "--address": True,
+    "--schedule": True, "--report": True, "--no-cache": False, "--progress": False,
+    "--no-progress": False,
+}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors: one line, status 2
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="taskpar", description="Run an ordinary Python script in parallel, "
+                "with output identical to python's.")
+    p.add_argument("--version", action="version", version=f"taskpar {__import__('taskpar').__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    r = sub.add_parser("run", help="run SCRIPT in parallel (like python SCRIPT ARGS)")
+    r.add_argument("script", metavar="SCRIPT")
+    r.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="arguments for the script")
+    _add_run_options(r)
+
+    g = sub.add_parser("graph", help="print the task graph of SCRIPT")
+    g.add_argument("script", metavar="SCRIPT")
+    g.add_argument("--format", "-f", choices=("dot", "json", "svg", "png"), default=None,
+                   help="output format (default: from -o's extension, else dot)")
+    g.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    return p
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-w", "--workers", type=_positive_int, default=None,
+                   help="number of worker processes (default: number of CPU cores)")
+    p.add_argument("--backend", default="local", help="local (default), dask or mpi")
+    p.add_argument("--address", default=None, help="scheduler address for --backend dask")
+    p.add_argument("--schedule", default="auto", choices=("auto", "static", "dynamic"),
+                   help="static: plan from measured costs; auto: static when costs are known")
+    p.add_argument("--report", metavar="FILE.html", default=None, help="write an HTML report")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write measured costs")
+    p.add_argument("--progress", dest="progress", action="store_true", default=None,
+                   help="show a progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def split_run_argv(argv: Sequence[str]) -> list[str]:
+    """Move taskpar's options that follow SCRIPT in front of it.
+
+    ``run a.py -w 2 --flag x`` -> ``run -w 2 a.py --flag x``; ``--`` stops it.
+    """
+    argv = list(argv)
+    if not argv or argv[0] != "run":
+        return argv
+    head, rest = ["run"], argv[1:]
+    # find SCRIPT: the first word not an option (or an option's value)
+    i = 0
+    while i < len(rest):
+        word = rest[i]
+        if word == "--":
+            return argv
+        if word.startswith("-") and word != "-":
+            name = word.split("=", 1)[0]
+            takes_value = _RUN_OPTIONS.get(name, False) and "=" not in word
+            i += 2 if takes_value else 1
+            continue
+        break
+    if i >= len(rest):
+        return argv
+    before, script, after = rest[:i], rest[i], rest[i + 1:]
+    mine: list[str] = []
+    theirs: list[str] = []
+    j = 0
+    while j < len(after):
+        word = after[j]
+        if word == "--":
+            theirs.extend(after[j + 1:])
+            break
+        name = word.split("=", 1)[0]
+        if name in _RUN_OPTIONS:
+            mine.append(word)
+            if _RUN_OPTIONS[name] and "=" not in word and j + 1 < len(after):
+                mine.append(after[j + 1])
+                j += 1
+        else:
+            theirs.append(word)
+        j += 1
+    # "--" keeps argparse from reading the script's own options
+    return head + before + mine + [script, "--", *theirs] if theirs else head + before + mine + [script]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(split_run_argv(argv))
+    if getattr(args, "args", None) and args.args[:1] == ["--"]:
+        args.args = args.args[1:]
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "graph":
+            return _cmd_graph(args)
+        raise UsageError(f"unknown command {args.command!r}")
+    except ScriptSyntaxError as e:
+        sys.stderr.write(e.rendered)
+        return e.exit_status
+    except TaskparError as e:
+        sys.stderr.write(f"taskpar: {e}\n")
+        return e.exit_status
+    except KeyboardInterrupt:
+        sys.stderr.write("KeyboardInterrupt\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # stdout closed early (e.g. `taskpar graph x.py | head`): not an error of ours
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 1
+
+
+def _write_stream(stream: int, text: str) -> None:
+    out = sys.stdout if stream == 1 else sys.stderr
+    out.write(text)
+    out.flush()
+
+
+def _cmd_run(args) -> int:
+    from .run import run_script
+
+    # A second Ctrl-C while we clean up must not leave workers behind: the
+    # backend's cleanup runs in `finally`; default SIGINT raises
+    # KeyboardInterrupt in the main thread, which is what we want.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    result = run_script(
+        args.script,
+        workers=args.workers,
+        args=args.args,
+        backend=args.backend,
+        write=_write_stream,
+        schedule_policy=args.schedule,
+        use_cache=not args.no_cache,
+    )
+    return result.exit_status
+
+
+def _cmd_graph(args) -> int:
+    from .analysis import analyze_script
+    from .graph import build_graph, dumps_json, to_dot
+
+    fmt = args.format
+    if fmt is None:
+        ext = os.path.splitext(args.output or "")[1].lower().lstrip(".")
+        fmt = ext if ext in ("dot", "json", "svg", "png") else "dot"
+    graph = build_graph(analyze_script(args.script))
+    if fmt == "json":
+        data: str | bytes = dumps_json(graph) + "\n"
+    elif fmt == "dot":
+        data = to_dot(graph)
+    else:
+        from .report.pictures import render_dot
+
+        data = render_dot(to_dot(graph), fmt)
+    if args.output:
+        mode = "wb" if isinstance(data, bytes) else "w"
+        try:
+            with open(args.output, mode) as f:
+                f.write(data)
+        except OSError as e:
+            raise UsageError(f"{args.output}: cannot write ({e.strerror})") from None
+    elif isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
