@@ -163,21 +163,20 @@ def _write_stream(stream: int, text: str) -> None:
 
 
 def _cmd_run(args) -> int:
-    from .run import run_script
+    from .report.progress import Progress, wants_progress
+    from .run import default_workers, execute, prepare
 
-    # A second Ctrl-C while we clean up must not leave workers behind: the
-    # backend's cleanup runs in `finally`; default SIGINT raises
-    # KeyboardInterrupt in the main thread, which is what we want.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    result = run_script(
-        args.script,
-        workers=args.workers,
-        args=args.args,
-        backend=args.backend,
-        write=_write_stream,
-        schedule_policy=args.schedule,
-        use_cache=not args.no_cache,
-    )
+    workers = args.workers or default_workers()
+    _, graph, plan = prepare(args.script, workers, schedule_policy=args.schedule)
+    progress = None
+    if wants_progress(args.progress) and len(graph):
+        progress = Progress(len(graph), workers, [f"{s.lineno}: {s.label}" for s in graph.statements])
+    try:
+        result = execute(plan, args.script, args.args, backend=args.backend, write=_write_stream,
+                         on_progress=progress.update if progress else None)
+    finally:
+        if progress:
+            progress.__exit__(None, None, None)
     return result.exit_status
 
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from .analysis import Script, analyze_script
-from .errors import UsageError
+from .errors import UsageError, WorkerError
 from .graph import TaskGraph, build_graph
 from .plan import Plan, build_plan
 from .replay import Replay
 
-__all__ = ["RunResult", "StatementTiming", "run_script", "prepare", "BACKENDS"]
+__all__ = ["RunResult", "StatementTiming", "run_script", "prepare", "execute", "BACKENDS"]
 
 BACKENDS = ("local", "dask", "mpi")
 
@@ -116,11 +116,26 @@ def run_script(
     Raises ``TaskparError`` subclasses for problems that are not the
     script's own exceptions (bad path, syntax error, dead worker...).
     """
+    workers = default_workers() if workers is None else workers
+    _, _, plan = prepare(path, workers, schedule_policy=schedule_policy)
+    return execute(plan, path, args, backend=backend, write=write, on_progress=on_progress,
+                   backend_options=backend_options)
+
+
+def execute(
+    plan: Plan,
+    path: str | os.PathLike,
+    args: Sequence[str] = (),
+    *,
+    backend: str = "local",
+    write: Callable[[int, str], None] | None = None,
+    on_progress: Callable[[object], None] | None = None,
+    backend_options: dict | None = None,
+) -> RunResult:
+    """Carry out a prepared plan on ``backend`` and replay its output."""
     from .runtime.messages import Job, StatementReport, StatementStarted, TransferReport
 
-    workers = default_workers() if workers is None else workers
-    _, graph, plan = prepare(path, workers, schedule_policy=schedule_policy)
-    script = graph.script
+    script = plan.graph.script
     collected: dict[int, list[str]] = {1: [], 2: []}
     sink = write if write is not None else (lambda stream, text: collected[stream].append(text))
     replay = Replay(total=len(script.statements), write=sink)
@@ -144,8 +159,14 @@ def run_script(
         sys_path0=os.path.dirname(script.filename),
         env=None,
     )
-    runner = _backend(backend, workers, **(backend_options or {}))
+    runner = _backend(backend, plan.workers, **(backend_options or {}))
     runner.run(job, plan, on_event)
+    if not replay.finished:
+        missing = [s.lineno for s in script.statements if s.id >= replay.next and s.id not in reports]
+        raise WorkerError(
+            f"the {runner.name} backend ended the run before statements at lines "
+            f"{', '.join(map(str, missing[:5]))} reported; this is a taskpar bug, please report it"
+        )
 
     timings = [
         StatementTiming(stmt=r.stmt, lineno=script.statements[r.stmt].lineno, worker=r.worker + 1,
