@@ -66,11 +66,12 @@ Policies of ``schedule``:
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import statistics
 from dataclasses import dataclass, field
-from typing import Any, Hashable, Iterable, Mapping, Sequence
+from typing import Any, Hashable, Iterable, Mapping
 
 from .errors import PinError, UsageError
 from .graph import EdgeKind, TaskGraph
@@ -397,18 +398,23 @@ def _earliest_slot(slots: list[tuple[float, float]], est: float, dur: float, ins
         return est
     if not insertion:
         return max(est, max(f for _, f in slots))
+    # slots never overlap, so their finish times are sorted too: skip every
+    # slot that ends by ``est``
     cand = est
-    for s, f in slots:
-        if f <= cand:
-            continue
+    for k in range(bisect.bisect_right(slots, est, key=_finish_of), len(slots)):
+        s, f = slots[k]
         if cand + dur <= s:
             return cand
-        cand = max(cand, f)
+        if f > cand:
+            cand = f
     return cand
 
 
+def _finish_of(slot: tuple[float, float]) -> float:
+    return slot[1]
+
+
 def _insert_slot(slots: list[tuple[float, float]], s: float, f: float) -> None:
-    import bisect
     bisect.insort(slots, (s, f))
 
 
@@ -529,12 +535,15 @@ def _scalar(c) -> float:
     return sum(c) / len(c) if isinstance(c, (tuple, list)) else float(c)
 
 
-def graph_dag(graph: TaskGraph, costs=None, workers: int = 1) -> GraphDag:
+def graph_dag(graph: TaskGraph, costs=None, workers: int = 1, replicate: bool = True) -> GraphDag:
     """Derive the generic DAG of ``graph`` under ``costs`` (``taskpar.costs.Costs``).
 
     A per-worker cost tuple whose length is not ``workers`` is replaced by its
     mean. Unknown costs are estimated (see module docstring); unknown value
-    sizes count as 0 bytes (latency only).
+    sizes count as 0 bytes (latency only). With ``replicate`` (as
+    ``taskpar.plan.build_plan`` does by default), a RAW edge out of a
+    replicable definition costs re-running that definition instead of a
+    transfer.
     """
     from .costs import Costs  # local: costs imports nothing from here, but keep the layers loose
 
@@ -562,10 +571,13 @@ def graph_dag(graph: TaskGraph, costs=None, workers: int = 1) -> GraphDag:
         else:
             estimated.add(s.id)
             comp[s.id] = by_source.get(s.source, median)
+    reps = _replicable(graph) if replicate else frozenset()
     comm: dict[tuple[int, int], float] = {}
     for e in graph.edges:
         key = (e.src, e.dst)
-        if e.kind is EdgeKind.RAW:
+        if e.kind is EdgeKind.RAW and e.src in reps:
+            c = _scalar(comp[e.src])
+        elif e.kind is EdgeKind.RAW:
             c = sum(costs.transfer_seconds(costs.nbytes.get((e.src, v), 0)) for v in e.vars)
         elif e.kind is EdgeKind.ORDER:
             c = costs.latency
@@ -584,11 +596,20 @@ def graph_dag(graph: TaskGraph, costs=None, workers: int = 1) -> GraphDag:
     )
 
 
-def schedule(graph: TaskGraph, workers: int, costs=None, *, policy: str = "heft") -> Schedule:
+def _replicable(graph: TaskGraph) -> frozenset[int]:
+    from .plan import replicable  # plan imports this module
+
+    return replicable(graph)
+
+
+def schedule(graph: TaskGraph, workers: int, costs=None, *, policy: str = "heft",
+             replicate: bool = True) -> Schedule:
     """Place the statements of ``graph`` on ``workers`` workers.
 
     ``costs``: a ``taskpar.costs.Costs`` (None: every cost estimated).
     ``policy``: ``"heft"``, ``"list"`` or ``"auto"`` (see module docstring).
+    ``replicate``: whether the plan will replicate definitions (pass what
+    you pass to ``build_plan``); replicated values are not transfers.
     Raises UsageError for an unknown policy or ``workers < 1``, PinError for
     impossible pins.
     """
@@ -600,7 +621,7 @@ def schedule(graph: TaskGraph, workers: int, costs=None, *, policy: str = "heft"
 
     if costs is None:
         costs = Costs()
-    d = graph_dag(graph, costs, workers)
+    d = graph_dag(graph, costs, workers, replicate)
     if policy == "list":
         res = list_schedule(d.tasks, d.comm, workers, d.comp, pins=d.pins, groups=d.groups)
     else:
@@ -623,20 +644,24 @@ def schedule(graph: TaskGraph, workers: int, costs=None, *, policy: str = "heft"
         lower_bound=max(cp, work / workers),
         policy="list" if policy == "list" else "heft",
         estimated=d.estimated,
-        transfers=_transfers(graph, costs, assignment, start, finish),
+        transfers=_transfers(graph, costs, assignment, start, finish,
+                             _replicable(graph) if replicate else frozenset()),
         serial=serial,
         critical_path=cp,
         cost=tuple(res.cost[i] for i in range(n)),
     )
 
 
-def _transfers(graph: TaskGraph, costs, where, start, finish) -> tuple[Transfer, ...]:
+def _transfers(graph: TaskGraph, costs, where, start, finish, reps=frozenset()) -> tuple[Transfer, ...]:
     """Messages the plan will send: one per (variable, producer, receiving
     worker), addressed to the receiver's first statement needing it (as
-    ``taskpar.plan`` does); ordering tokens likewise (``var`` None)."""
+    ``taskpar.plan`` does); ordering tokens likewise (``var`` None).
+    Values of replicated definitions (``reps``) are not sent."""
     first: dict[tuple[str | None, int, int], int] = {}
     for e in graph.edges:
         if where[e.src] == where[e.dst] or e.kind not in (EdgeKind.RAW, EdgeKind.ORDER):
+            continue
+        if e.kind is EdgeKind.RAW and e.src in reps:
             continue
         names = e.vars if e.kind is EdgeKind.RAW else (None,)
         for v in names:
@@ -669,8 +694,9 @@ def advice(sched: Schedule, graph: TaskGraph | None = None) -> str | None:
 
     Cases: one statement is most of the work; the plan is no faster than
     serial (transfers cost more than they save, or nothing is independent).
+    Only given when every cost was measured (``sched.reliable``).
     """
-    if sched.serial <= 0 or sched.workers < 2 or not sched.cost:
+    if not sched.reliable or sched.serial <= 0 or sched.workers < 2 or not sched.cost:
         return None
     big = max(range(len(sched.cost)), key=lambda i: (sched.cost[i], -i))
     share = sched.cost[big] / sched.serial

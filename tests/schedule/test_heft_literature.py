@@ -1,0 +1,94 @@
+"""HEFT against the literature: Topcuoglu, Hariri and Wu (2002), Fig. 2."""
+
+import pytest
+
+from taskpar.schedule import dag_critical_path, dag_lower_bound, heft, list_schedule, upward_ranks
+
+from sched_helpers import check_dag_schedule
+
+# Computation cost matrix W (task -> cost on P1, P2, P3), Fig. 2(b) of the paper.
+W = {
+    1: (14, 16, 9), 2: (13, 19, 18), 3: (11, 13, 19), 4: (13, 8, 17), 5: (12, 13, 10),
+    6: (13, 16, 9), 7: (7, 15, 11), 8: (5, 11, 14), 9: (18, 12, 20), 10: (21, 7, 16),
+}
+# Communication costs on the edges, Fig. 2(a).
+E = {
+    (1, 2): 18, (1, 3): 12, (1, 4): 9, (1, 5): 11, (1, 6): 14,
+    (2, 8): 19, (2, 9): 16, (3, 7): 23, (4, 8): 27, (4, 9): 23,
+    (5, 9): 13, (6, 8): 15, (7, 10): 17, (8, 10): 11, (9, 10): 13,
+}
+
+
+def test_upward_ranks_match_the_paper():
+    r = upward_ranks(list(W), E, 3, W)
+    expected = {1: 108.0, 2: 77.0, 3: 80.0, 4: 80.0, 5: 69.0, 6: 63.33, 7: 42.67,
+                8: 35.67, 9: 44.33, 10: 14.67}
+    for t, v in expected.items():
+        assert r[t] == pytest.approx(v, abs=0.01)
+
+
+def test_heft_makespan_is_80():
+    res = heft(list(W), E, 3, W)
+    assert res.makespan == 80
+    check_dag_schedule(res, W, E, W, 3)
+
+
+def test_heft_schedule_matches_the_paper():
+    res = heft(list(W), E, 3, W)
+    # Fig. 4(a) of the paper (processors 0-based here)
+    assert res.assignment == {1: 2, 2: 0, 3: 2, 4: 1, 5: 2, 6: 1, 7: 2, 8: 0, 9: 1, 10: 1}
+    assert [res.start[t] for t in range(1, 11)] == [0, 27, 9, 18, 28, 26, 38, 57, 56, 73]
+    assert res.order == ((2, 8), (4, 6, 9, 10), (1, 3, 5, 7))
+
+
+def test_insertion_matters_and_is_used():
+    # task 8 on P1 goes into the idle gap after task 2 ... and task 9 goes into
+    # P2 before 10; without insertion the schedule cannot be better.
+    with_ins = heft(list(W), E, 3, W)
+    without = heft(list(W), E, 3, W, insertion=False)
+    check_dag_schedule(without, W, E, W, 3)
+    assert with_ins.makespan <= without.makespan
+
+
+def test_list_baseline_is_valid():
+    res = list_schedule(list(W), E, 3, W)
+    check_dag_schedule(res, W, E, W, 3)
+    assert res.makespan >= dag_lower_bound(list(W), E, 3, W)
+
+
+def test_critical_path_and_lower_bound():
+    cp, path = dag_critical_path(list(W), E, W, 3)
+    # fastest-worker costs: 1:9 2:13 3:11 4:8 5:10 6:9 7:7 8:5 9:12 10:7
+    assert cp == 9 + 13 + 12 + 7
+    assert path == [1, 2, 9, 10]
+    work = sum(min(c) for c in W.values())
+    assert dag_lower_bound(list(W), E, 3, W) == max(cp, work / 3)
+
+
+def test_determinism():
+    a = heft(list(W), E, 3, W)
+    b = heft(list(W), E, 3, W)
+    assert a == b
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(edges={(1, 2): 1, (2, 1): 1}), "cycle"),
+    (dict(edges={(1, 99): 1}), "unknown task"),
+    (dict(edges={(1, 2): -1}), ">= 0"),
+    (dict(comp={1: (1, 2), 2: (1, 2, 3)}), "per-worker"),
+    (dict(pins={1: 5}), "outside"),
+    (dict(pins={1: 0, 2: 1}, groups=[(1, 2)]), "two different workers"),
+    (dict(workers=0), "workers"),
+])
+def test_bad_input(bad, match):
+    kw = dict(tasks=[1, 2], edges={(1, 2): 1}, workers=3, comp={1: 1, 2: 1})
+    kw.update(bad)
+    with pytest.raises(ValueError, match=match):
+        heft(kw.pop("tasks"), kw.pop("edges"), kw.pop("workers"), kw.pop("comp"), **kw)
+
+
+def test_pins_and_groups_on_the_paper_graph():
+    pins = {10: 0}
+    groups = [(3, 7), (2, 9)]
+    res = heft(list(W), E, 3, W, pins=pins, groups=groups)
+    check_dag_schedule(res, W, E, W, 3, pins=pins, groups=groups)
