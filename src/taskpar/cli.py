@@ -65,6 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--format", "-f", choices=("dot", "json", "svg", "png"), default=None,
                    help="output format (default: from -o's extension, else dot)")
     g.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    pl = sub.add_parser("plan", help="show where and when each statement of SCRIPT would run")
+    pl.add_argument("script", metavar="SCRIPT")
+    pl.add_argument("-w", "--workers", type=_positive_int, default=None,
+                    help="number of workers to plan for (default: number of CPU cores)")
+    pl.add_argument("--schedule", default="auto", choices=("auto", "static", "list"))
+    pl.add_argument("--gantt", metavar="FILE", default=None,
+                    help="also draw the plan as a Gantt chart (.png, .svg or .html)")
+    pl.add_argument("--no-cache", action="store_true", help="ignore measured costs")
+    pl.add_argument("--backend", default="local", help="backend whose measured costs to use")
     return p
 
 
@@ -73,8 +82,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="number of worker processes (default: number of CPU cores)")
     p.add_argument("--backend", default="local", help="local (default), dask or mpi")
     p.add_argument("--address", default=None, help="scheduler address for --backend dask")
-    p.add_argument("--schedule", default="auto", choices=("auto", "static", "dynamic"),
-                   help="static: plan from measured costs; auto: static when costs are known")
+    p.add_argument("--schedule", default="auto", choices=("auto", "static", "list"),
+                   help="auto/static: HEFT from measured costs (estimates where none are known); "
+                        "list: greedy in program order")
     p.add_argument("--report", metavar="FILE.html", default=None, help="write an HTML report")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write measured costs")
     p.add_argument("--progress", dest="progress", action="store_true", default=None,
@@ -137,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "graph":
             return _cmd_graph(args)
+        if args.command == "plan":
+            return _cmd_plan(args)
         raise UsageError(f"unknown command {args.command!r}")
     except ScriptSyntaxError as e:
         sys.stderr.write(e.rendered)
@@ -166,18 +178,54 @@ def _cmd_run(args) -> int:
     from .report.progress import Progress, wants_progress
     from .run import default_workers, execute, prepare
 
+    if args.report and not args.report.lower().endswith((".html", ".htm")):
+        raise UsageError(f"{args.report}: the report is an HTML page; name it FILE.html")
     workers = args.workers or default_workers()
-    _, graph, plan = prepare(args.script, workers, schedule_policy=args.schedule)
+    prepared = prepare(args.script, workers, schedule_policy=args.schedule,
+                       use_cache=not args.no_cache, backend=args.backend)
+    graph = prepared.graph
     progress = None
-    if wants_progress(args.progress) and len(graph):
-        progress = Progress(len(graph), workers, [f"{s.lineno}: {s.label}" for s in graph.statements])
+    if wants_progress(args.progress):
+        # Notes go to the terminal only: on a pipe or file, stderr must stay
+        # byte-identical to python's.
+        for note in prepared.notes:
+            sys.stderr.write(f"taskpar: {note}\n")
+        if len(graph):
+            progress = Progress(len(graph), workers, [f"{s.lineno}: {s.label}" for s in graph.statements])
     try:
-        result = execute(plan, args.script, args.args, backend=args.backend, write=_write_stream,
-                         on_progress=progress.update if progress else None)
+        result = execute(prepared, args.script, args.args, backend=args.backend, write=_write_stream,
+                         on_progress=progress.update if progress else None,
+                         use_cache=not args.no_cache)
     finally:
         if progress:
             progress.__exit__(None, None, None)
+    if args.report:
+        from .report.html import write_report
+
+        write_report(args.report, prepared, result)
     return result.exit_status
+
+
+def _cmd_plan(args) -> int:
+    from rich.console import Console
+
+    from .report.plan_table import plan_renderables
+    from .run import default_workers, prepare
+
+    if args.gantt:
+        from .report.gantt import _check_path
+
+        _check_path(args.gantt)  # a bad extension fails before any work
+    prepared = prepare(args.script, args.workers or default_workers(), schedule_policy=args.schedule,
+                       use_cache=not args.no_cache, backend=args.backend)
+    console = Console(file=sys.stdout, width=max(100, Console().width))
+    for part in plan_renderables(prepared):
+        console.print(part)
+    if args.gantt:
+        from .report.gantt import save_gantt
+
+        save_gantt(prepared.schedule, prepared.graph, args.gantt)
+    return 0
 
 
 def _cmd_graph(args) -> int:

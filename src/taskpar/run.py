@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from .analysis import Script, analyze_script
-from .errors import UsageError, WorkerError
+from .errors import UnpicklableValueError, UsageError, WorkerError
 from .graph import TaskGraph, build_graph
 from .plan import Plan, build_plan
 from .replay import Replay
 
-__all__ = ["RunResult", "StatementTiming", "run_script", "prepare", "execute", "BACKENDS"]
+__all__ = ["RunResult", "StatementTiming", "Prepared", "run_script", "prepare", "execute",
+           "record_run", "BACKENDS", "SCHEDULES"]
 
 BACKENDS = ("local", "dask", "mpi")
 
@@ -70,18 +71,67 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """Everything decided before a run: the pipeline's data up to the Plan."""
+
+    script: Script
+    graph: TaskGraph
+    costs: object  # taskpar.costs.Costs
+    schedule: object  # taskpar.schedule.Schedule
+    plan: Plan
+    #: one-line notes for the user (cache problems, honest advice)
+    notes: tuple[str, ...] = ()
+
+
+#: --schedule values -> scheduler policies (see taskpar.schedule)
+SCHEDULES = {"auto": "auto", "static": "heft", "list": "list"}
+
+
 def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "auto",
-            costs=None, colocate: Sequence[Sequence[int]] = ()) -> tuple[Script, TaskGraph, Plan]:
-    """Analyse, build the graph, schedule and plan: everything before a run."""
-    from .schedule import schedule
+            use_cache: bool = True, backend: str = "local") -> Prepared:
+    """Analyse, build the graph, load costs, schedule and plan.
+
+    With ``use_cache`` the costs measured by earlier runs of this script
+    (and co-location learned from values that could not be sent) shape the
+    plan; without it every cost is estimated.
+    """
+    from .costs import Costs, load_colocation, load_costs
+    from .schedule import advice, schedule
 
     if workers < 1:
         raise UsageError(f"--workers must be at least 1 (got {workers})")
+    if schedule_policy not in SCHEDULES:
+        raise UsageError(f"unknown --schedule {schedule_policy!r}; choose one of: {', '.join(SCHEDULES)}")
     script = analyze_script(path)
+    costs = load_costs(script, backend) if use_cache else Costs()
+    colocate = load_colocation(script) if use_cache else []
     graph = build_graph(script, extra_colocate=colocate)
-    sched = schedule(graph, workers, costs) if costs is not None else schedule(graph, workers)
+    sched = schedule(graph, workers, costs, policy=SCHEDULES[schedule_policy])
     plan = build_plan(graph, sched)
-    return script, graph, plan
+    notes = list(costs.messages)
+    hint = advice(sched, graph)
+    if hint:
+        notes.append(hint)
+    return Prepared(script, graph, costs, sched, plan, tuple(notes))
+
+
+def record_run(prepared: Prepared, result: "RunResult", backend: str) -> str | None:
+    """Remember this run's measured seconds and sizes for the next plan."""
+    from .costs import record_costs
+
+    seconds = {t.stmt: t.seconds for t in result.timings if t.status == "ok"}
+    nbytes = {(t.version, t.var): t.nbytes for t in result.transfers}
+    latency = bandwidth = None
+    timed = [(t.nbytes, t.end - t.start) for t in result.transfers if t.end > t.start]
+    small = [sec for nb, sec in timed if nb < 64 * 1024]
+    large = [nb / sec for nb, sec in timed if nb >= 1 << 20]
+    if small:
+        latency = min(small)
+    if large:
+        bandwidth = max(large)
+    return record_costs(prepared.script, seconds, backend, nbytes=nbytes,
+                        latency=latency, bandwidth=bandwidth)
 
 
 def _backend(name: str, workers: int, **options):
@@ -117,24 +167,32 @@ def run_script(
     script's own exceptions (bad path, syntax error, dead worker...).
     """
     workers = default_workers() if workers is None else workers
-    _, _, plan = prepare(path, workers, schedule_policy=schedule_policy)
-    return execute(plan, path, args, backend=backend, write=write, on_progress=on_progress,
-                   backend_options=backend_options)
+    prepared = prepare(path, workers, schedule_policy=schedule_policy, use_cache=use_cache,
+                       backend=backend)
+    return execute(prepared, path, args, backend=backend, write=write, on_progress=on_progress,
+                   use_cache=use_cache, backend_options=backend_options)
 
 
 def execute(
-    plan: Plan,
+    prepared: Prepared,
     path: str | os.PathLike,
     args: Sequence[str] = (),
     *,
     backend: str = "local",
     write: Callable[[int, str], None] | None = None,
     on_progress: Callable[[object], None] | None = None,
+    use_cache: bool = True,
     backend_options: dict | None = None,
 ) -> RunResult:
-    """Carry out a prepared plan on ``backend`` and replay its output."""
+    """Carry out a prepared plan on ``backend`` and replay its output.
+
+    With ``use_cache`` the run's measurements are recorded for the next
+    plan, and a value that could not be sent between two statements makes
+    the next run put them on one worker.
+    """
     from .runtime.messages import Job, StatementReport, StatementStarted, TransferReport
 
+    plan = prepared.plan
     script = plan.graph.script
     collected: dict[int, list[str]] = {1: [], 2: []}
     sink = write if write is not None else (lambda stream, text: collected[stream].append(text))
@@ -160,7 +218,15 @@ def execute(
         env=None,
     )
     runner = _backend(backend, plan.workers, **(backend_options or {}))
-    runner.run(job, plan, on_event)
+    try:
+        runner.run(job, plan, on_event)
+    except UnpicklableValueError as e:
+        if use_cache and e.producer is not None and e.consumer is not None:
+            from .costs import record_colocation
+
+            record_colocation(script, (e.producer, e.consumer))
+            e.args = (f"{e.args[0]}; the next run puts both lines on one worker by itself",)
+        raise
     if not replay.finished:
         missing = [s.lineno for s in script.statements if s.id >= replay.next and s.id not in reports]
         raise WorkerError(
@@ -173,11 +239,17 @@ def execute(
                         status=r.status, start=r.start, end=r.end)
         for r in sorted(reports.values(), key=lambda r: r.stmt)
     ]
-    return RunResult(
+    result = RunResult(
         exit_status=replay.exit_status,
         plan=plan,
         timings=timings,
         transfers=transfers,
         stdout="".join(collected[1]),
         stderr="".join(collected[2]),
+        advice=list(prepared.notes),
     )
+    if use_cache:
+        note = record_run(prepared, result, backend)
+        if note:
+            result.advice.append(note)
+    return result
