@@ -1,31 +1,17 @@
-"""Shared test fixtures: paths of the examples, running the CLI and python."""
+"""Shared fixtures. Helper functions live in ``support.py`` (import them
+with ``from support import ...``; this file puts tests/ on sys.path)."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/progen.py and friends
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # support.py, progen.py
 
-
-def run_cmd(argv, *, cwd=None, timeout=120, input=None, env=None):
-    """Run a command, return CompletedProcess with text stdout/stderr."""
-    return subprocess.run(argv, cwd=cwd, timeout=timeout, input=input, env=env,
-                          capture_output=True, text=True)
-
-
-def taskpar(*args, **kw):
-    return run_cmd([sys.executable, "-m", "taskpar", *map(str, args)], **kw)
-
-
-def python(*args, **kw):
-    return run_cmd([sys.executable, *map(str, args)], **kw)
+from support import EXAMPLES  # noqa: E402
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from conftest import EXAMPLES, python, taskpar
+from support import EXAMPLES, python, taskpar
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -10,7 +10,7 @@ import functools
 
 import pytest
 
-from conftest import EXAMPLES, python, taskpar
+from support import EXAMPLES, python, taskpar
 
 EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.py"))
 

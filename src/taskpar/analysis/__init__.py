@@ -5,8 +5,17 @@ return a ``Script`` of ``Statement`` records (see ``model``). Modules:
 
 * ``load``     — reading the file, python-identical syntax errors
 * ``model``    — ``Statement``, ``Script``, the resource names
-* ``effects``  — (implementation) scopes, function summaries, aliasing,
-                 mutation and hidden-state rules, barriers, pins
+* ``effects``  — the pipeline: statements, script facts, top-level pass,
+                 sharing (``object:NAME``), taints
+* ``scopes``   — Python scoping: functions, classes, comprehensions
+* ``objects``  — abstract objects, effects, function summaries
+* ``interp``   — the abstract interpreter (expressions, statements)
+* ``frames``   — name lookup/binding per scope kind
+* ``calls``    — calls: summaries, classes, methods, library code
+* ``functions``— function summaries to a fixpoint
+* ``rules``    — documented tables (pure methods, mutators, fresh results,
+                 hidden-state resources, barriers)
+* ``pins``     — ``# taskpar: worker K`` comments
 """
 
 from __future__ import annotations

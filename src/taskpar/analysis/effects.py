@@ -1,13 +1,312 @@
-"""STUB — replaced by the analysis implementation."""
+"""Statement analysis: one ``Statement`` per top-level statement.
+
+Design note. ``analyze_module`` runs the pipeline:
+
+1. ``top_level_statements`` — the module body, with the body of
+   ``if __name__ == "__main__":`` (that exact guard, either operand order, no
+   ``else``) flattened into top-level statements with path ``(k, i)``;
+   compound statements stay one statement each;
+2. ``scopes.ScriptScopes`` — every function/class and its scoping facts;
+3. ``ScriptFacts`` — flow-insensitive facts about the whole script: names
+   the script binds (builtins count as reads only then), names bound only by
+   imports (modules) or only by undecorated ``def``/``class`` (their calls
+   resolve statically inside functions), whether the script changes
+   directory (then every file-system statement also touches ``cwd``), touches
+   ``sys.path`` (then imports do too), or changes a module's state
+   (``np.set_printoptions``, ``mod.attr = 1``: ``module:ROOT`` on every
+   statement using that module);
+4. ``functions.compute_summaries`` — function summaries, to a fixpoint;
+5. the top-level pass, in program order, flow-sensitive: each statement is
+   interpreted against the current points-to state (``interp``), giving
+   reads/writes/mutations/resources/barrier. Names that may reach an object
+   the statement mutates are in ``mutates``; names a *compound* statement
+   may bind are also reads (the binding may not happen);
+6. sharing: an object that is mutated and reachable from two or more names
+   gets the process-local resource ``object:NAME`` on every statement that
+   touches it from the point it became shared;
+7. taint: a statement touching a name that reaches a ``pyplot``/``logging``
+   object touches that resource; pins (``pins``).
+"""
+
+from __future__ import annotations
+
 import ast
+
+from . import rules
+from .frames import TopFrame
+from .functions import compute_summaries
+from .interp import Interp
 from .model import Statement
+from .objects import Effects
+from .pins import find_pins
+from .scopes import ScriptScopes, scope_bindings
+
+COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try,
+            ast.Match) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+TAINTS = ("pyplot", "logging")
+
+
+def _is_main_guard(node) -> bool:
+    if not isinstance(node, ast.If) or node.orelse:
+        return False
+    t = node.test
+    if not (isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], ast.Eq)):
+        return False
+    a, b = t.left, t.comparators[0]
+
+    def is_name(x):
+        return isinstance(x, ast.Name) and x.id == "__name__"
+
+    def is_main(x):
+        return isinstance(x, ast.Constant) and x.value == "__main__"
+    return (is_name(a) and is_main(b)) or (is_main(a) and is_name(b))
+
+
+def top_level_statements(tree: ast.Module) -> list[tuple[ast.stmt, tuple[int, ...]]]:
+    out = []
+    for k, node in enumerate(tree.body):
+        if _is_main_guard(node):
+            for i, sub in enumerate(node.body):
+                out.append((sub, (k, i)))
+        else:
+            out.append((node, (k,)))
+    return out
+
+
+def _kind(node) -> str:
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return "import"
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return "def"
+    if isinstance(node, ast.ClassDef):
+        return "class"
+    return "other"
+
+
+class ScriptFacts:
+    """Flow-insensitive facts about the whole script (see module docstring)."""
+
+    def __init__(self, tree: ast.Module, scopes: ScriptScopes) -> None:
+        self.future_annotations = any(
+            isinstance(n, ast.ImportFrom) and n.module == "__future__"
+            and any(a.name == "annotations" for a in n.names) for n in tree.body)
+        b = scope_bindings(tree.body)
+        global_decl: set[str] = set()
+        for info in scopes.functions.values():
+            global_decl |= info.globals
+        self.script_bound = b.bound | global_decl
+        kinds: dict[str, set[str]] = {}
+        imports: dict[str, set[str]] = {}
+        fns: dict[str, list[str]] = {}
+        classes: dict[str, list[str]] = {}
+        for node in _module_scope_nodes(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    n = a.asname or a.name.split(".")[0]
+                    kinds.setdefault(n, set()).add("import")
+                    imports.setdefault(n, set()).add(a.name if a.asname else n)
+            elif isinstance(node, ast.ImportFrom):
+                mod = ("." * (node.level or 0)) + (node.module or "")
+                for a in node.names:
+                    if a.name == "*":
+                        continue
+                    n = a.asname or a.name
+                    kinds.setdefault(n, set()).add("import")
+                    imports.setdefault(n, set()).add(f"{mod}.{a.name}" if mod else a.name)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                k = "def" if not node.decorator_list else "other"
+                kinds.setdefault(node.name, set()).add(k)
+                fns.setdefault(node.name, []).append(scopes.by_node[id(node)].key)
+            elif isinstance(node, ast.ClassDef):
+                k = "class" if not node.decorator_list else "other"
+                kinds.setdefault(node.name, set()).add(k)
+                classes.setdefault(node.name, []).append(scopes.class_by_node[id(node)].key)
+        other = set(b.bound) - set(kinds)
+        for n in list(kinds):
+            if n in other or n in global_decl or _rebound_otherwise(tree, n):
+                kinds[n].add("other")
+        self.import_only = {n: imports[n] for n, k in kinds.items() if k == {"import"}}
+        self.static_fns = {n: fns[n] for n, k in kinds.items() if k == {"def"}}
+        self.static_classes = {n: classes[n] for n, k in kinds.items() if k == {"class"}}
+        self.imports = imports
+        # class hierarchy: resolve bases statically
+        for ci in scopes.classes.values():
+            for base in ci.node.bases:
+                if isinstance(base, ast.Name) and base.id in self.static_classes:
+                    ci.bases.extend(self.static_classes[base.id])
+                elif isinstance(base, ast.Name) and base.id == "object":
+                    continue
+                else:
+                    ci.unknown_base = True
+        # syntactic scans with import names resolved
+        self.changes_cwd = False
+        self.touches_sys_path = False
+        self.stateful_modules: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Attribute, ast.Name)):
+                q = self.dotted(node)
+                if q is None:
+                    continue
+                if q in rules.CHDIR_FUNCTIONS:
+                    self.changes_cwd = True
+                if q.startswith(("sys.path", "sys.meta_path", "sys.modules", "site.",
+                                 "importlib", "sys.path_hooks")):
+                    self.touches_sys_path = True
+                if q in rules.MODULE_CONFIG_FUNCTIONS:
+                    self.stateful_modules.add(rules.root_module(q))
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+                targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+                for t in targets:
+                    for sub in ast.walk(t):
+                        if isinstance(sub, (ast.Attribute, ast.Subscript)):
+                            q = self.dotted(sub.value)
+                            if q is not None and not q.startswith("builtins."):
+                                self.stateful_modules.add(rules.root_module(q))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in ("setattr", "delattr") and node.args:
+                q = self.dotted(node.args[0])
+                if q is not None:
+                    self.stateful_modules.add(rules.root_module(q))
+        self.stateful_modules -= {"os", "sys"}  # handled by environ/stdout/sys.path resources
+
+    def dotted(self, node) -> str | None:
+        """Qualified name of an import-only name or attribute chain on one, else None."""
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id not in self.imports:
+            return None
+        q = sorted(self.imports[node.id])[0]
+        return ".".join([q] + parts[::-1])
+
+
+def _module_scope_nodes(tree):
+    """Statements executed in module scope (including inside compound statements)."""
+    stack = list(tree.body)
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        for child in ast.iter_child_nodes(n):
+            if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                stack.append(child)
+
+
+def _rebound_otherwise(tree, name: str) -> bool:
+    """True if ``name`` is bound at module scope by something other than def/class/import."""
+    for node in _module_scope_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                             ast.Import, ast.ImportFrom)):
+            continue
+        for sub in _shallow_walk(node):
+            if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, (ast.Store, ast.Del)):
+                return True
+            if isinstance(sub, ast.NamedExpr) and sub.target.id == name:
+                return True
+            if isinstance(sub, ast.ExceptHandler) and sub.name == name:
+                return True
+            if isinstance(sub, (ast.MatchAs, ast.MatchStar)) and sub.name == name:
+                return True
+    return False
+
+
+def _shallow_walk(node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        for child in ast.iter_child_nodes(n):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(child, ast.stmt) and n is not node:
+                continue
+            stack.append(child)
 
 
 def analyze_module(tree: ast.Module, source: str, filename: str) -> list[Statement]:
+    items = top_level_statements(tree)
+    pins = find_pins(source, filename)
+    scopes = ScriptScopes(tree)
+    facts = ScriptFacts(tree, scopes)
+    it = Interp(scopes, facts)
+    compute_summaries(it)
+
+    n = len(items)
+    results = []
+    touched: list[set] = []
+    mutated: list[set] = []
+    shared_since: dict = {}
+    for idx, (node, path) in enumerate(items):
+        it.mode, it.fkey, it.eff = "top", None, Effects()
+        frame = TopFrame(it)
+        it.root_frame = frame
+        compound = isinstance(node, COMPOUND)
+        frame.weak = compound
+        start = {name: it.reach(v) for name, v in it.env.items()}
+        it.exec(node, frame)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for a in node.names:
+                root = rules.root_module(a.name if isinstance(node, ast.Import) else (node.module or ""))
+                if root in facts.stateful_modules:
+                    it.eff.resources.add("module:" + root)
+        end = {name: it.reach(v) for name, v in it.env.items()}
+        eff = it.eff
+        M = eff.mut | eff.mut_force
+        mutates = set(eff.mut_names)
+        if M:
+            old: set = set()
+            for v in start.values():
+                old |= v
+            M_old = M & old
+            for name in set(start) | set(end):
+                if start.get(name, set()) & M or end.get(name, set()) & M_old:
+                    mutates.add(name)
+        reads = set(eff.reads)
+        writes = set(eff.writes)
+        if compound:
+            reads |= writes
+        resources = set(eff.resources)
+        names = reads | writes | mutates
+        seen: set = set()
+        for name in names:
+            seen |= start.get(name, set()) | end.get(name, set())
+        for o in seen:
+            for t in TAINTS:
+                if t in o.tags:
+                    resources.add(t)
+        touched.append(seen)
+        mutated.append(M)
+        holders: dict = {}
+        for name, objs in end.items():
+            for o in objs:
+                if o.kind != "module":
+                    holders.setdefault(o, set()).add(name)
+        for o, hs in holders.items():
+            if len(hs) >= 2 and o not in shared_since:
+                shared_since[o] = (idx, sorted(hs))
+        results.append(dict(node=node, path=path, reads=reads, writes=writes,
+                            mutates=mutates, resources=resources, barrier=eff.barrier))
+
+    # objects shared by two names and mutated afterwards: one process
+    for o, (k, hs) in shared_since.items():
+        if not any(o in mutated[j] for j in range(k, n)):
+            continue
+        name = it.first_name.get(o) or hs[0]
+        res = "object:" + name
+        for j in range(k, n):
+            if o in touched[j]:
+                results[j]["resources"].add(res)
+
     out = []
-    for k, node in enumerate(tree.body):
-        out.append(Statement(id=k, lineno=node.lineno, col_offset=node.col_offset,
-                             end_lineno=node.end_lineno, end_col_offset=node.end_col_offset,
-                             source=ast.get_source_segment(source, node) or "", path=(k,),
-                             barrier=True))
+    for idx, r in enumerate(results):
+        node = r["node"]
+        out.append(Statement(
+            id=idx, lineno=node.lineno, col_offset=node.col_offset,
+            end_lineno=node.end_lineno, end_col_offset=node.end_col_offset,
+            source=ast.get_source_segment(source, node) or "", path=r["path"],
+            reads=frozenset(r["reads"]), writes=frozenset(r["writes"]),
+            mutates=frozenset(r["mutates"]), resources=frozenset(r["resources"]),
+            barrier=bool(r["barrier"]), pin=pins.get(node.lineno), kind=_kind(node)))
     return out
