@@ -74,6 +74,14 @@ def _parser() -> argparse.ArgumentParser:
                     help="also draw the plan as a Gantt chart (.png, .svg or .html)")
     pl.add_argument("--no-cache", action="store_true", help="ignore measured costs")
     pl.add_argument("--backend", default="local", help="backend whose measured costs to use")
+    ge = sub.add_parser("generate", help="write the plan of SCRIPT as a standalone program")
+    ge.add_argument("script", metavar="SCRIPT")
+    ge.add_argument("-w", "--workers", type=_positive_int, default=None,
+                    help="number of ranks to plan for (default: number of CPU cores)")
+    ge.add_argument("--target", default="mpi", choices=("mpi",), help="kind of program (mpi4py)")
+    ge.add_argument("-o", "--output", metavar="OUT.py", default=None,
+                    help="write the program to OUT.py (default: stdout)")
+    ge.add_argument("--no-cache", action="store_true", help="ignore measured costs")
     return p
 
 
@@ -149,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_graph(args)
         if args.command == "plan":
             return _cmd_plan(args)
+        if args.command == "generate":
+            return _cmd_generate(args)
         raise UsageError(f"unknown command {args.command!r}")
     except ScriptSyntaxError as e:
         sys.stderr.write(e.rendered)
@@ -225,6 +235,24 @@ def _cmd_plan(args) -> int:
         from .report.gantt import save_gantt
 
         save_gantt(prepared.schedule, prepared.graph, args.gantt)
+    return 0
+
+
+def _cmd_generate(args) -> int:
+    from .generate import generate_mpi
+    from .run import default_workers, prepare
+
+    prepared = prepare(args.script, args.workers or default_workers(), use_cache=not args.no_cache)
+    name = os.path.basename(args.output) if args.output else None
+    text = generate_mpi(prepared.plan, source_path=args.script, program_name=name)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            raise UsageError(f"{args.output}: cannot write ({e.strerror})") from None
+    else:
+        sys.stdout.write(text)
     return 0
 
 
