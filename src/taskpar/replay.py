@@ -63,7 +63,8 @@ class Replay:
     def _emit(self, report) -> None:
         if report.status == "skipped":
             return
-        warning_keys = dict(getattr(report, "warnings", ()) or ())
+        # report.warnings: ((category, message, filename, lineno), chunk index)
+        warning_keys = {index: key for key, index in report.warnings}
         for index, (stream, text) in enumerate(report.chunks):
             key = warning_keys.get(index)
             if key is not None:

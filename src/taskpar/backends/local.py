@@ -1,0 +1,401 @@
+"""The local backend: N worker processes on this machine, values peer to peer.
+
+The manager only starts, watches and stops; values travel worker to worker
+(``taskpar.runtime.transport``). One control socketpair per worker::
+
+        manager (calling thread: the loop below; one reader thread per worker)
+        |  Init ─► Listening ◄─ (all) ─► Peers ─► Connected ◄─ (all) ─► Start
+        |  events ◄─ StatementStarted / StatementReport / TransferReport
+        |  Failed(F) ─► all            Finished ◄─ (all) ─► Shutdown ─► all
+     ┌──┴───────┬──────────┐
+   worker 0  worker 1 … worker N-1      (each its own session; loopback TCP
+        ◄──────► ◄──────►                mesh where the plan sends values)
+
+Nobody connects to a socket that is not listening yet (the address table is
+published only when every worker listens); no port number is fixed.
+
+Fault handling: a worker whose control channel closes or whose process
+exits (checked every ``POLL`` seconds with ``waitid(WNOWAIT)``, which reads
+the exit status without reaping, so the process group cannot be recycled
+before it is killed) ends the run with ``WorkerDied`` naming the worker,
+its exit code or signal, and the statement it was running. However ``run``
+ends, every worker's process group is killed and reaped, control sockets
+are closed and the run's shared-memory files are removed.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import queue
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from ..errors import NetworkError, UnpicklableValueError, WorkerDied, WorkerStartError
+from ..plan import Exec, Plan, Recv, Send
+from ..runtime.messages import (Connected, Failed, Finished, Init, InternalError, Job, Listening,
+                                PeerLost, Peers, Shutdown, Start, StatementReport,
+                                StatementStarted, TransferFailed, TransferReport)
+from ..runtime.transport import SHM_DIR, ControlChannel, shm_prefix
+
+__all__ = ["LocalBackend"]
+
+#: seconds between checks of the worker processes
+POLL = 0.2
+#: a worker that has not reported its address by then failed to start
+START_TIMEOUT = 60.0
+#: after Shutdown, how long workers get to exit before being killed
+EXIT_GRACE = 5.0
+#: how long to wait for a peer's process to exit after a lost connection
+#: (to report its signal rather than a network error)
+PEER_GRACE = 1.0
+
+_EOF = object()
+
+_SIGNAL_HINTS = {
+    "SIGKILL": "killed by another process or by the kernel (out of memory?)",
+    "SIGSEGV": "a crash in C code",
+    "SIGBUS": "a crash in C code, or shared memory exhausted",
+    "SIGABRT": "aborted (a failed assertion in C code?)",
+    "SIGTERM": "asked to terminate by another process",
+}
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class _WorkerProc:
+    def __init__(self, index: int, proc: subprocess.Popen, ctl: ControlChannel, stderr):
+        self.index = index
+        self.proc = proc
+        self.ctl = ctl
+        self.stderr = stderr
+        self.running: int | None = None  # statement started, not yet reported
+
+    def exit_status(self) -> tuple[str, str] | None:
+        """(kind, value) — ("code", "3") / ("signal", "SIGKILL") — or None if alive."""
+        try:
+            info = os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            rc = self.proc.returncode
+            if rc is None:
+                return None
+            return ("signal", signal.Signals(-rc).name) if rc < 0 else ("code", str(rc))
+        if info is None or info.si_pid == 0:
+            return None
+        if info.si_code == os.CLD_EXITED:
+            return ("code", str(info.si_status))
+        try:
+            return ("signal", signal.Signals(info.si_status).name)
+        except ValueError:
+            return ("signal", f"signal {info.si_status}")
+
+    def wait_exit(self, timeout: float) -> tuple[str, str] | None:
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.exit_status()
+            if status is not None or time.monotonic() >= deadline:
+                return status
+            time.sleep(0.02)
+
+    def read_stderr(self, limit: int = 20000) -> str:
+        try:
+            self.stderr.seek(0)
+            return self.stderr.read()[-limit:].decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+class LocalBackend:
+    """Runs a plan on worker processes of this machine (see module docstring)."""
+
+    name = "local"
+
+    def __init__(self, use_shm: bool = True, start_timeout: float = START_TIMEOUT,
+                 python: str | None = None):
+        self.use_shm = use_shm
+        self.start_timeout = start_timeout
+        self.python = python or sys.executable
+        #: run id of the last run (names its shared-memory files)
+        self.run_id: str | None = None
+        #: process ids of the last run's workers (for tests and diagnostics)
+        self.pids: list[int] = []
+
+    # -- the run ---------------------------------------------------------------
+    def run(self, job: Job, plan: Plan, on_event) -> None:
+        run_id = secrets.token_hex(8)
+        self.run_id = run_id
+        secret = secrets.token_bytes(32)
+        workers: list[_WorkerProc] = []
+        events: queue.SimpleQueue = queue.SimpleQueue()
+        try:
+            for w in range(plan.workers):
+                workers.append(self._spawn(w, job))
+            self.pids = [p.proc.pid for p in workers]
+            threads = job.threads_per_worker or max(1, _cores() // plan.workers)
+            for p in workers:
+                threading.Thread(target=_read_control, args=(p, events), daemon=True,
+                                 name=f"taskpar-ctl-{p.index}").start()
+            run = _Run(job, plan, workers, events, on_event)
+            for p in workers:
+                try:
+                    p.ctl.send(self._init(p.index, run_id, secret, job, plan, threads))
+                except OSError:
+                    run._died(p)  # it exited at once: WorkerStartError with its stderr
+            run.start(self.start_timeout)
+            run.loop()
+        finally:
+            _cleanup(workers, run_id)
+
+    def _spawn(self, w: int, job: Job) -> _WorkerProc:
+        parent, child = socket.socketpair()
+        stderr = tempfile.TemporaryFile()
+        flags = ["-P"] if sys.version_info >= (3, 11) else []
+        try:
+            proc = subprocess.Popen(
+                [self.python, *flags, "-m", "taskpar.runtime", str(child.fileno()), str(os.getpid())],
+                pass_fds=(child.fileno(),), start_new_session=True, cwd=job.cwd, env=job.env,
+                stdin=None, stdout=stderr, stderr=stderr, close_fds=True,
+            )
+        except OSError as e:
+            parent.close()
+            stderr.close()
+            raise WorkerStartError(f"worker {w + 1} could not start: {e}") from None
+        finally:
+            child.close()
+        return _WorkerProc(w, proc, ControlChannel(parent), stderr)
+
+    def _init(self, w: int, run_id: str, secret: bytes, job: Job, plan: Plan, threads: int) -> Init:
+        program = plan.programs[w]
+        graph = plan.graph
+        stmts = {op.stmt for op in program if isinstance(op, Exec)}
+        preds = {s: frozenset(graph.predecessors(s)) for s in stmts}
+        send_to = tuple(sorted({op.to for op in program if isinstance(op, Send)}))
+        recv_from = tuple(sorted({op.frm for op in program if isinstance(op, Recv)}))
+        return Init(worker=w, workers=plan.workers, run_id=run_id, secret=secret, job=job,
+                    program=program, preds=preds, send_to=send_to, recv_from=recv_from,
+                    threads=threads, manager_pid=os.getpid(), use_shm=self.use_shm)
+
+
+def _read_control(p: _WorkerProc, events: queue.SimpleQueue) -> None:
+    while True:
+        try:
+            msg = p.ctl.recv()
+        except EOFError:
+            events.put((p.index, _EOF))
+            return
+        except Exception as e:  # noqa: BLE001 - a record we cannot read: treat as lost
+            events.put((p.index, _EOF))
+            return
+        events.put((p.index, msg))
+
+
+def _cleanup(workers: list[_WorkerProc], run_id: str) -> None:
+    for p in workers:
+        p.kill()
+    for p in workers:
+        try:
+            p.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+            pass
+        p.ctl.close()
+        p.stderr.close()
+    for path in glob.glob(os.path.join(SHM_DIR, shm_prefix(run_id) + "*")):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+class _Run:
+    """The manager's state for one run; raises the errors of ``LocalBackend.run``."""
+
+    def __init__(self, job: Job, plan: Plan, workers: list[_WorkerProc], events, on_event):
+        self.job = job
+        self.plan = plan
+        self.workers = workers
+        self.events = events
+        self.on_event = on_event
+        self.failed: int | None = None
+        self.phase = "start"
+
+    # -- phases --------------------------------------------------------------
+    def start(self, timeout: float) -> None:
+        addresses = self._gather(Listening, timeout)
+        table = {w: (m.host, m.port) for w, m in addresses.items()}
+        self._broadcast(Peers(table))
+        self._gather(Connected, timeout)
+        self.phase = "run"
+        self._broadcast(Start())
+
+    def loop(self) -> None:
+        finished: set[int] = set()
+        while len(finished) < len(self.workers):
+            got = self._next()
+            if got is None:
+                continue
+            w, msg = got
+            if isinstance(msg, Finished):
+                finished.add(w)
+            elif self._dispatch(w, msg) is False:
+                return  # the driver asked to stop: cleanup kills the workers
+        self.phase = "end"
+        self._broadcast(Shutdown())
+        for p in self.workers:
+            p.wait_exit(EXIT_GRACE)
+
+    # -- helpers -------------------------------------------------------------
+    def _broadcast(self, msg) -> None:
+        for p in self.workers:
+            try:
+                p.ctl.send(msg)
+            except OSError:
+                pass  # its death is reported by the reader / poll
+
+    def _next(self):
+        try:
+            w, msg = self.events.get(timeout=POLL)
+        except queue.Empty:
+            self._check_alive()
+            return None
+        if msg is _EOF:
+            self._died(self.workers[w])
+        if isinstance(msg, InternalError):
+            self._internal(w, msg)
+        if isinstance(msg, PeerLost):
+            self._peer_lost(msg)
+        if isinstance(msg, TransferFailed):
+            raise self._unpicklable(msg)
+        return w, msg
+
+    def _gather(self, kind, timeout: float) -> dict:
+        got: dict = {}
+        deadline = time.monotonic() + timeout
+        while len(got) < len(self.workers):
+            if time.monotonic() > deadline:
+                missing = [p for p in self.workers if p.index not in got]
+                p = missing[0]
+                raise WorkerStartError(
+                    f"worker {p.index + 1} did not start within {timeout:.0f} s"
+                    + _stderr_tail(p))
+            item = self._next()
+            if item is None:
+                continue
+            w, msg = item
+            if isinstance(msg, kind):
+                got[w] = msg
+        return got
+
+    def _dispatch(self, w: int, msg):
+        p = self.workers[w]
+        if isinstance(msg, StatementStarted):
+            p.running = msg.stmt
+        elif isinstance(msg, StatementReport):
+            p.running = None
+            if msg.status in ("error", "exit") and (self.failed is None or msg.stmt < self.failed):
+                self.failed = msg.stmt
+                self._broadcast(Failed(msg.stmt))
+        elif not isinstance(msg, TransferReport):
+            return None
+        return self.on_event(msg)
+
+    def _check_alive(self) -> None:
+        for p in self.workers:
+            if p.exit_status() is not None:
+                self._died(p)
+
+    # -- errors ----------------------------------------------------------------
+    def _where(self, p: _WorkerProc) -> str:
+        if self.phase == "start":
+            return "while starting"
+        if p.running is None:
+            return "between statements"
+        s = self.plan.graph.statements[p.running]
+        return f"while running {self.job.script.filename}:{s.lineno} (`{s.label}`)"
+
+    def _died(self, p: _WorkerProc):
+        status = p.wait_exit(PEER_GRACE)
+        if status is None:
+            how = "closed its control channel"
+            hint = ""
+        elif status[0] == "code":
+            how = f"exited with code {status[1]}"
+            hint = ""
+        else:
+            how = f"was killed by {status[1]}"
+            hint = _SIGNAL_HINTS.get(status[1], "")
+            hint = f"; likely cause: {hint}" if hint else ""
+        if self.phase == "start":
+            raise WorkerStartError(f"worker {p.index + 1} could not start ({how})" + _stderr_tail(p))
+        raise WorkerDied(f"worker {p.index + 1} {how} {self._where(p)}{hint}; the run was stopped")
+
+    def _internal(self, w: int, msg: InternalError):
+        p = self.workers[w]
+        text = msg.traceback.rstrip()
+        if self.phase == "start":
+            if "ConnectionRefusedError" in text or "AuthenticationError" in text or "timed out" in text:
+                raise NetworkError(f"worker {w + 1} could not connect to its peers:\n{text}")
+            raise WorkerStartError(f"worker {w + 1} could not start:\n{text}" + _stderr_tail(p))
+        raise WorkerDied(f"worker {w + 1} failed {self._where(p)} (an internal error, not your "
+                         f"script's):\n{text}")
+
+    def _peer_lost(self, msg: PeerLost):
+        peer = self.workers[msg.peer]
+        if peer.wait_exit(PEER_GRACE) is not None:
+            self._died(peer)
+        raise NetworkError(f"worker {msg.worker + 1} lost its connection to worker "
+                           f"{msg.peer + 1} ({msg.detail}); the run was stopped")
+
+    def _unpicklable(self, msg: TransferFailed) -> UnpicklableValueError:
+        script = self.job.script
+        stmts = self.plan.graph.statements
+        producer = stmts[msg.version]
+        consumer = _consumer(self.plan, msg)
+        fname = script.filename
+        cline = f"line {stmts[consumer].lineno}" if consumer is not None else "a later line"
+        lines = (f"{producer.lineno} and {stmts[consumer].lineno}" if consumer is not None
+                 else f"{producer.lineno} and the line that uses `{msg.var}`")
+        if msg.stage == "send":
+            what = f"cannot be pickled ({msg.error})"
+        else:
+            what = f"could not be unpickled on worker {msg.to + 1} ({msg.error})"
+        text = (f"{fname}:{producer.lineno}: the value of `{msg.var}` made here {what}, but "
+                f"{cline} needs it on worker {msg.to + 1} and it was made on worker "
+                f"{msg.frm + 1}. Pin both lines to one worker with `# taskpar: worker K` "
+                f"(e.g. `# taskpar: worker {msg.frm + 1}` on lines {lines}).")
+        return UnpicklableValueError(text, var=msg.var, producer=msg.version, consumer=consumer)
+
+
+def _consumer(plan: Plan, msg: TransferFailed) -> int | None:
+    """The first statement on the receiver that runs after it received ``var@version``."""
+    program = plan.programs[msg.to]
+    after = False
+    for op in program:
+        if isinstance(op, Recv) and op.var == msg.var and op.version == msg.version:
+            after = True
+        elif after and isinstance(op, Exec):
+            s = plan.graph.statements[op.stmt]
+            if msg.var in (s.reads | s.mutates) or s.barrier or not (s.reads or s.mutates):
+                return op.stmt
+    return None
+
+
+def _stderr_tail(p: _WorkerProc) -> str:
+    text = p.read_stderr().strip()
+    return f"; its stderr:\n{text}" if text else ""

@@ -1,0 +1,287 @@
+"""The worker's interpreter: ops and delivered messages in, instructions out.
+
+Sans-I/O (distributed's worker_state_machine style): no sockets, no threads,
+no blocking. The worker shell feeds it events and carries out what it emits::
+
+    shell                                  Interpreter
+    -----                                  -----------
+    advance() --------------------------->  runs ops until one blocks
+              <---------------------------  emit(StatementStarted | StatementReport
+                                                 | Outgoing | TransferFailed)
+              <---------------------------  returns WaitRecv | WaitSends | None (done)
+    deliver(Message) -------------------->  a value/token arrived (any time)
+    send_done(var, version, to) --------->  an Outgoing has left this process
+    set_failed(stmt) -------------------->  the first failed statement so far
+
+Op semantics (see ``taskpar.plan``):
+
+* ``Exec(s)``: skipped (reported "skipped") when a failed statement ``F < s``
+  is known, or when a predecessor of ``s`` failed or was skipped here or
+  arrived as POISON. Otherwise, first wait until no send of a name ``s``
+  writes or mutates (every name, for a barrier) is still in flight — the
+  value's buffers are read by the transport while it is sent — then run it
+  (``StatementRunner``) and report it. A failure makes ``F = min(F, s)``.
+* ``Exec(s, replica=True)``: the same, silently, with no report.
+* ``Send(v, p, k)``: ``Outgoing`` with the value of ``v`` pickled (or UNBOUND
+  when ``v`` is not bound, POISON when ``p`` failed or was skipped, a TOKEN
+  when ``v`` is None). A value that cannot be pickled emits
+  ``TransferFailed`` and sends POISON, so the receiver never hangs.
+* ``Recv(v, p, k)``: bind ``v`` from the delivered message (delete it for
+  UNBOUND; mark ``p`` bad for POISON). When ``p > F`` it does not wait: what
+  needs it is skipped anyway.
+"""
+
+from __future__ import annotations
+
+import __future__
+import ast
+import linecache
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from ..analysis.model import Script
+from ..plan import Exec, Recv, Send
+from . import values
+from .capture import StatementRunner
+from .messages import StatementReport, StatementStarted, TransferFailed
+
+__all__ = [
+    "Interpreter",
+    "Payload",
+    "Message",
+    "Outgoing",
+    "WaitRecv",
+    "WaitSends",
+    "compile_statements",
+    "register_source",
+]
+
+VALUE, UNBOUND, POISON, TOKEN = "value", "unbound", "poison", "token"
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    kind: str  # VALUE | UNBOUND | POISON | TOKEN
+    header: bytes = b""
+    buffers: tuple = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A payload delivered to this worker."""
+
+    var: str | None
+    version: int
+    frm: int
+    payload: Payload
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """Instruction: send ``payload`` as ``var@version`` to worker ``to``."""
+
+    var: str | None
+    version: int
+    to: int
+    payload: Payload
+
+
+@dataclass(frozen=True, slots=True)
+class WaitRecv:
+    var: str | None
+    version: int
+    frm: int
+
+
+@dataclass(frozen=True, slots=True)
+class WaitSends:
+    names: tuple  # names whose sends must drain; ("*",) for every send
+
+
+def register_source(script: Script) -> None:
+    """Make tracebacks show the script's source lines (python 3.11 carets too)."""
+    lines = script.source.splitlines(True)
+    # mtime None: linecache.checkcache leaves the entry alone
+    linecache.cache[script.filename] = (len(script.source), None, lines, script.filename)
+
+
+def _future_flags(tree: ast.Module) -> int:
+    flags = 0
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            for alias in node.names:
+                feature = getattr(__future__, alias.name, None)
+                if feature is not None:
+                    flags |= feature.compiler_flag
+    return flags
+
+
+def compile_statements(script: Script, ids: Iterable[int]) -> dict:
+    """Code objects for statements ``ids``, with the script's file name and lines."""
+    tree = ast.parse(script.source, script.filename)
+    flags = _future_flags(tree)
+    out = {}
+    for i in ids:
+        stmt = script.statements[i]
+        body, node = tree.body, None
+        for k in stmt.path:
+            node = body[k]
+            body = getattr(node, "body", [])
+        nodes = [node]
+        if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str) and stmt.path != (0,)):
+            # a lone string compiled first in a module would become __doc__
+            nodes = [ast.copy_location(ast.Pass(), node), node]
+        module = ast.Module(body=nodes, type_ignores=[])
+        out[i] = compile(module, script.filename, "exec", flags=flags, dont_inherit=True)
+    return out
+
+
+class Interpreter:
+    """Interprets one worker's program over its namespace (see module docstring)."""
+
+    def __init__(
+        self,
+        script: Script,
+        program: tuple,
+        namespace: dict,
+        worker: int,
+        preds: dict[int, Iterable[int]],
+        emit: Callable[[object], None],
+        runner: StatementRunner | None = None,
+        clock: Callable[[], float] = time.time,
+        poll: Callable[[], None] | None = None,
+    ):
+        self.script = script
+        self.program = tuple(program)
+        self.namespace = namespace
+        self.worker = worker
+        self.preds = {k: frozenset(v) for k, v in preds.items()}
+        self.emit = emit
+        self.runner = runner or StatementRunner(clock=clock)
+        self.clock = clock
+        #: called before each Exec: the shell delivers events that arrived
+        #: meanwhile (a failure elsewhere must be known before running more)
+        self.poll = poll
+        self.code = compile_statements(script, {op.stmt for op in self.program if isinstance(op, Exec)})
+        self.pc = 0
+        self.failed: int | None = None  # F: first failed statement known here
+        self.bad: set[int] = set()  # statements failed, skipped or poisoned here
+        self.inbox: dict[tuple, Message] = {}
+        self.in_flight: dict[str | None, int] = {}
+
+    @property
+    def done(self) -> bool:
+        return self.pc >= len(self.program)
+
+    @property
+    def sends_in_flight(self) -> int:
+        return sum(self.in_flight.values())
+
+    # -- events ----------------------------------------------------------------
+    def deliver(self, msg: Message) -> None:
+        self.inbox[(msg.var, msg.version)] = msg
+
+    def send_done(self, var: str | None, version: int, to: int) -> None:
+        n = self.in_flight.get(var, 0) - 1
+        if n > 0:
+            self.in_flight[var] = n
+        else:
+            self.in_flight.pop(var, None)
+
+    def set_failed(self, stmt: int) -> None:
+        if self.failed is None or stmt < self.failed:
+            self.failed = stmt
+
+    # -- running ---------------------------------------------------------------
+    def advance(self):
+        """Run ops until one must wait; return the wait, or None when done."""
+        while self.pc < len(self.program):
+            op = self.program[self.pc]
+            if isinstance(op, Exec):
+                wait = self._exec(op)
+            elif isinstance(op, Send):
+                wait = self._send(op)
+            elif isinstance(op, Recv):
+                wait = self._recv(op)
+            else:  # pragma: no cover - plans hold only these
+                raise TypeError(f"unknown op {op!r}")
+            if wait is not None:
+                return wait
+            self.pc += 1
+        return None
+
+    def _skip(self, s: int) -> bool:
+        return (self.failed is not None and s > self.failed) or not self.bad.isdisjoint(
+            self.preds.get(s, ()))
+
+    def _exec(self, op: Exec):
+        s = op.stmt
+        if self.poll is not None:
+            self.poll()
+        if self._skip(s):
+            self.bad.add(s)
+            if not op.replica:
+                now = self.clock()
+                self.emit(StatementReport(s, self.worker, "skipped", (), None, now, now))
+            return None
+        stmt = self.script.statements[s]
+        if self.in_flight:
+            if stmt.barrier:
+                return WaitSends(("*",))
+            busy = sorted(n for n in (stmt.writes | stmt.mutates) if n in self.in_flight)
+            if busy:
+                return WaitSends(tuple(busy))
+        if not op.replica:
+            self.emit(StatementStarted(s, self.worker, self.clock()))
+        out = self.runner.run(self.code[s], self.namespace, silent=op.replica)
+        if out.status != "ok":
+            self.bad.add(s)
+            if not op.replica:
+                self.set_failed(s)
+        if not op.replica:
+            self.emit(StatementReport(s, self.worker, out.status, out.chunks, out.exit_code,
+                                      out.start, out.end, out.warnings))
+        return None
+
+    def _send(self, op: Send):
+        if op.version in self.bad:
+            payload = Payload(POISON)
+        elif op.var is None:
+            payload = Payload(TOKEN)
+        elif op.var not in self.namespace:
+            payload = Payload(UNBOUND)
+        else:
+            try:
+                header, buffers = values.dumps(self.namespace[op.var], self.namespace)
+                payload = Payload(VALUE, header, tuple(buffers))
+            except Exception as e:  # noqa: BLE001 - reported, and the run stops
+                self.emit(TransferFailed(op.var, op.version, self.worker, op.to, "send",
+                                         f"{type(e).__name__}: {e}"))
+                payload = Payload(POISON)
+        self.in_flight[op.var] = self.in_flight.get(op.var, 0) + 1
+        self.emit(Outgoing(op.var, op.version, op.to, payload))
+        return None
+
+    def _recv(self, op: Recv):
+        msg = self.inbox.pop((op.var, op.version), None)
+        if msg is None:
+            if self.failed is not None and op.version > self.failed:
+                self.bad.add(op.version)
+                return None
+            return WaitRecv(op.var, op.version, op.frm)
+        kind = msg.payload.kind
+        if kind == POISON:
+            self.bad.add(op.version)
+        elif kind == UNBOUND:
+            self.namespace.pop(op.var, None)
+        elif kind == VALUE:
+            try:
+                self.namespace[op.var] = values.loads(msg.payload.header, msg.payload.buffers,
+                                                      self.namespace)
+            except Exception as e:  # noqa: BLE001 - reported, and the run stops
+                self.emit(TransferFailed(op.var, op.version, op.frm, self.worker, "receive",
+                                         f"{type(e).__name__}: {e}"))
+                self.bad.add(op.version)
+        return None

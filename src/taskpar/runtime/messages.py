@@ -1,0 +1,215 @@
+"""Records that cross a process boundary in the local runtime.
+
+Three families, all small frozen dataclasses (pickled only on the private
+manager<->worker control channel, never on a peer socket):
+
+* what every worker needs: ``Job``;
+* events the backend hands to the driver (``on_event``):
+  ``StatementStarted``, ``StatementReport``, ``TransferReport``;
+* the control protocol between the manager and a worker (below).
+
+Control protocol (one socketpair per worker, passed with ``pass_fds``)::
+
+    manager                                   worker k
+    ------- Init(k, run_id, secret, job, program, preds, ...) ------>
+    <------ Listening(k, host, port)  (bound port 0 on loopback) ----
+    ------- Peers({worker: (host, port)})  (only once all listen) -->
+    <------ Connected(k)  (outgoing peers authenticated) ------------
+    ------- Start() --------------------------------------------------> barrier
+    <------ StatementStarted / StatementReport / TransferReport -----
+    <------ TransferFailed / PeerLost / InternalError (faults) -------
+    ------- Failed(stmt)  (first failed statement so far) ----------->
+    <------ Finished(k)  (program done, every send drained) ---------
+    ------- Shutdown() (once every worker finished) ------------------> exit
+
+EOF on the channel means the other side is gone: the manager treats it as a
+dead worker, a worker kills itself (and its process group).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..analysis.model import Script
+
+__all__ = [
+    "Job",
+    "StatementStarted",
+    "StatementReport",
+    "TransferReport",
+    "WarningKey",
+    "Init",
+    "Listening",
+    "Peers",
+    "Connected",
+    "Start",
+    "Failed",
+    "Finished",
+    "Shutdown",
+    "TransferFailed",
+    "PeerLost",
+    "InternalError",
+]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs to act like ``python script ARGS``."""
+
+    script: Script
+    #: sys.argv for the script: (path as the user typed it, *args)
+    argv: tuple[str, ...]
+    #: working directory
+    cwd: str
+    #: the script's directory, becomes sys.path[0]
+    sys_path0: str
+    #: None = inherit the manager's environment
+    env: dict[str, str] | None = None
+    #: BLAS/OpenMP threads per worker; None = cores // workers (min 1)
+    threads_per_worker: int | None = None
+
+
+# -- events for the driver ---------------------------------------------------
+
+@dataclass(frozen=True)
+class StatementStarted:
+    stmt: int
+    worker: int
+    time: float
+
+
+#: A warning's identity: (category qualname, message text, filename, lineno).
+#: Python shows a warning once per location under the default filters; two
+#: workers may both show one, so the driver shows each key only once.
+WarningKey = tuple[str, str, str, int]
+
+
+@dataclass(frozen=True)
+class StatementReport:
+    """The outcome of one ``Exec`` (replicas are never reported).
+
+    ``chunks`` are ``(1 | 2, text)`` in write order (1 = stdout, 2 = stderr).
+    For ``"error"`` the python-formatted traceback is the last stderr chunk;
+    for ``"exit"`` the message python prints for ``sys.exit("msg")`` likewise.
+    ``exit_code``: 1 for ``"error"`` (130 for an uncaught KeyboardInterrupt,
+    as python), the SystemExit code normalised like python (None -> 0, int,
+    other -> 1) for ``"exit"``, None otherwise.
+
+    ``warnings``: ``(key, index)`` for each warning the statement showed;
+    ``chunks[index]`` is the stderr chunk holding exactly that warning's text
+    (never merged with other output), so the driver can drop repeats of a key
+    already shown by an earlier statement.
+    """
+
+    stmt: int
+    worker: int
+    status: str  # "ok" | "error" | "exit" | "skipped"
+    chunks: tuple[tuple[int, str], ...]
+    exit_code: int | None
+    start: float
+    end: float
+    warnings: tuple[tuple[WarningKey, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class TransferReport:
+    """A value received: sender's start of the send to the receiver's end of it."""
+
+    var: str
+    version: int
+    frm: int
+    to: int
+    nbytes: int
+    start: float
+    end: float
+
+
+# -- control protocol: manager -> worker --------------------------------------
+
+@dataclass(frozen=True)
+class Init:
+    worker: int
+    workers: int
+    run_id: str
+    secret: bytes = field(repr=False)
+    job: Job
+    program: tuple
+    #: statement -> statements it waits for (graph predecessors), for the
+    #: statements in this worker's program
+    preds: dict
+    #: workers this one sends to (it connects to them)
+    send_to: tuple[int, ...]
+    #: workers this one receives from (they connect to it)
+    recv_from: tuple[int, ...]
+    #: threads for BLAS/OpenMP pools, or None to leave them alone
+    threads: int | None
+    manager_pid: int
+    use_shm: bool = True
+
+
+@dataclass(frozen=True)
+class Peers:
+    addresses: dict  # worker -> (host, port)
+
+
+@dataclass(frozen=True)
+class Start:
+    pass
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The first failed statement known so far (the minimum id)."""
+
+    stmt: int
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    pass
+
+
+# -- control protocol: worker -> manager --------------------------------------
+
+@dataclass(frozen=True)
+class Listening:
+    worker: int
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class Connected:
+    worker: int
+
+
+@dataclass(frozen=True)
+class Finished:
+    worker: int
+
+
+@dataclass(frozen=True)
+class TransferFailed:
+    """A value could not be pickled (stage "send") or unpickled ("receive")."""
+
+    var: str
+    version: int
+    frm: int
+    to: int
+    stage: str
+    error: str
+
+
+@dataclass(frozen=True)
+class PeerLost:
+    worker: int
+    peer: int
+    detail: str
+
+
+@dataclass(frozen=True)
+class InternalError:
+    """A bug or environment failure inside the worker (not the user's code)."""
+
+    worker: int
+    traceback: str

@@ -1,0 +1,254 @@
+"""The worker process: a shell of threads and sockets around the Interpreter.
+
+Started by the manager as ``python -m taskpar.runtime CONTROL_FD MANAGER_PID``
+in its own session; the control socket (a socketpair end passed with
+``pass_fds``) carries everything, the run's secret included (never argv,
+never the environment the script sees). stdin is inherited: the statement
+that reads it reads the user's stdin.
+
+Life of a worker (see ``messages`` for the control records)::
+
+    Init ─► set up __main__, fds 1/2 capture, thread limits
+         ─► bind 127.0.0.1:0 ─► Listening ─► wait Peers
+         ─► connect + authenticate to every worker we send to ─► Connected
+         ─► wait Start (barrier) ─► interpret the program
+         ─► drain sends ─► Finished ─► wait Shutdown (barrier) ─► exit
+
+Threads: main (the interpreter, i.e. the user's code), control reader,
+acceptor + one per handshake, one sender per destination, one receiver per
+source. Everything the other threads learn reaches the main thread through
+one queue of events. If the manager goes away (control EOF, or
+``PR_SET_PDEATHSIG`` as a backstop) the worker kills its process group at
+once, children the script started included.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import ctypes
+import importlib.machinery
+import os
+import queue
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+import types
+
+from .capture import FdCapture, StatementRunner
+from .interpreter import Interpreter, Outgoing, WaitRecv, WaitSends, register_source
+from .messages import (Connected, Failed, Finished, Init, InternalError, Listening, PeerLost,
+                       Peers, Shutdown, Start, TransferReport)
+from .transport import ControlChannel, Listener, PeerReceiver, PeerSender, connect_peer
+
+__all__ = ["main", "make_main_module"]
+
+#: variables that, when the user set them, mean "leave my thread pools alone"
+THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                   "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die() -> None:
+    """Kill this worker and everything the script started in its group."""
+    try:
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+    finally:
+        os._exit(137)
+
+
+def _watch_parent(manager_pid: int) -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != manager_pid:  # the manager died before prctl
+        _die()
+
+
+def make_main_module(script, job) -> types.ModuleType:
+    """A real ``__main__`` module for the script, registered in sys.modules."""
+    doc = None
+    tree = ast.parse(script.source, script.filename)
+    if tree.body and isinstance(tree.body[0], ast.Expr) and isinstance(tree.body[0].value, ast.Constant) \
+            and isinstance(tree.body[0].value.value, str):
+        doc = tree.body[0].value.value
+    mod = types.ModuleType("__main__", doc)
+    mod.__file__ = script.filename
+    mod.__builtins__ = builtins
+    mod.__loader__ = importlib.machinery.SourceFileLoader("__main__", script.filename)
+    mod.__spec__ = None
+    mod.__package__ = None
+    mod.__cached__ = None
+    sys.modules["__main__"] = mod
+    sys.argv = list(job.argv)
+    if getattr(sys.flags, "safe_path", False) or not sys.path:
+        sys.path.insert(0, job.sys_path0)  # started with -P: nothing to replace
+    else:
+        sys.path[0] = job.sys_path0
+    return mod
+
+
+class _ThreadLimits:
+    """Limit BLAS/OpenMP pools to ``n`` threads; re-apply when modules were imported."""
+
+    def __init__(self, n: int | None):
+        self.n = n
+        if n is not None and any(v in os.environ for v in THREAD_ENV_VARS):
+            self.n = None  # the user chose: respect it
+        self._seen = -1
+
+    def __call__(self) -> None:
+        if self.n is None or len(sys.modules) == self._seen:
+            return
+        self._seen = len(sys.modules)
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            self.n = None
+            return
+        threadpool_limits(limits=self.n)
+
+
+class Worker:
+    def __init__(self, ctl: ControlChannel, init: Init):
+        self.ctl = ctl
+        self.init = init
+        self.me = init.worker
+        self.events: queue.SimpleQueue = queue.SimpleQueue()
+        self.senders: dict[int, PeerSender] = {}
+        self.shutting_down = False
+
+    # -- threads feeding the event queue -----------------------------------
+    def read_control(self) -> None:
+        while True:
+            try:
+                msg = self.ctl.recv()
+            except EOFError:
+                _die()
+            if isinstance(msg, Shutdown):
+                self.shutting_down = True
+            self.events.put(msg)
+
+    def on_peer(self, peer: int, sock: socket.socket) -> None:
+        PeerReceiver(sock, peer, self.init.run_id, self.on_message, self.on_peer_lost)
+
+    def on_message(self, msg, nbytes: int, sent_at: float) -> None:
+        self.events.put(msg)
+        if msg.var is not None and msg.payload.kind == "value":
+            self.ctl_send(TransferReport(msg.var, msg.version, msg.frm, self.me, nbytes,
+                                         sent_at, time.time()))
+
+    def on_sent(self, out: Outgoing, nbytes: int) -> None:
+        self.events.put(("sent", out.var, out.version, out.to))
+
+    def on_peer_lost(self, peer: int, detail) -> None:
+        if not self.shutting_down:
+            self.ctl_send(PeerLost(self.me, peer, str(detail)))
+
+    def ctl_send(self, msg) -> None:
+        try:
+            self.ctl.send(msg)
+        except OSError:
+            _die()
+
+    # -- main thread ----------------------------------------------------------
+    def wait_for(self, kind):
+        """Next control record of ``kind``; other events are kept for later."""
+        kept = []
+        while True:
+            ev = self.events.get()
+            if isinstance(ev, kind):
+                for k in kept:
+                    self.events.put(k)
+                return ev
+            if isinstance(ev, Shutdown):
+                os._exit(0)
+            kept.append(ev)
+
+    def run(self) -> None:
+        init, job = self.init, self.init.job
+        threading.Thread(target=self.read_control, name="taskpar-control", daemon=True).start()
+        mod = make_main_module(job.script, job)
+        register_source(job.script)
+        limits = _ThreadLimits(init.threads)
+        limits()
+        runner = StatementRunner(fd_capture=FdCapture(), after=limits)
+        interp = Interpreter(job.script, init.program, mod.__dict__, self.me, init.preds,
+                             emit=self.emit, runner=runner, poll=self.drain)
+        self.interp = interp
+        listener = Listener(init.secret, init.recv_from, self.on_peer)
+        self.ctl_send(Listening(self.me, *listener.address))
+        peers = self.wait_for(Peers)
+        shm = (init.run_id, self.me) if init.use_shm else None
+        for k in init.send_to:
+            sock = connect_peer(tuple(peers.addresses[k]), init.secret, self.me)
+            self.senders[k] = PeerSender(sock, k, self.on_sent, self.on_peer_lost, shm)
+        self.ctl_send(Connected(self.me))
+        self.wait_for(Start)
+        self.interpret(interp)
+        self.ctl_send(Finished(self.me))
+        self.wait_for(Shutdown)
+
+    def emit(self, instruction) -> None:
+        if isinstance(instruction, Outgoing):
+            self.senders[instruction.to].put(instruction)
+        else:
+            self.ctl_send(instruction)
+
+    def handle(self, ev, interp: Interpreter) -> None:
+        if isinstance(ev, tuple):  # ("sent", var, version, to)
+            interp.send_done(*ev[1:])
+        elif isinstance(ev, Failed):
+            interp.set_failed(ev.stmt)
+        elif isinstance(ev, Shutdown):
+            os._exit(0)  # the manager stops the run
+        else:
+            interp.deliver(ev)
+
+    def drain(self) -> None:
+        """Hand every event already queued to the interpreter (never blocks)."""
+        while True:
+            try:
+                ev = self.events.get_nowait()
+            except queue.Empty:
+                return
+            self.handle(ev, self.interp)
+
+    def interpret(self, interp: Interpreter) -> None:
+        while True:
+            wait = interp.advance()
+            if wait is None:
+                break
+            assert isinstance(wait, (WaitRecv, WaitSends))
+            self.handle(self.events.get(), interp)
+            self.drain()
+        while interp.sends_in_flight:
+            self.handle(self.events.get(), interp)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv if argv is None else argv
+    fd, manager_pid = int(argv[1]), int(argv[2])
+    _watch_parent(manager_pid)
+    os.set_inheritable(fd, False)  # the script's children must not hold it
+    ctl = ControlChannel(socket.socket(fileno=fd))
+    try:
+        init = ctl.recv()
+    except EOFError:
+        _die()
+    try:
+        Worker(ctl, init).run()
+    except BaseException:  # noqa: BLE001 - reported to the manager, then exit
+        try:
+            ctl.send(InternalError(init.worker, traceback.format_exc()))
+        except OSError:
+            pass
+        os._exit(70)
+    os._exit(0)

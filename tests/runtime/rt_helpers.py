@@ -1,0 +1,103 @@
+"""Runtime test helpers: a crude analysis (names stored/loaded, pins) so that tests get
+real cross-worker plans independently of the analysis stage, and a runner
+for the local backend that collects events."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+
+from taskpar.analysis.model import Script, Statement
+from taskpar.backends.local import LocalBackend
+from taskpar.graph import build_graph
+from taskpar.plan import build_plan
+from taskpar.runtime.messages import Job, StatementReport, TransferReport
+from taskpar.schedule import schedule
+
+PIN = re.compile(r"#\s*taskpar:\s*worker\s+(\d+)")
+
+
+def simple_script(source: str, filename: str, barrier_lines=()) -> Script:
+    """Statements with reads = names loaded, writes = names stored (no mutation analysis)."""
+    source = textwrap.dedent(source)
+    tree = ast.parse(source, filename)
+    lines = source.splitlines()
+    stmts = []
+    for k, node in enumerate(tree.body):
+        reads, writes = set(), set()
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name):
+                (writes if isinstance(sub.ctx, (ast.Store, ast.Del)) else reads).add(sub.id)
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            writes.add(node.name)
+            kind = "def" if isinstance(node, ast.FunctionDef) else "class"
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            writes |= {(a.asname or a.name).split(".")[0] for a in node.names}
+            kind = "import"
+        else:
+            kind = "other"
+        m = PIN.search(lines[node.end_lineno - 1])
+        stmts.append(Statement(
+            id=k, lineno=node.lineno, col_offset=node.col_offset, end_lineno=node.end_lineno,
+            end_col_offset=node.end_col_offset, source=ast.get_source_segment(source, node) or "",
+            path=(k,), reads=frozenset(reads - writes) | frozenset(reads & writes),
+            writes=frozenset(writes), barrier=node.lineno in barrier_lines,
+            pin=int(m.group(1)) if m else None, kind=kind))
+    return Script(filename=filename, source=source, statements=tuple(stmts))
+
+
+def make_plan(script: Script, workers: int, replicate: bool = True):
+    graph = build_graph(script)
+    return build_plan(graph, schedule(graph, workers), replicate=replicate)
+
+
+@dataclass
+class Result:
+    events: list = field(default_factory=list)
+
+    @property
+    def reports(self) -> dict[int, StatementReport]:
+        return {e.stmt: e for e in self.events if isinstance(e, StatementReport)}
+
+    def _shown(self):
+        """Reports the driver shows: program order, up to the first failure
+        (statements after it may have run before it was known)."""
+        for s, r in sorted(self.reports.items()):
+            yield r
+            if r.status in ("error", "exit"):
+                return
+
+    def stdout(self) -> str:
+        return "".join(t for r in self._shown() for fd, t in r.chunks if fd == 1)
+
+    def stderr(self) -> str:
+        return "".join(t for r in self._shown() for fd, t in r.chunks if fd == 2)
+
+    @property
+    def transfers(self) -> list[TransferReport]:
+        return [e for e in self.events if isinstance(e, TransferReport)]
+
+
+def run_plan(script: Script, plan, tmp_path, argv=None, env=None, backend=None, on_event=None):
+    job = Job(script=script, argv=tuple(argv or (script.filename,)), cwd=str(tmp_path),
+              sys_path0=os.path.dirname(script.filename), env=env, threads_per_worker=1)
+    result = Result()
+
+    def collect(e):
+        result.events.append(e)
+        return True if on_event is None else on_event(e)
+
+    (backend or LocalBackend()).run(job, plan, collect)
+    return result
+
+
+def write_script(tmp_path, source: str, name: str = "script.py", **kw) -> Script:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source))
+    return simple_script(path.read_text(), str(path), **kw)
+
+
