@@ -16,6 +16,8 @@ return a ``Script`` of ``Statement`` records (see ``model``). Modules:
 * ``rules``    — documented tables (pure methods, mutators, fresh results,
                  hidden-state resources, barriers)
 * ``pins``     — ``# taskpar: worker K`` comments
+* ``mainfn``   — the ``main()`` pattern: a final ``main()`` call analysed as
+                 its body (``Statement.scope``/``call_lineno``, ``Script.notes``)
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import os
 
 from .load import parse_script, read_script, script_filename
 from .model import PROCESS_LOCAL, RESOURCES, Script, Statement
-from .effects import analyze_module
+from .effects import analyze_module, analyze_tree
+from .mainfn import compile_in_scope
 
 __all__ = [
     "Statement",
@@ -36,14 +39,16 @@ __all__ = [
     "read_script",
     "parse_script",
     "script_filename",
+    "compile_in_scope",
 ]
 
 
 def analyze_source(source: str, filename: str = "<script>") -> Script:
     """Analyse script text; raise ScriptSyntaxError / PinError on bad input."""
     tree = parse_script(source, filename)
-    return Script(filename=filename, source=source,
-                  statements=tuple(analyze_module(tree, source, filename)))
+    statements, notes = analyze_tree(tree, source, filename)
+    return Script(filename=filename, source=source, statements=tuple(statements),
+                  notes=tuple(notes))
 
 
 def analyze_script(path: str | os.PathLike) -> Script:

@@ -39,6 +39,18 @@ from . import rules
 from .objects import EMPTY_SUMMARY, class_keys, fn_keys, inst_keys
 
 
+#: how many summary applications one top-level statement (or one function
+#: summary) may make. Implicit calls (library code calling back into script
+#: callables) can nest deeply on scripts with many mutually reachable
+#: callables; past this budget the statement is made a barrier: right but
+#: serial, and the analysis stays fast.
+APPLY_BUDGET = 5000
+
+
+class AnalysisBudgetExceeded(Exception):
+    """The statement being analysed needs more work than ``APPLY_BUDGET``."""
+
+
 @dataclass
 class CallArgs:
     pos: list          # list of sets of objects
@@ -203,6 +215,9 @@ class CallsMixin:
                  frozenset(callee))
         if guard in self._active:
             return set()
+        self.budget -= 1
+        if self.budget < 0:
+            raise AnalysisBudgetExceeded(key)
         self._active.add(guard)
         try:
             return self._apply(key, s, pmap, callee, node)

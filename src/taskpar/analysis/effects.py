@@ -5,7 +5,10 @@ Design note. ``analyze_module`` runs the pipeline:
 1. ``top_level_statements`` — the module body, with the body of
    ``if __name__ == "__main__":`` (that exact guard, either operand order, no
    ``else``) flattened into top-level statements with path ``(k, i)``;
-   compound statements stay one statement each;
+   compound statements stay one statement each; then the ``main()``
+   pattern (``mainfn``): a final call of a script function without
+   arguments is replaced by that function's body when that preserves
+   meaning (else a note says why it stays one statement);
 2. ``scopes.ScriptScopes`` — every function/class and its scoping facts;
 3. ``ScriptFacts`` — flow-insensitive facts about the whole script: names
    the script binds (builtins count as reads only then), names bound only by
@@ -32,10 +35,12 @@ from __future__ import annotations
 
 import ast
 
+from .calls import APPLY_BUDGET, AnalysisBudgetExceeded
 from . import rules
 from .frames import TopFrame
 from .functions import compute_summaries
 from .interp import Interp
+from .mainfn import find_main, flatten
 from .model import Statement
 from .objects import Effects
 from .pins import find_pins
@@ -226,7 +231,18 @@ def _shallow_walk(node):
 
 
 def analyze_module(tree: ast.Module, source: str, filename: str) -> list[Statement]:
-    items = top_level_statements(tree)
+    return analyze_tree(tree, source, filename)[0]
+
+
+def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Statement], list[str]]:
+    """Statements in program order, and notes for ``Script.notes``."""
+    items = [(node, path, None, None) for node, path in top_level_statements(tree)]
+    notes: list[str] = []
+    mc, note = find_main(tree, _is_main_guard)
+    if note:
+        notes.append(note)
+    if mc is not None:
+        tree, items = flatten(tree, mc, top_level_statements(tree))
     pins = find_pins(source, filename)
     scopes = ScriptScopes(tree)
     facts = ScriptFacts(tree, scopes)
@@ -238,14 +254,19 @@ def analyze_module(tree: ast.Module, source: str, filename: str) -> list[Stateme
     touched: list[set] = []
     mutated: list[set] = []
     shared_since: dict = {}
-    for idx, (node, path) in enumerate(items):
+    for idx, (node, path, scope, call_lineno) in enumerate(items):
         it.mode, it.fkey, it.eff = "top", None, Effects()
         frame = TopFrame(it)
         it.root_frame = frame
         compound = isinstance(node, COMPOUND)
         frame.weak = compound
         start = {name: it.reach(v) for name, v in it.env.items()}
-        it.exec(node, frame)
+        it.budget = APPLY_BUDGET
+        try:
+            it.exec(node, frame)
+        except AnalysisBudgetExceeded:
+            # too intricate to analyse in bounded time: right but serial
+            it.eff.barrier = True
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for a in node.names:
                 root = rules.root_module(a.name if isinstance(node, ast.Import) else (node.module or ""))
@@ -286,7 +307,8 @@ def analyze_module(tree: ast.Module, source: str, filename: str) -> list[Stateme
         for o, hs in holders.items():
             if len(hs) >= 2 and o not in shared_since:
                 shared_since[o] = (idx, sorted(hs))
-        results.append(dict(node=node, path=path, reads=reads, writes=writes,
+        results.append(dict(node=node, path=path, scope=scope, call_lineno=call_lineno,
+                            reads=reads, writes=writes,
                             mutates=mutates, resources=resources, barrier=eff.barrier))
 
     # objects shared by two names and mutated afterwards: one process
@@ -308,5 +330,6 @@ def analyze_module(tree: ast.Module, source: str, filename: str) -> list[Stateme
             source=ast.get_source_segment(source, node) or "", path=r["path"],
             reads=frozenset(r["reads"]), writes=frozenset(r["writes"]),
             mutates=frozenset(r["mutates"]), resources=frozenset(r["resources"]),
-            barrier=bool(r["barrier"]), pin=pins.get(node.lineno), kind=_kind(node)))
-    return out
+            barrier=bool(r["barrier"]), pin=pins.get(node.lineno), kind=_kind(node),
+            scope=r["scope"], call_lineno=r["call_lineno"]))
+    return out, notes

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 
+from .calls import APPLY_BUDGET, AnalysisBudgetExceeded
 from .frames import FnFrame
 from .objects import Effects, Summary
 
@@ -46,9 +47,10 @@ def compute_summaries(interp) -> None:
 def summarize(interp, key: str) -> Summary:
     info = interp.scopes.functions[key]
     saved = (interp.mode, interp.heap, interp.eff, interp.fkey, getattr(interp, "root_frame", None),
-             interp._active)
+             interp._active, interp.budget)
     interp.mode, interp.heap, interp.eff, interp.fkey = "fn", {}, Effects(), key
     interp._active = set()
+    interp.budget = APPLY_BUDGET
     frame = FnFrame(interp, info)
     interp.root_frame = frame
     try:
@@ -68,10 +70,14 @@ def summarize(interp, key: str) -> Summary:
             interp._loop(run, frame)
         else:
             interp._loop(lambda: interp.exec_body(node.body, frame), frame)
+    except AnalysisBudgetExceeded:
+        # too intricate to summarise in bounded time: calling it is a barrier
+        interp.eff.barrier = True
+    try:
         return _extract(interp, key)
     finally:
         (interp.mode, interp.heap, interp.eff, interp.fkey, interp.root_frame,
-         interp._active) = saved
+         interp._active, interp.budget) = saved
 
 
 def _exported(o, key: str) -> bool:

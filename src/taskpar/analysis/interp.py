@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import ast
 
-from .calls import CallArgs, CallsMixin
+from .calls import APPLY_BUDGET, CallArgs, CallsMixin
 from .frames import ClassFrame, CompFrame, FnFrame, TopFrame
 from .objects import Effects, Obj, ObjTable, inst_keys
 from .scopes import ScriptScopes, scope_bindings, target_names
@@ -59,6 +59,8 @@ class Interp(CallsMixin):
         self.mode = "top"
         self.fkey: str | None = None
         self._active: set = set()
+        #: summary applications left for the current statement (see calls.APPLY_BUDGET)
+        self.budget = APPLY_BUDGET
         #: objects of ``a`` in the last evaluation of ``a.b`` / ``a[k]``
         self._bases: dict = {}
         self.future_annotations = facts.future_annotations

@@ -5,6 +5,9 @@ and a tuple of ``Statement`` records in program order. A statement's ``id`` is
 its position in that tuple; ``path`` locates its AST node so that any process
 holding the script text can compile exactly that statement with the original
 file name and line numbers (tracebacks then point at the user's file).
+Statements taken from a ``main()`` function's body (``scope`` set) have
+``path = (k_def, i)``: ``module.body[k_def].body[i]`` where ``k_def`` is the
+``def``'s position; they replace the call, after every module statement.
 
 Invariants:
 
@@ -82,6 +85,13 @@ class Statement:
     pin: int | None = None
     #: "import", "def", "class" or "other": definitions may be replicated
     kind: str = "other"
+    #: for a statement taken from the body of ``main()`` (the main() pattern,
+    #: see ``mainfn``): the function's name, which its frame must carry
+    #: (``co_name``); None for a statement of the module itself
+    scope: str | None = None
+    #: with ``scope``: the line of the ``main()`` call, the ``<module>`` frame
+    #: python shows above the function's in a traceback
+    call_lineno: int | None = None
 
     @property
     def label(self) -> str:
@@ -97,6 +107,9 @@ class Script:
     filename: str
     source: str
     statements: tuple[Statement, ...] = field(default_factory=tuple)
+    #: one-line remarks for ``taskpar plan``, e.g. why a ``main()`` call runs
+    #: as one statement (see ``mainfn``)
+    notes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.statements)
