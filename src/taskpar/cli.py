@@ -74,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
                     help="also draw the plan as a Gantt chart (.png, .svg or .html)")
     pl.add_argument("--no-cache", action="store_true", help="ignore measured costs")
     pl.add_argument("--backend", default="local", help="backend whose measured costs to use")
+    pr = sub.add_parser("profile", help="run SCRIPT serially once and record its costs")
+    pr.add_argument("script", metavar="SCRIPT")
+    pr.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="arguments for the script")
+    pr.add_argument("--no-cache", action="store_true", help="measure, but do not record")
+
     ge = sub.add_parser("generate", help="write the plan of SCRIPT as a standalone program")
     ge.add_argument("script", metavar="SCRIPT")
     ge.add_argument("-w", "--workers", type=_positive_int, default=None,
@@ -106,9 +111,9 @@ def split_run_argv(argv: Sequence[str]) -> list[str]:
     ``run a.py -w 2 --flag x`` -> ``run -w 2 a.py --flag x``; ``--`` stops it.
     """
     argv = list(argv)
-    if not argv or argv[0] != "run":
+    if not argv or argv[0] not in ("run", "profile"):
         return argv
-    head, rest = ["run"], argv[1:]
+    head, rest = [argv[0]], argv[1:]
     # find SCRIPT: the first word not an option (or an option's value)
     i = 0
     while i < len(rest):
@@ -159,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_plan(args)
         if args.command == "generate":
             return _cmd_generate(args)
+        if args.command == "profile":
+            return _cmd_profile(args)
         raise UsageError(f"unknown command {args.command!r}")
     except ScriptSyntaxError as e:
         sys.stderr.write(e.rendered)
@@ -236,6 +243,31 @@ def _cmd_plan(args) -> int:
 
         save_gantt(prepared.schedule, prepared.graph, args.gantt)
     return 0
+
+
+def _cmd_profile(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .profile import profile_script
+
+    script, prof = profile_script(args.script, args.args, record=not args.no_cache)
+    table = Table(title="taskpar profile", title_justify="left")
+    for col in ("line", "statement", "seconds", "values read later (bytes)"):
+        table.add_column(col, justify="left" if col in ("statement", "values read later (bytes)") else "right")
+    for s in script.statements:
+        if s.id not in prof.seconds:
+            continue
+        sizes = ", ".join(f"{v}={n:,}" for (i, v), n in sorted(prof.nbytes.items()) if i == s.id)
+        bad = [v for i, v in prof.unpicklable if i == s.id]
+        if bad:
+            sizes = ", ".join(filter(None, [sizes, *(f"{v}=cannot be sent" for v in bad)]))
+        table.add_row(str(s.lineno), s.label, f"{prof.seconds[s.id]:.4f}", sizes)
+    # on stderr, after the script's own output: stdout stays the script's
+    Console(file=sys.stderr).print(table)
+    if not args.no_cache:
+        sys.stderr.write("taskpar: costs recorded; `taskpar plan` and the next `taskpar run` use them\n")
+    return prof.exit_status
 
 
 def _cmd_generate(args) -> int:

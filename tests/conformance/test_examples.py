@@ -7,6 +7,7 @@ extra is not installed is skipped with a reason outside CI and fails in CI.
 from __future__ import annotations
 
 import functools
+import os
 
 import pytest
 
@@ -14,10 +15,15 @@ from support import EXAMPLES, python, taskpar
 
 EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.py"))
 
+# One BLAS thread for python and taskpar alike: on a loaded 2-core machine
+# OpenBLAS threads that spin for a busy core make numpy 20x slower, and the
+# examples' output does not depend on the thread count.
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
 
 @functools.lru_cache(maxsize=None)
 def python_run(name: str):
-    r = python(EXAMPLES / name, cwd=EXAMPLES)
+    r = python(EXAMPLES / name, cwd=EXAMPLES, env=ENV)
     return r.returncode, r.stdout, r.stderr
 
 
@@ -27,16 +33,19 @@ def python_run(name: str):
 def test_example_identical_to_python(name, workers, backend):
     if name in ("seed_pipeline.py", "big_payload.py") and workers < 2:
         # pinned to worker 2: with one worker this is a user error (tested below)
-        r = taskpar("run", EXAMPLES / name, "-w", workers, "--backend", backend, cwd=EXAMPLES)
+        r = taskpar("run", EXAMPLES / name, "-w", workers, "--backend", backend, cwd=EXAMPLES,
+                    env=ENV)
         assert r.returncode == 2 and "pinned to worker 2" in r.stderr
         return
-    r = taskpar("run", EXAMPLES / name, "-w", workers, "--backend", backend, cwd=EXAMPLES)
+    r = taskpar("run", EXAMPLES / name, "-w", workers, "--backend", backend, cwd=EXAMPLES,
+                    env=ENV)
     assert (r.returncode, r.stdout, r.stderr) == python_run(name)
 
 
 @pytest.mark.timeout(60)
 def test_fail_names_line_7(backend):
-    r = taskpar("run", EXAMPLES / "fail.py", "-w", 2, "--backend", backend, cwd=EXAMPLES)
+    r = taskpar("run", EXAMPLES / "fail.py", "-w", 2, "--backend", backend, cwd=EXAMPLES,
+                    env=ENV)
     assert r.returncode == 1
     assert r.stdout == "before\n"
     assert 'fail.py", line 7, in <module>' in r.stderr

@@ -64,7 +64,25 @@ def format_exception(exc: BaseException, code) -> str:
         tb = tb.tb_next
     if tb is None:  # raised before the statement's frame existed
         tb = exc.__traceback__
-    return "".join(traceback.TracebackException(type(exc), exc, tb, compact=True).format())
+    te = traceback.TracebackException(type(exc), exc, tb, compact=True)
+    call = _call_frame(code)
+    if call is not None and tb is not None and tb.tb_frame.f_code is code:
+        te.stack.insert(0, call)
+    return "".join(te.format())
+
+
+def _call_frame(code):
+    """The ``<module>`` frame of ``main()`` for a statement taken from main's body."""
+    from .interpreter import CALL_FRAMES
+
+    try:
+        where = CALL_FRAMES.get(code)
+    except TypeError:
+        return None
+    if where is None:
+        return None
+    filename, lineno = where
+    return traceback.FrameSummary(filename, lineno, "<module>")
 
 
 def system_exit_status(exc: SystemExit) -> tuple[int, str | None]:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import __future__
 import ast
+import weakref
 import linecache
 import time
 from dataclasses import dataclass
@@ -99,6 +100,12 @@ class WaitSends:
     names: tuple  # names whose sends must drain; ("*",) for every send
 
 
+#: code of a statement taken from a function body (the ``main()`` pattern)
+#: -> (file name, line of the call): capture.format_exception adds that
+#: ``<module>`` frame so the traceback is the one python prints.
+CALL_FRAMES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def register_source(script: Script) -> None:
     """Make tracebacks show the script's source lines (python 3.11 carets too)."""
     lines = script.source.splitlines(True)
@@ -134,7 +141,13 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
             # a lone string compiled first in a module would become __doc__
             nodes = [ast.copy_location(ast.Pass(), node), node]
         module = ast.Module(body=nodes, type_ignores=[])
-        out[i] = compile(module, script.filename, "exec", flags=flags, dont_inherit=True)
+        code = compile(module, script.filename, "exec", flags=flags, dont_inherit=True)
+        if stmt.scope is not None:
+            # a statement of main()'s body run at top level: its frame is
+            # named as python names it, and tracebacks get main()'s call frame
+            code = code.replace(co_name=stmt.scope, co_qualname=stmt.scope)
+            CALL_FRAMES[code] = (script.filename, stmt.call_lineno)
+        out[i] = code
     return out
 
 
