@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="arguments for the script")
     pr.add_argument("--no-cache", action="store_true", help="measure, but do not record")
 
+    ch = sub.add_parser("check", help="trace SCRIPT serially and compare with its task graph")
+    ch.add_argument("script", metavar="SCRIPT")
+    ch.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="arguments for the script")
+
     ge = sub.add_parser("generate", help="write the plan of SCRIPT as a standalone program")
     ge.add_argument("script", metavar="SCRIPT")
     ge.add_argument("-w", "--workers", type=_positive_int, default=None,
@@ -111,7 +115,7 @@ def split_run_argv(argv: Sequence[str]) -> list[str]:
     ``run a.py -w 2 --flag x`` -> ``run -w 2 a.py --flag x``; ``--`` stops it.
     """
     argv = list(argv)
-    if not argv or argv[0] not in ("run", "profile"):
+    if not argv or argv[0] not in ("run", "profile", "check"):
         return argv
     head, rest = [argv[0]], argv[1:]
     # find SCRIPT: the first word not an option (or an option's value)
@@ -166,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_generate(args)
         if args.command == "profile":
             return _cmd_profile(args)
+        if args.command == "check":
+            return _cmd_check(args)
         raise UsageError(f"unknown command {args.command!r}")
     except ScriptSyntaxError as e:
         sys.stderr.write(e.rendered)
@@ -243,6 +249,14 @@ def _cmd_plan(args) -> int:
 
         save_gantt(prepared.schedule, prepared.graph, args.gantt)
     return 0
+
+
+def _cmd_check(args) -> int:
+    from .check import check_script, render_check
+
+    report = check_script(args.script, args.args)
+    sys.stdout.write(render_check(report))
+    return 0 if report.ok else 1
 
 
 def _cmd_profile(args) -> int:

@@ -109,7 +109,7 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
     graph = build_graph(script, extra_colocate=colocate)
     sched = schedule(graph, workers, costs, policy=SCHEDULES[schedule_policy])
     plan = build_plan(graph, sched)
-    notes = list(costs.messages)
+    notes = list(script.notes) + list(costs.messages)
     hint = advice(sched, graph)
     if hint:
         notes.append(hint)

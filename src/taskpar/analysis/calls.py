@@ -309,6 +309,8 @@ class CallsMixin:
         self.mutate(M(s.mut))
         self.mutate(M(s.mut_force), force=True)
         eff.mut_names |= s.mut_names
+        if s.iterated:
+            self.consume(M(s.iterated))
         if s.touched:
             self.implicit(self.reach(M(s.touched), stop_classes=True))
         return M(s.ret)
@@ -443,6 +445,10 @@ class CallsMixin:
             if k in args.kw:
                 self.mutate(args.kw[k])
         all_args = args.all()
+        if qual == "builtins.next" and args.pos:
+            self.mutate(args.pos[0])  # only an iterator can be next()-ed
+        if qual in rules.CONSUMING_FUNCTIONS:
+            self.consume(all_args)
         touched = self.reach(all_args, stop_classes=True)
         self.implicit(touched)
         kind = rules.function_result(qual)
@@ -456,11 +462,13 @@ class CallsMixin:
             n = self.site(node, tags=("lib",))
             for o in all_args:
                 n.tags |= {t for t in o.tags if t.startswith("inst:")}
-        tags = ()
+        tags: tuple = ()
         if qual.startswith(("matplotlib", "pylab", "seaborn")):
             tags = ("pyplot",)
         elif qual.startswith("logging."):
             tags = ("logging",)
+        if qual in rules.ITERATOR_RESULTS or qual.startswith("itertools."):
+            tags += ("iterator",)
         return self.make_result(kind, all_args, node, tags)
 
     def lib_method(self, recv: set, name: str, args: CallArgs, node, store=None) -> set:
@@ -484,7 +492,11 @@ class CallsMixin:
             eff.resources.add("fs")
             if self.facts.changes_cwd:
                 eff.resources.add("cwd")
+        if name in rules.CONSUMING_METHODS:
+            self.consume(all_args)
         tags = set()
+        if name in rules.ITERATOR_METHODS:
+            tags.add("iterator")
         for o in recv:
             for t in ("pyplot", "logging"):
                 if t in o.tags:
@@ -526,8 +538,42 @@ class CallsMixin:
                         pm[info.positional[0]] = {o}
                     self.apply(fk, pm, {self.fn_object(fk)}, o)
 
+    def is_iterator(self, o) -> bool:
+        """May ``o`` be an iterator (something iterating it changes)?
+
+        Generator objects, generator expressions and results of the library
+        calls in ``rules.ITERATOR_RESULTS`` / ``ITERATOR_METHODS`` (tagged
+        "iterator"): ``iter``, ``map``, ``zip``, files, ``csv.reader``...
+        """
+        if o.kind != "site":
+            return False
+        if "iterator" in o.tags:
+            return True
+        fns = self.scopes.functions
+        return any(k in fns and (fns[k].is_generator or isinstance(fns[k].node, ast.GeneratorExp))
+                   for k in fn_keys(o))
+
+    def consume(self, objs: set) -> None:
+        """Iterating ``objs`` changes the iterators among them (and the
+        iterators they wrap: consuming ``map(f, g)`` consumes ``g``)."""
+        todo, seen = list(objs), set()
+        while todo:
+            o = todo.pop()
+            if o in seen:
+                continue
+            seen.add(o)
+            if o.kind == "sym":
+                if self.mode != "top":
+                    self.eff.iterated.add(o)
+                continue
+            if self.is_iterator(o):
+                self.mutate({o})
+                todo.extend(self.contents({o}))
+
     def implicit_iter(self, objs: set) -> None:
-        """Iterating ``objs`` runs generators and ``__iter__``/``__next__``."""
+        """Iterating ``objs`` consumes iterators and runs generators and
+        ``__iter__``/``__next__``."""
+        self.consume(objs)
         fns = self.scopes.functions
         todo = {o for o in objs if o.kind == "sym" or inst_keys(o)
                 or any(fns[k].is_generator for k in fn_keys(o) if k in fns)}

@@ -114,6 +114,7 @@ def _extract(interp, key: str) -> Summary:
         gwrites=tuple((n, keep(v)) for n, v in sorted(eff.gwrites.items())),
         deferred=_merge_deferred(eff.deferred, keep),
         touched=keep(eff.touched),
+        iterated=keep(eff.iterated),
         ret=keep(eff.ret),
         edges=tuple(edges),
         sites=frozenset(sites),

@@ -310,7 +310,12 @@ class Interp(CallsMixin):
         self.implicit_iter(first)
         objs = self.make_function(node, frame, decorators=False)
         self.add_contents(objs, first)
-        return objs
+        # the value is a generator object (an iterator that runs the body),
+        # not the function-like body itself
+        fn_tags = tuple(t for o in objs for t in o.tags if t.startswith("fn:"))
+        g = self.site(node, "gen", tags=("iterator",) + fn_tags)
+        self.add_contents({g}, objs | first)
+        return {g}
 
     def _comprehension(self, node, frame, elts):
         names: set[str] = set()

@@ -126,6 +126,9 @@ class Effects:
     #: objects whose implicit methods / callbacks a library may run
     touched: set[Obj] = field(default_factory=set)
     ret: set[Obj] = field(default_factory=set)
+    #: (summary mode) syms iterated over: iterators among their objects at a
+    #: call site are consumed, i.e. changed
+    iterated: set[Obj] = field(default_factory=set)
 
 
 @dataclass
@@ -145,6 +148,7 @@ class Summary:
     edges: tuple = ()
     #: local sites (all mapped to one object at a call site) and their tags
     sites: frozenset = frozenset()
+    iterated: frozenset = frozenset()
 
     def signature(self):
         def keys(s):
@@ -155,7 +159,8 @@ class Summary:
                 frozenset((keys(c), keys(a), n) for c, a, n in self.deferred),
                 keys(self.touched), keys(self.ret),
                 frozenset((o.key, keys(v)) for o, v in self.edges),
-                frozenset((o.key, frozenset(o.tags)) for o in self.sites))
+                frozenset((o.key, frozenset(o.tags)) for o in self.sites),
+                keys(self.iterated))
 
 
 EMPTY_SUMMARY = Summary()

@@ -305,7 +305,42 @@ def resources_of_qualname(qual: str, *, call: bool) -> set[str]:
 
 
 def is_barrier_call(qual: str) -> bool:
-    return qual in BARRIER_FUNCTIONS or qual.startswith(BARRIER_PREFIXES)
+    # Library configuration (print options, display precision, error modes)
+    # changes how *any* later statement using that library behaves, which no
+    # variable shows: a barrier. Scripts set it near the top, so this costs
+    # little parallelism.
+    return qual in BARRIER_FUNCTIONS or qual.startswith(BARRIER_PREFIXES) \
+        or qual in MODULE_CONFIG_FUNCTIONS
+
+
+# --------------------------------------------------------------------------
+# Iterators: iterating one consumes it, so a statement that iterates (``for``,
+# ``list(it)``, ``next(it)``, ``" ".join(it)``...) changes it. Results of
+# these calls may be iterators (itertools.* are too); generator objects and
+# generator expressions are recognised from the script itself.
+ITERATOR_RESULTS = frozenset({
+    "builtins.iter", "builtins.map", "builtins.filter", "builtins.zip", "builtins.enumerate",
+    "builtins.reversed", "builtins.open", "io.open", "csv.reader", "csv.DictReader",
+    "os.scandir", "os.walk", "glob.iglob", "re.finditer", "os.fwalk", "fileinput.input",
+    "gzip.open", "bz2.open", "lzma.open", "codecs.open", "tokenize.tokenize",
+})
+#: methods whose result may be an iterator
+ITERATOR_METHODS = frozenset(
+    "glob rglob iterdir walk finditer iterrows itertuples iteritems imap imap_unordered "
+    "__iter__ open".split())
+#: library functions that iterate their arguments (to the end, or a step)
+CONSUMING_FUNCTIONS = frozenset({
+    "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.dict",
+    "builtins.sorted", "builtins.sum", "builtins.min", "builtins.max", "builtins.any",
+    "builtins.all", "builtins.next", "builtins.bytes", "builtins.bytearray",
+    "collections.Counter", "collections.deque", "collections.OrderedDict",
+    "numpy.array", "numpy.fromiter", "numpy.asarray", "pandas.DataFrame", "pandas.Series",
+    "statistics.mean", "statistics.median", "math.fsum", "math.prod", "functools.reduce",
+    "heapq.nlargest", "heapq.nsmallest",
+})
+#: library methods that iterate their arguments
+CONSUMING_METHODS = frozenset("join extend update writelines union intersection "
+                              "difference issubset issuperset".split())
 
 
 def function_result(qual: str) -> str:

@@ -41,6 +41,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from ..analysis.mainfn import compile_in_scope
 from ..analysis.model import Script
 from ..plan import Exec, Recv, Send
 from . import values
@@ -140,13 +141,15 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
                 and isinstance(node.value.value, str) and stmt.path != (0,)):
             # a lone string compiled first in a module would become __doc__
             nodes = [ast.copy_location(ast.Pass(), node), node]
-        module = ast.Module(body=nodes, type_ignores=[])
-        code = compile(module, script.filename, "exec", flags=flags, dont_inherit=True)
         if stmt.scope is not None:
-            # a statement of main()'s body run at top level: its frame is
-            # named as python names it, and tracebacks get main()'s call frame
-            code = code.replace(co_name=stmt.scope, co_qualname=stmt.scope)
+            # a statement of main()'s body run at top level: compiled inside
+            # ``def main():`` (frame and qualnames as python names them), and
+            # tracebacks get main()'s call frame
+            code = compile_in_scope(node, stmt.scope, script.filename, flags)
             CALL_FRAMES[code] = (script.filename, stmt.call_lineno)
+        else:
+            module = ast.Module(body=nodes, type_ignores=[])
+            code = compile(module, script.filename, "exec", flags=flags, dont_inherit=True)
         out[i] = code
     return out
 

@@ -253,7 +253,9 @@ class PeerSender:
     def _shm_file(self, buf: memoryview) -> str | None:
         run_id, me = self._shm
         self._seq += 1
-        name = f"{shm_prefix(run_id)}w{me}-{self._seq}"
+        # one sender per destination, each with its own counter: the
+        # destination is part of the name so two senders never collide
+        name = f"{shm_prefix(run_id)}w{me}-{self.peer}-{self._seq}"
         path = os.path.join(SHM_DIR, name)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         try:
@@ -315,7 +317,7 @@ class PeerReceiver:
     def __init__(self, sock: socket.socket, peer: int, run_id: str, on_message, on_eof):
         self.sock = sock
         self.peer = peer
-        self._name = re.compile(re.escape(shm_prefix(run_id)) + r"w\d+-\d+")
+        self._name = re.compile(re.escape(shm_prefix(run_id)) + r"w\d+-\d+-\d+")
         self._on_message = on_message
         self._on_eof = on_eof
         threading.Thread(target=self._loop, name=f"taskpar-recv-{peer}", daemon=True).start()

@@ -1,0 +1,141 @@
+"""`taskpar run`, `plan`, `profile`, `--report`: what a user sees."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+
+import pytest
+
+from support import EXAMPLES, python, taskpar
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    d = tmp_path / "cache"
+    env = {**os.environ, "TASKPAR_CACHE_DIR": str(d)}
+    return d, env
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+def test_script_arguments_pass_through_around_taskpar_options(tmp_path):
+    src = write(tmp_path, "args.py", """\
+        import sys
+        print(sys.argv[1:])
+        """)
+    r = taskpar("run", src, "--flag", "x", "-w", "2", "--", "-w", "3", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "['--flag', 'x', '-w', '3']\n"
+
+
+def test_main_function_pattern_gives_pythons_traceback(tmp_path):
+    src = write(tmp_path, "m.py", """\
+        def helper(v):
+            return v * 2
+
+
+        def main():
+            a = helper(1)
+            b = helper(2)
+            print(a, b)
+            c = a / 0
+            print("never")
+
+
+        if __name__ == "__main__":
+            main()
+        """)
+    r = taskpar("run", src, "-w", "2", cwd=tmp_path)
+    p = python(src, cwd=tmp_path)
+    assert (r.returncode, r.stdout, r.stderr) == (p.returncode, p.stdout, p.stderr)
+    assert "in main" in r.stderr and "main()" in r.stderr
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["run", "X", "-w", "0"], "must be at least 1"),
+    (["run", "X", "--schedule", "fastest"], "invalid choice"),
+    (["plan", "X", "--gantt", "chart.bmp"], "unknown Gantt chart format"),
+    (["run", "X", "--report", "r.txt"], "HTML"),
+    (["run", "X", "--backend", "spark"], "unknown backend"),
+])
+def test_bad_options_are_one_clear_line(argv, needle, tmp_path):
+    src = write(tmp_path, "s.py", "print(1)\n")
+    r = taskpar(*[str(src) if a == "X" else a for a in argv], cwd=tmp_path)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert needle in r.stderr
+    assert "Traceback" not in r.stderr
+    assert r.stdout == ""
+
+
+def test_profile_then_plan_uses_measured_costs(cache, tmp_path):
+    d, env = cache
+    r = taskpar("profile", EXAMPLES / "three_chains.py", env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "4 104 204\n"  # the script's own output, untouched
+    assert "costs recorded" in r.stderr
+    r = taskpar("plan", EXAMPLES / "three_chains.py", "-w", "3", env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "estimated" not in r.stdout
+    assert "predicted speedup 2.9" in r.stdout or "predicted speedup 3.0" in r.stdout
+
+
+def test_plan_draws_a_gantt_chart(cache, tmp_path):
+    d, env = cache
+    out = tmp_path / "plan.png"
+    r = taskpar("plan", EXAMPLES / "fan_in.py", "-w", "2", "--gantt", out, env=env)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes().startswith(b"\x89PNG")
+    assert "lower bound" in r.stdout
+
+
+def test_second_run_is_planned_from_the_first(cache, tmp_path):
+    d, env = cache
+    r1 = taskpar("run", EXAMPLES / "fan_in.py", "-w", "2", env=env)
+    assert r1.returncode == 0, r1.stderr
+    files = list(d.rglob("*.json"))
+    assert files, "the run recorded no costs"
+    recorded = json.loads(files[0].read_text())
+    assert recorded["statements"]
+    r = taskpar("plan", EXAMPLES / "fan_in.py", "-w", "2", env=env)
+    assert "estimated" not in r.stdout
+
+
+def test_corrupt_cache_is_ignored_not_fatal(cache, tmp_path):
+    d, env = cache
+    taskpar("run", EXAMPLES / "fan_in.py", "-w", "2", env=env)
+    for f in d.rglob("*.json"):
+        f.write_text("{not json")
+    r = taskpar("plan", EXAMPLES / "fan_in.py", "-w", "2", env=env)
+    assert r.returncode == 0
+    assert "note:" in r.stdout and "cache" in r.stdout
+    # a run on a non-terminal stays silent about it and replaces the file
+    r = taskpar("run", EXAMPLES / "fan_in.py", "-w", "2", env=env)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "9\n", "")
+    r = taskpar("plan", EXAMPLES / "fan_in.py", "-w", "2", env=env)
+    assert "note:" not in r.stdout
+
+
+def test_no_cache_neither_reads_nor_writes(cache, tmp_path):
+    d, env = cache
+    r = taskpar("run", EXAMPLES / "fan_in.py", "-w", "2", "--no-cache", env=env)
+    assert r.returncode == 0
+    assert not list(d.rglob("*.json"))
+
+
+def test_report_is_a_self_contained_page(cache, tmp_path):
+    d, env = cache
+    out = tmp_path / "report.html"
+    r = taskpar("run", EXAMPLES / "fan_in.py", "-w", "2", "--report", out, env=env)
+    assert (r.returncode, r.stdout) == (0, "9\n")
+    page = out.read_text()
+    assert "Planned against actual times" in page and "<svg" in page
+    assert "Transfers" in page and "Statements" in page
+    assert "<script src" not in page and "<link" not in page  # nothing fetched from elsewhere
