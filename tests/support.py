@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -22,3 +25,42 @@ def taskpar(*args, **kw):
 
 def python(*args, **kw):
     return run_cmd([sys.executable, *map(str, args)], **kw)
+
+
+def _backend_available(name: str) -> str | None:
+    """None if usable, else the reason it is not."""
+    import importlib.util
+
+    if name == "dask" and importlib.util.find_spec("distributed") is None:
+        return "dask backend needs: pip install 'taskpar[dask]'"
+    if name == "mpi":
+        if importlib.util.find_spec("mpi4py") is None:
+            return "mpi backend needs: pip install 'taskpar[mpi]'"
+        from taskpar.backends.mpi import find_mpiexec
+
+        try:
+            find_mpiexec()
+        except Exception as e:  # noqa: BLE001 - the reason is the message
+            return str(e)
+    return None
+
+
+# Backends the conformance suite runs on. Extended as backends land.
+CONFORMANCE_BACKENDS = ["local", "dask", "mpi"]
+
+
+def require_backend(name: str) -> str:
+    """Skip (outside CI) or fail (in CI) when backend ``name`` cannot run here."""
+    reason = _backend_available(name)
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"backend {name} missing in CI: {reason}")
+        pytest.skip(reason)
+    return name
+
+
+def backend_matrix(local, other):
+    """(backend, value) pairs: ``local`` values for the local backend, the
+    (fewer) ``other`` values for engines that take seconds to start."""
+    return [("local", v) for v in local] + [(b, v) for b in CONFORMANCE_BACKENDS[1:] for v in other]
+

@@ -203,6 +203,13 @@ def _cmd_run(args) -> int:
 
     if args.report and not args.report.lower().endswith((".html", ".htm")):
         raise UsageError(f"{args.report}: the report is an HTML page; name it FILE.html")
+    if args.backend == "mpi":
+        from .backends import mpi
+
+        if mpi.in_mpi_job():  # started by the user's mpiexec/srun: one of K ranks
+            if mpi.is_worker_rank():
+                mpi.serve_worker_rank()  # ranks > 0 work and print nothing; never returns
+            args.workers = mpi.external_workers(args.workers)  # K-1 (UsageError if -w disagrees)
     workers = args.workers or default_workers()
     prepared = prepare(args.script, workers, schedule_policy=args.schedule,
                        use_cache=not args.no_cache, backend=args.backend)
@@ -218,7 +225,8 @@ def _cmd_run(args) -> int:
     try:
         result = execute(prepared, args.script, args.args, backend=args.backend, write=_write_stream,
                          on_progress=progress.update if progress else None,
-                         use_cache=not args.no_cache)
+                         use_cache=not args.no_cache,
+                         backend_options={"address": args.address} if args.address else None)
     finally:
         if progress:
             progress.__exit__(None, None, None)

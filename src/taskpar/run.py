@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from .analysis import Script, analyze_script
-from .errors import UnpicklableValueError, UsageError, WorkerError
+from .errors import BackendUnavailable, UnpicklableValueError, UsageError, WorkerError
 from .graph import TaskGraph, build_graph
 from .plan import Plan, build_plan
 from .replay import Replay
@@ -135,13 +135,28 @@ def record_run(prepared: Prepared, result: "RunResult", backend: str) -> str | N
 
 
 def _backend(name: str, workers: int, **options):
-    if name == "local":
-        from .backends.local import LocalBackend
-
-        return LocalBackend(**options)
+    """The backend object for ``--backend name`` (imported only when used)."""
     if name not in BACKENDS:
         raise UsageError(f"unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}")
-    raise UsageError(f"backend {name!r} is not available in this version; use --backend local")
+    if name != "dask" and options.get("address"):
+        raise UsageError("--address is for --backend dask (the scheduler to connect to)")
+    try:
+        if name == "local":
+            from .backends.local import LocalBackend
+
+            return LocalBackend(**options)
+        if name == "dask":
+            from .backends.dask import DaskBackend
+
+            return DaskBackend(**options)
+        from .backends.mpi import MPIBackend
+
+        return MPIBackend(**options)
+    except ImportError as e:
+        raise BackendUnavailable(
+            f"the {name} backend needs packages that are not installed ({e.name or e}); "
+            f"install them with: pip install 'taskpar[{name}]'"
+        ) from None
 
 
 def run_script(

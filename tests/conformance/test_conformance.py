@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from support import EXAMPLES, python, taskpar
+from support import EXAMPLES, backend_matrix, python, require_backend, taskpar
 
 EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.py"))
 
@@ -28,9 +28,10 @@ def python_run(name: str):
 
 
 @pytest.mark.timeout(180)
-@pytest.mark.parametrize("workers", [1, 2, 3, 4])
+@pytest.mark.parametrize("backend,workers", backend_matrix(local=[1, 2, 3, 4], other=[1, 3]))
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_example_identical_to_python(name, workers, backend):
+    require_backend(backend)
     if name in ("seed_pipeline.py", "big_payload.py") and workers < 2:
         # pinned to worker 2: with one worker this is a user error (tested below)
         r = taskpar("run", EXAMPLES / name, "-w", workers, "--backend", backend, cwd=EXAMPLES,
@@ -51,3 +52,18 @@ def test_fail_names_line_7(backend):
     assert 'fail.py", line 7, in <module>' in r.stderr
     assert r.stderr.rstrip().endswith("ZeroDivisionError: division by zero")
     assert "taskpar" not in r.stderr
+
+
+@pytest.mark.timeout(120)
+def test_killed_worker_is_reported_with_the_statement(backend, tmp_path):
+    src = tmp_path / "suicide.py"
+    src.write_text("import os, signal\n"
+                   "a = 1\n"
+                   "b = os.kill(os.getpid(), signal.SIGKILL)\n"
+                   "print('never')\n")
+    r = taskpar("run", src, "-w", 2, "--backend", backend, "--no-cache", cwd=tmp_path, env=ENV)
+    assert r.returncode not in (0, None)
+    assert "never" not in r.stdout
+    assert f"{src.name}:3" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

@@ -12,15 +12,17 @@ import os
 import pytest
 
 from progen import program_from_seed
-from support import python, taskpar
+from support import backend_matrix, python, require_backend, taskpar
 
 #: programs per backend per CI run (TASKPAR_E2E_PROGRAMS to change)
 PROGRAMS = int(os.environ.get("TASKPAR_E2E_PROGRAMS", "12"))
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("seed", range(1000, 1000 + PROGRAMS))
+@pytest.mark.parametrize("backend,seed", backend_matrix(local=range(1000, 1000 + PROGRAMS),
+                                                        other=range(2000, 2000 + PROGRAMS // 3)))
 def test_generated_program_identical_to_python(seed, backend, tmp_path):
+    require_backend(backend)
     src = tmp_path / f"gen_{seed}.py"
     src.write_text(program_from_seed(seed))
     expected = python(src, cwd=tmp_path)

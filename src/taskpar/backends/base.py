@@ -30,10 +30,11 @@ from __future__ import annotations
 
 from typing import Callable, Protocol, runtime_checkable
 
-from ..plan import Plan
-from ..runtime.messages import Job
+from ..errors import UnpicklableValueError
+from ..plan import Exec, Plan, Recv
+from ..runtime.messages import Job, TransferFailed
 
-__all__ = ["Backend", "OnEvent"]
+__all__ = ["Backend", "OnEvent", "unpicklable_error"]
 
 #: receives StatementStarted | StatementReport | TransferReport; False = stop
 OnEvent = Callable[[object], bool]
@@ -44,3 +45,39 @@ class Backend(Protocol):
     name: str
 
     def run(self, job: Job, plan: Plan, on_event: OnEvent) -> None: ...
+
+
+def unpicklable_error(job: Job, plan: Plan, msg: TransferFailed) -> UnpicklableValueError:
+    """The error for a value that could not cross from one worker to another
+    (every backend words it the same: variable, lines, workers, the fix)."""
+    script = job.script
+    stmts = plan.graph.statements
+    producer = stmts[msg.version]
+    consumer = _consumer(plan, msg)
+    fname = script.filename
+    cline = f"line {stmts[consumer].lineno}" if consumer is not None else "a later line"
+    lines = (f"{producer.lineno} and {stmts[consumer].lineno}" if consumer is not None
+             else f"{producer.lineno} and the line that uses `{msg.var}`")
+    if msg.stage == "send":
+        what = f"cannot be pickled ({msg.error})"
+    else:
+        what = f"could not be unpickled on worker {msg.to + 1} ({msg.error})"
+    text = (f"{fname}:{producer.lineno}: the value of `{msg.var}` made here {what}, but "
+            f"{cline} needs it on worker {msg.to + 1} and it was made on worker "
+            f"{msg.frm + 1}. Pin both lines to one worker with `# taskpar: worker K` "
+            f"(e.g. `# taskpar: worker {msg.frm + 1}` on lines {lines}).")
+    return UnpicklableValueError(text, var=msg.var, producer=msg.version, consumer=consumer)
+
+
+def _consumer(plan: Plan, msg: TransferFailed) -> int | None:
+    """The first statement on the receiver that runs after it received ``var@version``."""
+    program = plan.programs[msg.to]
+    after = False
+    for op in program:
+        if isinstance(op, Recv) and op.var == msg.var and op.version == msg.version:
+            after = True
+        elif after and isinstance(op, Exec):
+            s = plan.graph.statements[op.stmt]
+            if msg.var in (s.reads | s.mutates) or s.barrier or not (s.reads or s.mutates):
+                return op.stmt
+    return None

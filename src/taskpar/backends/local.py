@@ -37,12 +37,13 @@ import tempfile
 import threading
 import time
 
-from ..errors import NetworkError, UnpicklableValueError, WorkerDied, WorkerStartError
+from ..errors import NetworkError, WorkerDied, WorkerStartError
 from ..plan import Exec, Plan, Recv, Send
 from ..runtime.messages import (Connected, Failed, Finished, Init, InternalError, Job, Listening,
                                 PeerLost, Peers, Shutdown, Start, StatementReport,
                                 StatementStarted, TransferFailed, TransferReport)
 from ..runtime.transport import SHM_DIR, ControlChannel, shm_prefix
+from .base import unpicklable_error
 
 __all__ = ["LocalBackend"]
 
@@ -281,7 +282,7 @@ class _Run:
         if isinstance(msg, PeerLost):
             self._peer_lost(msg)
         if isinstance(msg, TransferFailed):
-            raise self._unpicklable(msg)
+            raise unpicklable_error(self.job, self.plan, msg)
         return w, msg
 
     def _gather(self, kind, timeout: float) -> dict:
@@ -361,39 +362,6 @@ class _Run:
             self._died(peer)
         raise NetworkError(f"worker {msg.worker + 1} lost its connection to worker "
                            f"{msg.peer + 1} ({msg.detail}); the run was stopped")
-
-    def _unpicklable(self, msg: TransferFailed) -> UnpicklableValueError:
-        script = self.job.script
-        stmts = self.plan.graph.statements
-        producer = stmts[msg.version]
-        consumer = _consumer(self.plan, msg)
-        fname = script.filename
-        cline = f"line {stmts[consumer].lineno}" if consumer is not None else "a later line"
-        lines = (f"{producer.lineno} and {stmts[consumer].lineno}" if consumer is not None
-                 else f"{producer.lineno} and the line that uses `{msg.var}`")
-        if msg.stage == "send":
-            what = f"cannot be pickled ({msg.error})"
-        else:
-            what = f"could not be unpickled on worker {msg.to + 1} ({msg.error})"
-        text = (f"{fname}:{producer.lineno}: the value of `{msg.var}` made here {what}, but "
-                f"{cline} needs it on worker {msg.to + 1} and it was made on worker "
-                f"{msg.frm + 1}. Pin both lines to one worker with `# taskpar: worker K` "
-                f"(e.g. `# taskpar: worker {msg.frm + 1}` on lines {lines}).")
-        return UnpicklableValueError(text, var=msg.var, producer=msg.version, consumer=consumer)
-
-
-def _consumer(plan: Plan, msg: TransferFailed) -> int | None:
-    """The first statement on the receiver that runs after it received ``var@version``."""
-    program = plan.programs[msg.to]
-    after = False
-    for op in program:
-        if isinstance(op, Recv) and op.var == msg.var and op.version == msg.version:
-            after = True
-        elif after and isinstance(op, Exec):
-            s = plan.graph.statements[op.stmt]
-            if msg.var in (s.reads | s.mutates) or s.barrier or not (s.reads or s.mutates):
-                return op.stmt
-    return None
 
 
 def _stderr_tail(p: _WorkerProc) -> str:

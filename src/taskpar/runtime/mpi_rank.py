@@ -63,7 +63,7 @@ from .interpreter import VALUE, Interpreter, Message, Outgoing, Payload, WaitRec
 from .messages import (Failed, Finished, InternalError, Job, Shutdown, StatementReport,
                        StatementStarted, TransferFailed, TransferReport)
 
-__all__ = ["RankInit", "Ready", "Hello", "Done", "Manager", "serve_worker", "tags_for",
+__all__ = ["RankInit", "Ready", "Hello", "Lifeline", "Done", "Manager", "serve_worker", "tags_for",
            "pack", "CTL", "EVT", "FIRST_TAG", "CONTROL_ENV", "main"]
 
 CTL, EVT = 1, 2
@@ -112,6 +112,15 @@ class Hello:
     pid: int
     host: str
     mpi: str
+
+
+@dataclass(frozen=True)
+class Lifeline:
+    """A rank's second connection to the launcher: it only ever closes (when
+    the rank's process ends), which tells the launcher which rank died first."""
+
+    rank: int
+    pid: int
 
 
 @dataclass(frozen=True)
@@ -435,7 +444,7 @@ class RankWorker:
         init, job = self.init, self.init.job
         from .capture import FdCapture, StatementRunner
         from .interpreter import register_source
-        from .worker import _ThreadLimits, make_main_module
+        from .worker import ThreadLimits, make_main_module
 
         try:
             os.chdir(job.cwd)
@@ -446,7 +455,7 @@ class RankWorker:
         threads = init.threads
         if threads is None:
             threads = max(1, _cores() // _local_workers(self.comm.Get_size()))
-        limits = _ThreadLimits(threads)
+        limits = ThreadLimits(threads)
         limits()
         runner = StatementRunner(fd_capture=FdCapture(), after=limits)
         interp = Interpreter(job.script, init.program, mod.__dict__, init.worker, init.preds,
@@ -479,29 +488,67 @@ def serve_worker(comm) -> None:
     """
     from mpi4py import MPI
 
-    os.environ.pop(CONTROL_ENV, None)
+    directory = os.environ.pop(CONTROL_ENV, None)
+    if directory is not None:  # launched mode
+        _LIFELINE.append(_lifeline(directory, comm.Get_rank()))
+    _private_fds()
     worker = RankWorker(comm)
     try:
         worker.run()
-    except BaseException:  # noqa: BLE001 - a taskpar bug or a broken environment
+    except BaseException:  # noqa: BLE001 - a taskpar bug, a broken environment, a dead peer
+        # Report and wait to be stopped: in launched mode the launcher kills
+        # the job at once (and first checks whether a dead worker explains
+        # this error); MPI_Abort would kill every rank and hide which died.
         text = traceback.format_exc()
         w = worker.init.worker if worker.init is not None else comm.Get_rank() - 1
         try:
             worker.report(InternalError(w, text))
-            deadline = time.monotonic() + INTERNAL_GRACE
-            while not worker.shutdown and time.monotonic() < deadline:
-                try:
-                    worker.pump()
-                except Exception:  # noqa: BLE001
-                    break
-                time.sleep(0.01)
-        finally:
-            if not worker.shutdown:
-                comm.Abort(70)
+        except BaseException:  # noqa: BLE001
+            pass
+        deadline = time.monotonic() + INTERNAL_GRACE
+        while not worker.shutdown and time.monotonic() < deadline:
+            try:
+                worker.pump()
+            except BaseException:  # noqa: BLE001
+                pass
+            time.sleep(0.05)
+        if not worker.shutdown:
+            comm.Abort(70)
     try:
         MPI.Finalize()
     finally:
-        os._exit(0)
+        _exit_process(0)
+
+
+def _private_fds() -> None:
+    """Keep the launcher's and MPI's descriptors (PMI socket, stdio pipes,
+    shared memory) out of the processes the script starts: a child holding
+    them would hide this rank's death from mpiexec, which watches them."""
+    try:
+        fds = [int(f) for f in os.listdir("/proc/self/fd")]
+    except OSError:  # pragma: no cover - no /proc
+        return
+    for fd in fds:
+        if fd > 2:
+            try:
+                os.set_inheritable(fd, False)
+            except OSError:
+                pass
+
+
+def _exit_process(code: int) -> None:
+    """End the process now, without python's teardown (the script's atexit
+    handlers and threads), but *with* the C library's exit handlers: MPICH
+    tells Hydra "finalize" from one of them. After ``os._exit`` Hydra sees
+    the rank's PMI socket close unannounced and kills the ranks still
+    running (rank 0 then "BAD TERMINATION ... signal 9", in about one run
+    out of six)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).exit(code)
+    finally:
+        os._exit(code)
 
 
 # -- launched mode: rank 0 talks to the taskpar process that started mpiexec ----
@@ -520,10 +567,22 @@ def _connect_launcher(directory: str):
     return sock, ControlChannel(sock)
 
 
-def _launched_manager(comm, directory: str) -> None:
+_LIFELINE: list = []  # kept open until the process ends
+
+
+def _lifeline(directory: str, rank: int):
+    sock, ctl = _connect_launcher(directory)
+    ctl.send(Lifeline(rank, os.getpid()))
+    os.set_inheritable(sock.fileno(), False)
+    return sock
+
+
+def _launched_manager(comm, directory: str, channel: list) -> None:
     from mpi4py import MPI
 
+    _LIFELINE.append(_lifeline(directory, 0))
     sock, ctl = _connect_launcher(directory)
+    channel[:] = [sock, ctl]
     ctl.send(Hello(comm.Get_size(), os.getpid(), _host(), MPI.Get_library_version().splitlines()[0]))
     job, plan, threads = ctl.recv()
 
@@ -532,8 +591,19 @@ def _launched_manager(comm, directory: str) -> None:
         if readable:  # the launcher sends nothing after the plan: EOF, it is gone
             comm.Abort(1)
 
-    Manager(comm, job, plan, forward=lambda m: ctl.send(m) or True, threads=threads,
-            idle=launcher_gone).run()
+    ready: set = set()
+
+    def forward(msg) -> bool:
+        ctl.send(msg)
+        if isinstance(msg, Ready):
+            ready.add(msg.worker)
+            if len(ready) == plan.workers:  # every lifeline is connected: the secret can go
+                import shutil
+
+                shutil.rmtree(directory, ignore_errors=True)
+        return True
+
+    Manager(comm, job, plan, forward=forward, threads=threads, idle=launcher_gone).run()
     ctl.send(Done())
 
 
@@ -550,11 +620,22 @@ def main() -> None:
                          "`taskpar run --backend mpi SCRIPT` or `mpiexec -n K python -m "
                          "taskpar run --backend mpi SCRIPT`\n")
         comm.Abort(2)
+    channel: list = []
     try:
-        _launched_manager(comm, directory)
-    except BaseException:  # noqa: BLE001 - the launcher reports mpiexec's output
-        traceback.print_exc()
+        _launched_manager(comm, directory, channel)
+    except BaseException:  # noqa: BLE001 - reported by the launcher, which then kills the job
+        text = traceback.format_exc()
+        sys.stderr.write(text)
         sys.stderr.flush()
+        if channel:
+            sock, ctl = channel
+            try:
+                # the launcher decides: often a worker died and MPI noticed here first
+                ctl.send(InternalError(-1, text))
+                sock.settimeout(INTERNAL_GRACE)
+                sock.recv(1)  # returns at EOF: the launcher is gone
+            except OSError:
+                pass
         comm.Abort(70)
 
 

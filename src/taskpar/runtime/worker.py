@@ -95,7 +95,7 @@ def make_main_module(script, job) -> types.ModuleType:
     return mod
 
 
-class _ThreadLimits:
+class ThreadLimits:
     """Limit BLAS/OpenMP pools to ``n`` threads; re-apply when modules were imported."""
 
     def __init__(self, n: int | None):
@@ -177,7 +177,7 @@ class Worker:
         threading.Thread(target=self.read_control, name="taskpar-control", daemon=True).start()
         mod = make_main_module(job.script, job)
         register_source(job.script)
-        limits = _ThreadLimits(init.threads)
+        limits = ThreadLimits(init.threads)
         limits()
         runner = StatementRunner(fd_capture=FdCapture(), after=limits)
         interp = Interpreter(job.script, init.program, mod.__dict__, self.me, init.preds,

@@ -1,0 +1,410 @@
+"""The Dask backend end to end: LocalClusters it starts, clusters it is given.
+
+Few clusters are started (each costs seconds): one module-scoped external
+LocalCluster serves every "given address" test (many runs in a row on the
+same worker processes, as on a shared cluster), and a handful of runs start
+their own. Plans come from the real analysis (``taskpar.run.prepare``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("distributed", reason="dask backend needs: pip install 'taskpar[dask]'")
+
+import psutil  # noqa: E402
+from distributed import Client, LocalCluster  # noqa: E402
+
+from taskpar.backends.base import Backend  # noqa: E402
+from taskpar.backends.dask import DaskBackend, segments  # noqa: E402
+from taskpar.errors import (NetworkError, UnpicklableValueError, UsageError,  # noqa: E402
+                            WorkerDied)
+from taskpar.plan import Exec, Recv, Send  # noqa: E402
+from taskpar.replay import Replay  # noqa: E402
+from taskpar.run import prepare  # noqa: E402
+from taskpar.runtime.messages import (Job, StatementReport, StatementStarted,  # noqa: E402
+                                      TransferReport)
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.py"))
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+# -- helpers -------------------------------------------------------------------------
+
+class Outcome:
+    def __init__(self):
+        self.events: list = []
+        self.out = {1: [], 2: []}
+        self.status = 0
+
+    @property
+    def stdout(self) -> str:
+        return "".join(self.out[1])
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.out[2])
+
+    @property
+    def reports(self) -> dict:
+        return {e.stmt: e for e in self.events if isinstance(e, StatementReport)}
+
+    @property
+    def transfers(self) -> list:
+        return [e for e in self.events if isinstance(e, TransferReport)]
+
+
+def run_dask(path, workers: int, backend: DaskBackend | None = None, cwd=None, on_event=None,
+             args=()) -> Outcome:
+    """Plan ``path`` for ``workers`` and run it on ``backend``, output replayed as the driver does."""
+    path = str(path)
+    prepared = prepare(path, workers, use_cache=False)
+    script = prepared.plan.graph.script
+    result = Outcome()
+    replay = Replay(total=len(script.statements), write=lambda s, t: result.out[s].append(t))
+
+    def collect(e):
+        result.events.append(e)
+        if isinstance(e, StatementReport):
+            replay.add(e)
+        more = on_event(e) if on_event is not None else True
+        return more is not False and not replay.finished
+
+    job = Job(script=script, argv=(path, *args), cwd=str(cwd or os.path.dirname(path)),
+              sys_path0=os.path.dirname(script.filename), threads_per_worker=1)
+    (backend or DaskBackend()).run(job, prepared.plan, collect)
+    result.status = replay.exit_status
+    return result
+
+
+def python_run(path, cwd):
+    r = subprocess.run([sys.executable, str(path)], cwd=cwd, capture_output=True, text=True,
+                       timeout=120, env=ENV)
+    return r.returncode, r.stdout, r.stderr
+
+
+def write(tmp_path, source: str, name: str = "script.py") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def worker_pids(cluster) -> list[int]:
+    with Client(cluster, set_as_default=False) as c:
+        return sorted(c.run(os.getpid).values())
+
+
+def assert_gone(pids, within: float = 10.0):
+    deadline = time.monotonic() + within
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if psutil.pid_exists(p)
+                 and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.05)
+    assert not alive, f"processes still alive: {alive}"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """An external cluster, as a user would start one (the tests give its address)."""
+    c = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, scheduler_port=0,
+                     dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                     host="127.0.0.1", silence_logs=logging.CRITICAL)
+    yield c
+    c.close()
+
+
+# -- pure helpers ------------------------------------------------------------------------
+
+def test_dask_backend_implements_the_protocol():
+    assert isinstance(DaskBackend(), Backend)
+    assert DaskBackend().name == "dask"
+
+
+def test_segments_end_after_each_exec_and_its_sends():
+    program = (Recv("a", 0, 1), Exec(1, replica=True), Exec(2), Send("b", 2, 1), Send(None, 2, 2),
+               Exec(3), Recv("c", 4, 1), Exec(5), Recv(None, 6, 1))
+    assert segments(program) == [(0, 5), (5, 6), (6, 8), (8, 9)]
+
+
+# -- an external cluster (given by address) ---------------------------------------------
+
+@pytest.mark.timeout(150)
+def test_every_example_matches_python_on_a_given_cluster(cluster):
+    backend = DaskBackend(cluster.scheduler_address)
+    for name in EXAMPLE_NAMES:
+        expected = python_run(EXAMPLES / name, EXAMPLES)
+        got = run_dask(EXAMPLES / name, 2, backend, cwd=EXAMPLES)
+        assert (got.status, got.stdout, got.stderr) == expected, name
+    # taskpar leaves the cluster running, and nothing of its runs on the workers
+    assert cluster.status.name == "running"
+    with Client(cluster.scheduler_address, set_as_default=False) as c:
+        assert c.submit(sum, [1, 2]).result(timeout=10) == 3
+        from taskpar.backends import dask_worker
+
+        left = c.run(lambda: len(dask_worker._RUNS))
+        assert set(left.values()) == {0}
+        # fds 1/2 are the workers' own again
+        assert all(f is None for f in c.run(lambda: dask_worker._Fds.capture).values())
+
+
+@pytest.mark.timeout(60)
+def test_in_place_mutation_persists_and_sent_values_are_snapshots(cluster, tmp_path):
+    path = write(tmp_path, """\
+        items = []                    # taskpar: worker 1
+        items.append(1)               # taskpar: worker 1
+        items.append(2)               # taskpar: worker 1
+        import time                   # taskpar: worker 2
+        time.sleep(0.5)               # taskpar: worker 2
+        print("w2 sees", items)       # taskpar: worker 2
+        items.append(3)               # taskpar: worker 1
+        print("w1 has", items)        # taskpar: worker 1
+    """)
+    got = run_dask(path, 2, DaskBackend(cluster.scheduler_address))
+    assert got.stdout == "w2 sees [1, 2]\nw1 has [1, 2, 3]\n"
+    assert got.status == 0 and got.stderr == ""
+    workers = {got.reports[s].worker for s in (0, 1, 2, 6, 7)}
+    assert workers == {0}
+
+
+@pytest.mark.timeout(60)
+def test_values_travel_between_workers(cluster, tmp_path):
+    path = write(tmp_path, """\
+        import numpy as np
+        class Point:
+            def __init__(self, x):
+                self.x = x
+        scale = 3
+        def scaled(v):
+            return v * scale
+        p = Point(np.arange(5))                                   # taskpar: worker 1
+        big = np.ones(3 << 20)                                    # taskpar: worker 1
+        print(isinstance(p, Point), p.x.sum(), big.sum(), scaled(2))  # taskpar: worker 2
+    """)
+    got = run_dask(path, 2, DaskBackend(cluster.scheduler_address))
+    assert got.stdout == "True 10 3145728.0 6\n" and got.stderr == ""
+    big = [t for t in got.transfers if t.var == "big"]
+    assert big and big[0].nbytes >= 3 << 23 and (big[0].frm, big[0].to) == (0, 1)
+    assert {t.var for t in got.transfers} >= {"p", "big"}
+
+
+@pytest.mark.timeout(60)
+def test_the_script_sees_pythons_main_argv_path_and_cwd(cluster, tmp_path):
+    (tmp_path / "sibling.py").write_text("VALUE = 'sibling'\n")
+    path = write(tmp_path, '''\
+        """The docstring."""
+        import os, sys
+        import sibling
+        print(__name__, __doc__, os.path.basename(__file__), sys.argv[1:])
+        print(sys.path[0] == os.path.dirname(os.path.abspath(__file__)), sibling.VALUE)
+        print(os.getcwd() == os.path.dirname(os.path.abspath(__file__)))
+        print(sys.modules["__main__"].__file__ == __file__, os.environ.get("OMP_NUM_THREADS"))
+    ''')
+    got = run_dask(path, 2, DaskBackend(cluster.scheduler_address), args=("a", "b"))
+    expected = subprocess.run([sys.executable, str(path), "a", "b"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+    assert (got.stdout, got.stderr) == (expected.stdout, expected.stderr)
+
+
+@pytest.mark.timeout(60)
+def test_a_failing_statement_elsewhere_skips_later_statements(cluster, tmp_path):
+    path = write(tmp_path, """\
+        import time
+        print("before")               # taskpar: worker 1
+        x = 1 / 0                     # taskpar: worker 1
+        time.sleep(0.5)               # taskpar: worker 2
+        print("after")                # taskpar: worker 2
+    """)
+    got = run_dask(path, 2, DaskBackend(cluster.scheduler_address))
+    assert got.status == 1 and got.stdout == "before\n"
+    assert f'File "{path}", line 3, in <module>' in got.stderr
+    assert got.stderr.endswith("ZeroDivisionError: division by zero\n")
+    assert "src/taskpar" not in got.stderr and "distributed" not in got.stderr
+    assert got.reports[2].status == "error"
+
+
+@pytest.mark.timeout(60)
+def test_sys_exit_sets_the_status(cluster, tmp_path):
+    path = write(tmp_path, """\
+        import sys
+        print("one")
+        sys.exit(3)
+        print("two")
+    """)
+    got = run_dask(path, 2, DaskBackend(cluster.scheduler_address))
+    assert (got.status, got.stdout, got.stderr) == (3, "one\n", "")
+
+
+@pytest.mark.timeout(60)
+def test_fd_level_output_is_captured_in_order(cluster, tmp_path):
+    path = write(tmp_path, """\
+        import os, sys
+        if True:
+            print("one", flush=True)
+            os.write(1, b"two\\n")
+            print("three")
+            os.system("echo four; echo err >&2")
+            print("five")
+    """)
+    got = run_dask(path, 1, DaskBackend(cluster.scheduler_address))
+    assert (got.stdout, got.stderr) == ("one\ntwo\nthree\nfour\nfive\n", "err\n")
+
+
+@pytest.mark.timeout(60)
+def test_unpicklable_value_names_variable_lines_and_fix(cluster, tmp_path):
+    path = write(tmp_path, """\
+        import threading
+        lock = threading.Lock()   # taskpar: worker 1
+        print(lock.locked())      # taskpar: worker 2
+    """)
+    with pytest.raises(UnpicklableValueError) as info:
+        run_dask(path, 2, DaskBackend(cluster.scheduler_address))
+    msg = str(info.value)
+    assert "`lock`" in msg and ":2:" in msg and "line 3" in msg and "# taskpar: worker" in msg
+    assert info.value.var == "lock" and info.value.producer == 1 and info.value.consumer == 2
+
+
+@pytest.mark.timeout(60)
+def test_unreachable_address_is_a_network_error_within_seconds(tmp_path):
+    path = write(tmp_path, "print(1)\n")
+    start = time.monotonic()
+    with pytest.raises(NetworkError) as info:
+        run_dask(path, 1, DaskBackend("tcp://127.0.0.1:1", connect_timeout=2))
+    assert time.monotonic() - start < 10
+    assert "tcp://127.0.0.1:1" in str(info.value) and "scheduler" in str(info.value)
+
+
+@pytest.mark.timeout(60)
+def test_bad_address_is_a_usage_error(tmp_path):
+    path = write(tmp_path, "print(1)\n")
+    with pytest.raises((UsageError, NetworkError)):
+        run_dask(path, 1, DaskBackend("nonsense://x", connect_timeout=2))
+
+
+@pytest.mark.timeout(60)
+def test_a_plan_wider_than_the_cluster_is_a_usage_error(cluster, tmp_path):
+    path = write(tmp_path, "a = 1\nb = 2\nc = 3\nprint(a, b, c)\n")
+    with pytest.raises(UsageError, match=r"needs 3 workers.* has 2; use -w 2"):
+        run_dask(path, 3, DaskBackend(cluster.scheduler_address, connect_timeout=1))
+
+
+# -- clusters taskpar starts ----------------------------------------------------------------
+
+@pytest.mark.timeout(90)
+def test_own_cluster_fail_example_and_cluster_closed():
+    backend = DaskBackend()
+    got = run_dask(EXAMPLES / "fail.py", 2, backend, cwd=EXAMPLES)
+    assert (got.status, got.stdout, got.stderr) == python_run(EXAMPLES / "fail.py", EXAMPLES)
+    assert backend.cluster is not None and backend.cluster.status.name == "closed"
+    assert all(r.status in ("ok", "error", "skipped") for r in got.reports.values())
+
+
+@pytest.mark.timeout(90)
+def test_killed_worker_is_reported_within_seconds_and_the_cluster_closed(tmp_path):
+    path = write(tmp_path, """\
+        import time
+        x = 1                         # taskpar: worker 1
+        time.sleep(60)                # taskpar: worker 2
+        print(x)                      # taskpar: worker 2
+    """)
+    backend = DaskBackend()
+    pids: dict = {}
+    killed_at: list[float] = []
+
+    def on_event(e):
+        if isinstance(e, StatementStarted) and e.stmt == 2 and not killed_at:
+            with Client(backend.cluster, set_as_default=False) as c:
+                pids.update(c.run(os.getpid))
+            victim = pids[backend.addresses[1]]
+            killed_at.append(time.monotonic())
+            threading.Timer(0.3, os.kill, (victim, signal.SIGKILL)).start()
+        return True
+
+    with pytest.raises(WorkerDied) as info:
+        run_dask(path, 2, backend, on_event=on_event)
+    assert killed_at and time.monotonic() - killed_at[0] < 10
+    msg = str(info.value)
+    assert "worker 2" in msg and f"{path}:3" in msg, msg
+    assert backend.cluster.status.name == "closed"
+    assert_gone(pids.values())
+
+
+@pytest.mark.timeout(90)
+def test_stop_and_keyboard_interrupt_close_the_cluster(tmp_path):
+    path = write(tmp_path, """\
+        import time
+        print("first")
+        time.sleep(60)
+    """)
+    backend = DaskBackend()
+    pids: list[int] = []
+
+    def on_event(e):
+        if isinstance(e, StatementStarted) and e.stmt == 2:
+            pids.extend(worker_pids(backend.cluster))
+            raise KeyboardInterrupt
+        return True
+
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_dask(path, 2, backend, on_event=on_event)
+    assert time.monotonic() - start < 30
+    assert backend.cluster.status.name == "closed"
+    assert_gone(pids)
+
+
+DRIVER = """\
+import os, sys
+sys.path.insert(0, {tests!r})
+from test_dask import run_dask
+from taskpar.runtime.messages import StatementStarted
+
+
+def on_event(e):
+    if isinstance(e, StatementStarted) and e.stmt == 2:
+        print("sleeping", flush=True)
+    return True
+
+
+if __name__ == "__main__":
+    run_dask(sys.argv[1], 2, on_event=on_event)
+"""
+
+
+@pytest.mark.timeout(90)
+def test_ctrl_c_to_the_process_group_leaves_no_dask_noise(tmp_path):
+    """A terminal's Ctrl-C reaches the Dask workers too: they must not print tracebacks."""
+    path = write(tmp_path, """\
+        import time
+        print("started", flush=True)
+        time.sleep(60)
+    """)
+    driver = write(tmp_path, DRIVER.format(tests=str(Path(__file__).parent)), "driver.py")
+    proc = subprocess.Popen([sys.executable, str(driver), str(path)], cwd=tmp_path,
+                            start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "sleeping\n"  # the cluster is up, the sleep runs
+        children = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                    if "spawn_main" in " ".join(c.cmdline())]
+        assert len(children) == 2
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode != 0
+    assert "KeyboardInterrupt" in err
+    assert "distributed" not in err and "Nanny" not in err, err
+    assert_gone([c.pid for c in children])
