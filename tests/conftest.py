@@ -3,7 +3,6 @@ with ``from support import ...``; this file puts tests/ on sys.path)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 

@@ -64,3 +64,18 @@ def backend_matrix(local, other):
     (fewer) ``other`` values for engines that take seconds to start."""
     return [("local", v) for v in local] + [(b, v) for b in CONFORMANCE_BACKENDS[1:] for v in other]
 
+
+
+def assert_gone(pids, within: float = 5.0):
+    """Fail unless every process in ``pids`` has exited within ``within`` seconds."""
+    import time
+
+    import psutil
+
+    deadline = time.monotonic() + within
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if psutil.pid_exists(p)
+                 and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.05)
+    assert not alive, f"processes still alive: {alive}"

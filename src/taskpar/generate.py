@@ -141,7 +141,7 @@ def generate_mpi(plan: Plan, *, source_path: str, program_name: str | None = Non
         "#",
         "# Each rank runs the statements in its block below, in that order. Values",
         "# that one rank computes and another reads travel with send/recv; rank 0",
-        f"# prints every statement's output in the script's order, so the output is",
+        "# prints every statement's output in the script's order, so the output is",
         f"# what `python {name}` prints. Statement text is compiled with the",
         "# script's file name and line numbers, so tracebacks point at the script.",
         "",

@@ -16,7 +16,6 @@ terminal; the API collects it).
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 

@@ -103,14 +103,12 @@ class CallsMixin:
             store = recv
             if isinstance(f.value, (ast.Attribute, ast.Subscript)):
                 store = (recv - self._bases.get(id(f.value), set())) or recv
-            before = len(self.eff.mut) + len(self.eff.mut_force)
             out = self.call_method(recv, f.attr, args, node, frame, store)
             root = _root(f.value)
             if root is not None and (
                     (recv & (self.eff.mut | self.eff.mut_force))
                     or (not recv and rules.method_rule(f.attr)[0])):
                 frame.mutate_name(root)
-            del before
             return out
         callee = self.ev(f, frame)
         if not callee and isinstance(f, ast.Name):

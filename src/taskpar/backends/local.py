@@ -201,7 +201,7 @@ def _read_control(p: _WorkerProc, events: queue.SimpleQueue) -> None:
         except EOFError:
             events.put((p.index, _EOF))
             return
-        except Exception as e:  # noqa: BLE001 - a record we cannot read: treat as lost
+        except Exception:  # noqa: BLE001 - a record we cannot read: treat as lost
             events.put((p.index, _EOF))
             return
         events.put((p.index, msg))

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import mmap
 import os
-import pickle
 import select
 import socket
 import sys
@@ -61,7 +60,7 @@ from dataclasses import dataclass
 from ..plan import Exec, Plan, Recv, Send
 from .interpreter import VALUE, Interpreter, Message, Outgoing, Payload, WaitRecv, WaitSends
 from .messages import (Failed, Finished, InternalError, Job, Shutdown, StatementReport,
-                       StatementStarted, TransferFailed, TransferReport)
+                       TransferReport)
 
 __all__ = ["RankInit", "Ready", "Hello", "Lifeline", "Done", "Manager", "serve_worker", "tags_for",
            "pack", "CTL", "EVT", "FIRST_TAG", "CONTROL_ENV", "main"]
