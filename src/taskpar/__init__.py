@@ -7,9 +7,13 @@ The pipeline (each stage a function over plain data)::
 See DESIGN in the repository and ``taskpar --help``.
 """
 
-from .analysis import Script, Statement, analyze_script, analyze_source
-from .errors import TaskparError
-from .graph import TaskGraph, build_graph
+# Everything is imported on first use: a worker process imports
+# ``taskpar.runtime`` only, and must not pay for the analysis at start-up.
+_LAZY = {
+    "Script": ".analysis", "Statement": ".analysis", "analyze_script": ".analysis",
+    "analyze_source": ".analysis", "TaskparError": ".errors", "TaskGraph": ".graph",
+    "build_graph": ".graph", "run_script": ".run",
+}
 
 __version__ = "0.1.0"
 
@@ -27,9 +31,9 @@ __all__ = [
 
 
 def __getattr__(name):
-    # run_script pulls in the runtime; import it only when asked for.
-    if name == "run_script":
-        from .run import run_script
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'taskpar' has no attribute {name!r}")
+    import importlib
 
-        return run_script
-    raise AttributeError(name)
+    return getattr(importlib.import_module(module, __name__), name)

@@ -36,10 +36,12 @@ values that are *read* need to travel):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from .graph import EdgeKind, TaskGraph
-from .schedule import Schedule
+
+if TYPE_CHECKING:  # the runtime imports plan ops; it needs no scheduler
+    from .schedule import Schedule
 
 __all__ = ["Exec", "Send", "Recv", "Op", "Plan", "build_plan", "replicable"]
 

@@ -26,8 +26,6 @@ import os
 
 from .load import parse_script, read_script, script_filename
 from .model import PROCESS_LOCAL, RESOURCES, Script, Statement
-from .effects import analyze_module, analyze_tree
-from .mainfn import compile_in_scope
 
 __all__ = [
     "Statement",
@@ -45,6 +43,8 @@ __all__ = [
 
 def analyze_source(source: str, filename: str = "<script>") -> Script:
     """Analyse script text; raise ScriptSyntaxError / PinError on bad input."""
+    from .effects import analyze_tree  # the whole analysis: imported on first use
+
     tree = parse_script(source, filename)
     statements, notes = analyze_tree(tree, source, filename)
     return Script(filename=filename, source=source, statements=tuple(statements),
@@ -55,3 +55,11 @@ def analyze_script(path: str | os.PathLike) -> Script:
     """Read and analyse the script at ``path`` (named as python names it)."""
     source = read_script(path)
     return analyze_source(source, script_filename(path))
+
+
+def __getattr__(name):
+    if name == "compile_in_scope":  # used by the runtime for main()'s statements
+        from .mainfn import compile_in_scope
+
+        return compile_in_scope
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

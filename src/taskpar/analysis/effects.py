@@ -254,13 +254,21 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
     touched: list[set] = []
     mutated: list[set] = []
     shared_since: dict = {}
+    # Reach of every top-level name after the previous statement, kept up to
+    # date incrementally (recomputing all of it per statement is quadratic):
+    # a name's reach changes only when its binding changes or an object in
+    # its reach gains contents (``it.grown``).
+    reach_of: dict[str, set] = {}
+    bound: dict[str, tuple[int, int]] = {}
+    holders: dict = {}
     for idx, (node, path, scope, call_lineno) in enumerate(items):
         it.mode, it.fkey, it.eff = "top", None, Effects()
         frame = TopFrame(it)
         it.root_frame = frame
         compound = isinstance(node, COMPOUND)
         frame.weak = compound
-        start = {name: it.reach(v) for name, v in it.env.items()}
+        start = reach_of
+        it.grown = set()
         it.budget = APPLY_BUDGET
         try:
             it.exec(node, frame)
@@ -272,7 +280,7 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
                 root = rules.root_module(a.name if isinstance(node, ast.Import) else (node.module or ""))
                 if root in facts.stateful_modules:
                     it.eff.resources.add("module:" + root)
-        end = {name: it.reach(v) for name, v in it.env.items()}
+        end, changed = _update_reach(it, reach_of, bound)
         eff = it.eff
         M = eff.mut | eff.mut_force
         mutates = set(eff.mut_names)
@@ -299,14 +307,18 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
                     resources.add(t)
         touched.append(seen)
         mutated.append(M)
-        holders: dict = {}
-        for name, objs in end.items():
-            for o in objs:
-                if o.kind != "module":
-                    holders.setdefault(o, set()).add(name)
-        for o, hs in holders.items():
-            if len(hs) >= 2 and o not in shared_since:
-                shared_since[o] = (idx, sorted(hs))
+        for name in changed:
+            before, after = start.get(name, set()), end.get(name, set())
+            for o in before - after:
+                holders.get(o, set()).discard(name)
+            for o in after - before:
+                if o.kind == "module":
+                    continue
+                hs = holders.setdefault(o, set())
+                hs.add(name)
+                if len(hs) >= 2 and o not in shared_since:
+                    shared_since[o] = (idx, sorted(hs))
+        reach_of = end
         results.append(dict(node=node, path=path, scope=scope, call_lineno=call_lineno,
                             reads=reads, writes=writes,
                             mutates=mutates, resources=resources, barrier=eff.barrier))
@@ -321,15 +333,51 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
             if o in touched[j]:
                 results[j]["resources"].add(res)
 
+    lines = ast._splitlines_no_ff(source)  # once: ast.get_source_segment splits per call
     out = []
     for idx, r in enumerate(results):
         node = r["node"]
         out.append(Statement(
             id=idx, lineno=node.lineno, col_offset=node.col_offset,
             end_lineno=node.end_lineno, end_col_offset=node.end_col_offset,
-            source=ast.get_source_segment(source, node) or "", path=r["path"],
+            source=_segment(lines, node), path=r["path"],
             reads=frozenset(r["reads"]), writes=frozenset(r["writes"]),
             mutates=frozenset(r["mutates"]), resources=frozenset(r["resources"]),
             barrier=bool(r["barrier"]), pin=pins.get(node.lineno), kind=_kind(node),
             scope=r["scope"], call_lineno=r["call_lineno"]))
     return out, notes
+
+
+def _update_reach(it, reach_of: dict, bound: dict) -> tuple[dict, list]:
+    """Reach of every top-level name now, from the previous ``reach_of``.
+
+    Returns the new mapping and the names whose reach was recomputed.
+    ``bound`` remembers (id, size) of each name's binding set when its reach
+    was computed: frames update binding sets in place, and they only grow.
+    """
+    end = dict(reach_of)
+    changed = []
+    grown = it.grown
+    for name, v in it.env.items():
+        key = (id(v), len(v))
+        r = reach_of.get(name)
+        if r is None or bound.get(name) != key or (grown and not grown.isdisjoint(r)):
+            end[name] = it.reach(v)
+            bound[name] = key
+            changed.append(name)
+    for name in reach_of:
+        if name not in it.env:
+            del end[name]
+            bound.pop(name, None)
+            changed.append(name)
+    return end, changed
+
+
+def _segment(lines: list[str], node) -> str:
+    """``ast.get_source_segment`` over lines split once (offsets are UTF-8 bytes)."""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset:node.end_col_offset].decode()
+    head = lines[first].encode()[node.col_offset:].decode()
+    tail = lines[last].encode()[:node.end_col_offset].decode()
+    return "".join([head, *lines[first + 1:last], tail])

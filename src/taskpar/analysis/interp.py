@@ -59,6 +59,8 @@ class Interp(CallsMixin):
         self.mode = "top"
         self.fkey: str | None = None
         self._active: set = set()
+        #: objects whose contents grew since the caller last cleared this
+        self.grown: set = set()
         #: summary applications left for the current statement (see calls.APPLY_BUDGET)
         self.budget = APPLY_BUDGET
         #: objects of ``a`` in the last evaluation of ``a.b`` / ``a[k]``
@@ -93,7 +95,13 @@ class Interp(CallsMixin):
         for t in targets:
             if t.kind == "module" or t.is_star:
                 continue
-            self.heap.setdefault(t, set()).update(objs)
+            held = self.heap.setdefault(t, set())
+            n = len(held)
+            held.update(objs)
+            if len(held) != n:
+                # reach of names holding t may have grown (see effects: the
+                # reach of each name is recomputed only when it may change)
+                self.grown.add(t)
 
     def reach(self, objs, stop_classes: bool = False) -> set:
         seen = set(objs)

@@ -41,7 +41,6 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..analysis.mainfn import compile_in_scope
 from ..analysis.model import Script
 from ..plan import Exec, Recv, Send
 from . import values
@@ -142,6 +141,8 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
             # a lone string compiled first in a module would become __doc__
             nodes = [ast.copy_location(ast.Pass(), node), node]
         if stmt.scope is not None:
+            from ..analysis.mainfn import compile_in_scope
+
             # a statement of main()'s body run at top level: compiled inside
             # ``def main():`` (frame and qualnames as python names them), and
             # tracebacks get main()'s call frame
