@@ -265,3 +265,14 @@ def test_mpi4py_missing_says_to_install_the_extra(monkeypatch):
                         lambda name, *a: None if name == "mpi4py" else real(name, *a))
     with pytest.raises(BackendUnavailable, match=r"mpi4py.*pip install 'taskpar\[mpi\]'"):
         run_backend(EXAMPLES / "fan_in.py", 2)
+
+
+@pytest.mark.timeout(300)
+def test_seed_pipeline_repeatedly():
+    """A fast peer's value may arrive with a rank's program, before its
+    interpreter exists; it must be kept, not dropped (that hung 1 run in 15)."""
+    for _ in range(12):
+        r = subprocess.run([*CLI, "run", "--backend", "mpi", "-w", "2", "--no-cache",
+                            str(EXAMPLES / "seed_pipeline.py")], capture_output=True, text=True,
+                           timeout=60, env=ENV)
+        assert (r.returncode, r.stdout, r.stderr) == (0, "True\nall done\n", "")

@@ -331,6 +331,7 @@ class RankWorker:
         self.arrived: set = set()  # (var, version, frm)
         self.failed_early: int | None = None
         self.interp: Interpreter | None = None
+        self.early: list = []  # values received before the interpreter existed
         self.init: RankInit | None = None
         self.shutdown = False
 
@@ -409,10 +410,13 @@ class RankWorker:
         self.recvs.append([reqs, envelope, bufs, src - 1])
 
     def _received(self, item) -> None:
+        if self.interp is None:
+            # A fast peer's value can arrive in the same pump that brings our
+            # program, before the interpreter exists: keep it for later.
+            self.early.append(item)
+            return
         _, (var, version, kind, inline, sizes, sent_at), bufs, frm = item
         self.arrived.add((var, version, frm))
-        if self.interp is None:  # pragma: no cover - values come only after Init
-            return
         if kind == VALUE:
             if inline is None:
                 header, buffers = bytes(bufs[0]), tuple(bufs[1:])
@@ -462,6 +466,9 @@ class RankWorker:
         self.interp = interp
         if self.failed_early is not None:
             interp.set_failed(self.failed_early)
+        for item in self.early:
+            self._received(item)
+        self.early.clear()
         self.report(Ready(init.worker, os.getpid(), _host()))
         backoff = Backoff()
         while True:
