@@ -159,7 +159,7 @@ class CallsMixin:
         pmap = self.bind(key, args) if plain else self.havoc(key, args.all() | self.contents({o}))
         res = self.apply(key, pmap, {o}, node)
         if info.is_generator or isinstance(info.node, ast.GeneratorExp):
-            g = self.site(node, "gen", tags=("fn:" + key,))
+            g = self.site(node, "gen", tags=("fn:" + key, "iterator", "unpicklable"))
             self.add_contents({g}, args.all() | {o})
             return {g}
         return res
@@ -467,6 +467,8 @@ class CallsMixin:
             tags = ("logging",)
         if qual in rules.ITERATOR_RESULTS or qual.startswith("itertools."):
             tags += ("iterator",)
+        if qual in rules.UNPICKLABLE_RESULTS:
+            tags += ("unpicklable",)
         return self.make_result(kind, all_args, node, tags)
 
     def lib_method(self, recv: set, name: str, args: CallArgs, node, store=None) -> set:
@@ -495,6 +497,8 @@ class CallsMixin:
         tags = set()
         if name in rules.ITERATOR_METHODS:
             tags.add("iterator")
+        if name in rules.UNPICKLABLE_METHODS:
+            tags.add("unpicklable")
         for o in recv:
             for t in ("pyplot", "logging"):
                 if t in o.tags:

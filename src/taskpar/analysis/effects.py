@@ -333,6 +333,19 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
             if o in touched[j]:
                 results[j]["resources"].add(res)
 
+    # values that cannot be pickled stay in the process that made them
+    made_at: dict = {}
+    for j in range(n):
+        for o in touched[j]:
+            if "unpicklable" in o.tags and o not in made_at:
+                made_at[o] = j
+    for o, k in made_at.items():
+        names = sorted(nm for nm, objs in it.env.items() if o in objs)
+        res = "object:" + (it.first_name.get(o) or (names[0] if names else o.label))
+        for j in range(k, n):
+            if o in touched[j]:
+                results[j]["resources"].add(res)
+
     lines = ast._splitlines_no_ff(source)  # once: ast.get_source_segment splits per call
     out = []
     for idx, r in enumerate(results):

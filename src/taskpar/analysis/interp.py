@@ -321,7 +321,7 @@ class Interp(CallsMixin):
         # the value is a generator object (an iterator that runs the body),
         # not the function-like body itself
         fn_tags = tuple(t for o in objs for t in o.tags if t.startswith("fn:"))
-        g = self.site(node, "gen", tags=("iterator",) + fn_tags)
+        g = self.site(node, "gen", tags=("iterator", "unpicklable") + fn_tags)
         self.add_contents({g}, objs | first)
         return {g}
 

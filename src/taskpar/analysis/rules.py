@@ -374,3 +374,29 @@ def mutated_positions(qual: str) -> tuple[int, ...]:
 def method_rule(name: str) -> tuple[bool, str]:
     """(mutates receiver?, result kind) of a library method called ``name``."""
     return METHODS.get(name, (True, ALIAS))
+
+
+# --------------------------------------------------------------------------
+# Values that cannot be pickled, so cannot move between workers: every
+# statement that touches one (or a container holding one) runs in the
+# process that made it (resource ``object:NAME``). Generator objects and
+# generator expressions are recognised from the script itself.
+UNPICKLABLE_RESULTS = frozenset({
+    "builtins.open", "io.open", "io.FileIO", "io.BufferedReader", "io.BufferedWriter",
+    "gzip.open", "bz2.open", "lzma.open", "codecs.open", "tempfile.TemporaryFile",
+    "tempfile.NamedTemporaryFile", "tempfile.SpooledTemporaryFile", "tempfile.TemporaryDirectory",
+    "os.scandir", "os.walk", "os.fdopen", "os.popen", "glob.iglob", "re.finditer",
+    "threading.Lock", "threading.RLock", "threading.Condition", "threading.Event",
+    "threading.Semaphore", "threading.BoundedSemaphore", "threading.Thread", "threading.Timer",
+    "threading.Barrier", "queue.Queue", "queue.LifoQueue", "queue.PriorityQueue",
+    "multiprocessing.Pool", "multiprocessing.Process", "multiprocessing.Queue",
+    "multiprocessing.Lock", "concurrent.futures.ThreadPoolExecutor",
+    "concurrent.futures.ProcessPoolExecutor", "sqlite3.connect", "socket.socket",
+    "socket.create_connection", "subprocess.Popen", "zipfile.ZipFile", "tarfile.open",
+    "csv.reader", "csv.writer", "csv.DictReader", "csv.DictWriter", "shelve.open",
+    "dbm.open", "mmap.mmap", "selectors.DefaultSelector", "logging.FileHandler",
+    "logging.StreamHandler", "urllib.request.urlopen", "contextlib.ExitStack",
+})
+#: methods whose result cannot be pickled (a cursor, an opened path, a generator)
+UNPICKLABLE_METHODS = frozenset("cursor open iterdir glob rglob iterrows itertuples "
+                                "finditer execute executemany".split())

@@ -132,9 +132,14 @@ def _main_class(qualname, make_skeleton, args):
 
 
 def _main_class_setstate(cls, state):
-    qualname, class_state, setter = state
-    if _lookup(_target_main(), qualname) is cls:
-        return  # the receiver's own class: leave it as it is
+    qualname, class_state, setter, is_the_value = state
+    if _lookup(_target_main(), qualname) is cls and not is_the_value:
+        # the class of a value sent here: the receiver's own class is the
+        # one to use, as it stands (its state is the receiver's business)
+        return
+    # a class sent as the variable's value (``K`` after ``K.count += 1``):
+    # its attributes are that version's state; update the receiver's class
+    # in place so its existing instances keep their class
     setter(cls, class_state)
 
 
@@ -142,6 +147,11 @@ class _Pickler(cloudpickle.Pickler):
     def __init__(self, file, main: dict | None, buffer_callback):
         super().__init__(file, protocol=5, buffer_callback=buffer_callback)
         self._main = main
+        self._top = None  # the value being sent (set by dump)
+
+    def dump(self, obj):
+        self._top = obj
+        return super().dump(obj)
 
     def reducer_override(self, obj):
         main = self._main
@@ -153,7 +163,8 @@ class _Pickler(cloudpickle.Pickler):
                     and _lookup(main, obj.__qualname__) is obj:
                 fn, args, state, _, _, setter = _cp._dynamic_class_reduce(obj)
                 return (_main_class, (obj.__qualname__, fn, args),
-                        (obj.__qualname__, state, setter), None, None, _main_class_setstate)
+                        (obj.__qualname__, state, setter, obj is self._top), None, None,
+                        _main_class_setstate)
         if t in _OPEN_FILES:
             # cloudpickle would send a read-mode file's *contents*: the receiver
             # would get a different object (no position, no writes). Refuse.
