@@ -280,7 +280,7 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
                 root = rules.root_module(a.name if isinstance(node, ast.Import) else (node.module or ""))
                 if root in facts.stateful_modules:
                     it.eff.resources.add("module:" + root)
-        end, changed = _update_reach(it, reach_of, bound)
+        end, changed = _update_reach(it, reach_of, bound, holders, eff_writes=it.eff.writes)
         eff = it.eff
         M = eff.mut | eff.mut_force
         mutates = set(eff.mut_names)
@@ -361,29 +361,44 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
     return out, notes
 
 
-def _update_reach(it, reach_of: dict, bound: dict) -> tuple[dict, list]:
+def _update_reach(it, reach_of: dict, bound: dict, holders: dict, eff_writes) -> tuple[dict, list]:
     """Reach of every top-level name now, from the previous ``reach_of``.
 
-    Returns the new mapping and the names whose reach was recomputed.
-    ``bound`` remembers (id, size) of each name's binding set when its reach
-    was computed: frames update binding sets in place, and they only grow.
+    Returns the new mapping and the names whose reach was recomputed. Only
+    names that may have changed are looked at: those the statement bound
+    (``eff_writes``; ``bound`` remembers (id, size) of a binding set, which
+    frames update in place and only grow) and those whose reach holds an
+    object that gained contents (``holders`` is the inverted index: object
+    -> names reaching it). If the names bound then differ from the names
+    known (a binding the writes do not explain), everything is rescanned.
     """
     end = dict(reach_of)
-    changed = []
-    grown = it.grown
-    for name, v in it.env.items():
+    changed: list = []
+    env = it.env
+    candidates = set(eff_writes)
+    for t in it.grown:
+        candidates |= holders.get(t, set())
+    _refresh(it, candidates, env, reach_of, end, bound, changed)
+    if end.keys() != env.keys():  # safety net, O(names) only when it fires
+        _refresh(it, set(env) | set(reach_of), env, reach_of, end, bound, changed)
+    return end, changed
+
+
+def _refresh(it, candidates, env, reach_of, end, bound, changed) -> None:
+    for name in candidates:
+        v = env.get(name)
+        if v is None:
+            if name in reach_of:
+                del end[name]
+                bound.pop(name, None)
+                changed.append(name)
+            continue
         key = (id(v), len(v))
         r = reach_of.get(name)
-        if r is None or bound.get(name) != key or (grown and not grown.isdisjoint(r)):
+        if r is None or bound.get(name) != key or not it.grown.isdisjoint(r):
             end[name] = it.reach(v)
             bound[name] = key
             changed.append(name)
-    for name in reach_of:
-        if name not in it.env:
-            del end[name]
-            bound.pop(name, None)
-            changed.append(name)
-    return end, changed
 
 
 def _segment(lines: list[str], node) -> str:
