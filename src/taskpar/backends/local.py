@@ -43,7 +43,7 @@ from ..runtime.messages import (Connected, Failed, Finished, Init, InternalError
                                 PeerLost, Peers, Shutdown, Start, StatementReport,
                                 StatementStarted, TransferFailed, TransferReport)
 from ..runtime.transport import SHM_DIR, ControlChannel, shm_prefix
-from .base import unpicklable_error
+from .base import SIGNAL_HINTS, unpicklable_error
 
 __all__ = ["LocalBackend"]
 
@@ -59,13 +59,6 @@ PEER_GRACE = 1.0
 
 _EOF = object()
 
-_SIGNAL_HINTS = {
-    "SIGKILL": "killed by another process or by the kernel (out of memory?)",
-    "SIGSEGV": "a crash in C code",
-    "SIGBUS": "a crash in C code, or shared memory exhausted",
-    "SIGABRT": "aborted (a failed assertion in C code?)",
-    "SIGTERM": "asked to terminate by another process",
-}
 
 
 def _cores() -> int:
@@ -340,7 +333,7 @@ class _Run:
             hint = ""
         else:
             how = f"was killed by {status[1]}"
-            hint = _SIGNAL_HINTS.get(status[1], "")
+            hint = SIGNAL_HINTS.get(status[1], "")
             hint = f"; likely cause: {hint}" if hint else ""
         if self.phase == "start":
             raise WorkerStartError(f"worker {p.index + 1} could not start ({how})" + _stderr_tail(p))

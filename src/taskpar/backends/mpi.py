@@ -77,7 +77,7 @@ import time
 
 from ..errors import BackendUnavailable, UsageError, WorkerDied, WorkerStartError
 from ..plan import Plan
-from .base import unpicklable_error
+from .base import SIGNAL_HINTS, unpicklable_error
 from ..runtime.messages import (InternalError, Job, StatementReport, StatementStarted,
                                 TransferFailed)
 from ..runtime.mpi_rank import CONTROL_ENV, Done, Hello, Lifeline, Manager, Ready
@@ -101,13 +101,6 @@ MPI_JOB_VARS = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE",
 
 _EOF = object()
 
-_SIGNAL_HINTS = {
-    "SIGKILL": "killed by another process or by the kernel (out of memory?)",
-    "SIGSEGV": "a crash in C code",
-    "SIGBUS": "a crash in C code, or shared memory exhausted",
-    "SIGABRT": "aborted (a failed assertion in C code?)",
-    "SIGTERM": "asked to terminate by another process",
-}
 
 
 # -- finding MPI ------------------------------------------------------------------
@@ -441,7 +434,7 @@ class MPIBackend:
                     break
         hint = ""
         if how is not None and how.startswith("was killed by "):
-            hint = _SIGNAL_HINTS.get(how.rsplit(" ", 1)[-1], "")
+            hint = SIGNAL_HINTS.get(how.rsplit(" ", 1)[-1], "")
             hint = f"; likely cause: {hint}" if hint else ""
         if who is not None and who in events.pids:
             w = events.pids[who]
