@@ -337,21 +337,38 @@ class MPIBackend:
                 except queue.Empty:
                     msg = None
                 if isinstance(msg, _Dead):  # the first rank to die: the others follow
+                    # ... unless the job simply ended: ranks exit right after rank 0
+                    # sent Done, and the watch may see that before we read Done
+                    finished = self._finished_anyway(inbox, events)
+                    if finished is None:
+                        return  # the driver stopped the run
+                    if finished:
+                        break
                     raise self._died(events, proc, out, (msg.pid, msg.how))
                 if msg is _EOF or isinstance(msg, InternalError) or time.monotonic() >= check_at:
                     # every POLL s, and before blaming rank 0 or a worker's own error:
                     # a dead rank explains those (MPI reports it on its peers)
                     check_at = time.monotonic() + POLL
+                    dead = None
                     if msg is not None or proc.poll() is not None:
                         dead = self._first_death(events, inbox, here)
-                        if dead is not None:
-                            raise self._died(events, proc, out, dead)
-                    if proc.poll() is not None:
-                        raise self._died(events, proc, out)
+                    if dead is not None or proc.poll() is not None or msg is _EOF:
+                        # ranks exit as soon as rank 0 has sent Done, often before we
+                        # have read everything it sent: an end is a death only if
+                        # Done is not among what is already queued
+                        if isinstance(msg, Done):
+                            break
+                        if msg is not None and msg is not _EOF and not isinstance(msg, _Dead):
+                            if events(msg) is False:  # this event first, then the rest
+                                return
+                        finished = self._finished_anyway(inbox, events)
+                        if finished is None:
+                            return
+                        if finished:
+                            break
+                        raise self._died(events, proc, out, dead)
                 if msg is None:
                     continue
-                if msg is _EOF:
-                    raise self._died(events, proc, out)
                 if isinstance(msg, Done):
                     break
                 if events(msg) is False:
@@ -416,6 +433,26 @@ class MPIBackend:
                 if how is not None:
                     return pid, how
         return None
+
+    def _finished_anyway(self, inbox, events) -> bool | None:
+        """After a rank's exit: read what rank 0 had already sent.
+
+        True if that included ``Done`` (a normal end), False if not, None if
+        the driver asked to stop while we passed events on.
+        """
+        while True:
+            try:
+                msg = inbox.get(timeout=DEATH_GRACE)
+            except queue.Empty:
+                return False
+            if msg is _EOF:
+                return False
+            if isinstance(msg, (_Dead, InternalError)):
+                continue
+            if isinstance(msg, Done):
+                return True
+            if events(msg) is False:
+                return None
 
     def _died(self, events: _Events, proc: subprocess.Popen, out, seen=None) -> WorkerDied:
         if seen is not None:  # we saw it die first (Hydra kills the others right after)
