@@ -303,7 +303,9 @@ class MPIBackend:
             with os.fdopen(fd, "wb") as f:
                 f.write(secret)
             listener.bind(os.path.join(directory, "sock"))
-            listener.listen(4)
+            # every rank connects a lifeline at once: a short backlog would
+            # refuse some (EAGAIN on a Unix socket)
+            listener.listen(max(64, 2 * (plan.workers + 1)))
             env = dict(os.environ if job.env is None else job.env)
             env[CONTROL_ENV] = directory
             flags = ["-P"] if sys.version_info >= (3, 11) else []

@@ -565,9 +565,21 @@ def _connect_launcher(directory: str):
 
     with open(os.path.join(directory, "secret"), "rb") as f:
         secret = f.read()
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(CONNECT_TIMEOUT)
-    sock.connect(os.path.join(directory, "sock"))
+    path = os.path.join(directory, "sock")
+    deadline = time.monotonic() + CONNECT_TIMEOUT
+    delay = 0.01
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(CONNECT_TIMEOUT)
+        try:
+            sock.connect(path)
+            break
+        except BlockingIOError:  # the launcher's backlog is full for a moment: retry
+            sock.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
     client_handshake(sock, secret)
     sock.settimeout(None)
     return sock, ControlChannel(sock)
