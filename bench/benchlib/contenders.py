@@ -58,17 +58,35 @@ def pins_of(script: str) -> dict[int, int]:
     return out
 
 
+#: ``python -c SHIM POLICY PROBE ARGS``: the API probe with every
+#: ``taskpar.run_script`` call given ``schedule_policy=POLICY`` (the probe
+#: itself calls it with the default, ``auto``)
+_SCHEDULE_SHIM = (
+    "import functools, runpy, sys, taskpar\n"
+    "policy = sys.argv.pop(1)\n"
+    "sys.argv = sys.argv[1:]\n"
+    "taskpar.run_script = functools.partial(taskpar.run_script, schedule_policy=policy)\n"
+    "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+)
+
+
 def api(ctx: Ctx, backend: str, workers: int, script: str, *, expect: str | None = None,
-        env=None, predict: bool = False, check_pins: bool = False, prepare: bool = False) -> dict:
+        env=None, predict: bool = False, check_pins: bool = False, prepare: bool = False,
+        schedule: str | None = None) -> dict:
     """``taskpar.run_script`` in a fresh process; the sample holds ``run``
-    (seconds inside run_script), ``timings``, ``transfers``, ``predicted``.
-    ``check_pins``: fail unless every pinned statement ran on its worker."""
+    (seconds inside run_script), ``timings``, ``transfers``, ``predicted``,
+    ``plan_policy`` (``dynamic`` when statements were assigned at run time).
+    ``check_pins``: fail unless every pinned statement ran on its worker.
+    ``schedule``: ``run_script(..., schedule_policy=schedule)`` (None: the
+    default, ``auto``; the probe is then started exactly as before)."""
     cmd = [sys.executable, os.path.join(PROBES, "api_run.py"), "--backend", backend,
            "-w", str(workers), script]
     if predict:
         cmd.insert(2, "--predict")
     if prepare:
         cmd.insert(2, "--prepare")
+    if schedule is not None:
+        cmd[1:1] = ["-c", _SCHEDULE_SHIM, schedule]
     s = run_cmd(cmd, env=env or ctx.env, timeout=ctx.timeout, cwd=ctx.workdir, json_stderr_tail=True)
     if expect is not None and s.get("out") != expect:
         from .harness import BenchError

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 
 __all__ = ["empty", "trivial_chain", "trivial_independent", "ping_pong", "payload",
-           "SleepDag", "three_chains", "fan_in", "random_layered", "sleep_dag_script"]
+           "SleepDag", "three_chains", "fan_in", "random_layered", "skewed", "sleep_dag_script"]
 
 
 def empty() -> str:
@@ -139,6 +139,26 @@ def fan_in(width: int = 6, step: float = 0.2, workers: int = 3, combine: float =
     cost = [step] * width + [combine]
     deps = [()] * width + [tuple(range(width))]
     return SleepDag("fan_in", tuple(cost), tuple(deps), workers)
+
+
+def skewed(long: float = 1.2, short: tuple[float, ...] = (0.1, 0.3, 0.1, 0.2, 0.1, 0.2, 0.2),
+           workers: int = 2, combine: float = 0.02) -> SleepDag:
+    """One long statement, then short ones, all independent, then a cheap one
+    that reads them all: the DAG where *estimated* costs mislead a static plan.
+
+    With every cost estimated equal, HEFT alternates the workers (ties: lower
+    statement id, lower worker; checked with ``taskpar plan --schedule static``
+    on an empty cost cache), so worker 1 gets v0 (1.2 s) and then v2, v4, v6
+    (0.3 + 0.2 + 0.2 s): 1.9 s, while worker 2's share (v1, v3, v5, v7) takes
+    0.5 s. The short ones sum to the long one, so the bound max(critical
+    path, work / N) = long + combine is attainable: the long statement alone
+    on one worker, every short one on the other. As in ``fan_in`` the
+    combining statement is cheap, so the figure measures the placement, not
+    the bound."""
+    cost = [long, *short, combine]
+    n = len(short) + 1
+    deps = [()] * n + [tuple(range(n))]
+    return SleepDag("skewed", tuple(cost), tuple(deps), workers)
 
 
 def random_layered(n: int = 50, seed: int = 6, workers: int = 3, lo: float = 0.02,
