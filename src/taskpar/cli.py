@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("script", metavar="SCRIPT")
     pl.add_argument("-w", "--workers", type=_positive_int, default=None,
                     help="number of workers to plan for (default: number of CPU cores)")
-    pl.add_argument("--schedule", default="auto", choices=("auto", "static", "list"))
+    pl.add_argument("--schedule", default="auto", choices=("auto", "static", "list", "dynamic"))
     pl.add_argument("--gantt", metavar="FILE", default=None,
                     help="also draw the plan as a Gantt chart (.png, .svg or .html)")
     pl.add_argument("--no-cache", action="store_true", help="ignore measured costs")
@@ -98,9 +98,11 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="number of worker processes (default: number of CPU cores)")
     p.add_argument("--backend", default="local", help="local (default), dask or mpi")
     p.add_argument("--address", default=None, help="scheduler address for --backend dask")
-    p.add_argument("--schedule", default="auto", choices=("auto", "static", "list"),
-                   help="auto/static: HEFT from measured costs (estimates where none are known); "
-                        "list: greedy in program order")
+    p.add_argument("--schedule", default="auto", choices=("auto", "static", "list", "dynamic"),
+                   help="auto: static when every statement's cost was measured by an earlier "
+                        "run, else dynamic; static: HEFT from measured costs (estimates where "
+                        "none are known); dynamic: statements assigned as the run goes "
+                        "(local and mpi backends); list: greedy in program order")
     p.add_argument("--report", metavar="FILE.html", default=None, help="write an HTML report")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write measured costs")
     p.add_argument("--progress", dest="progress", action="store_true", default=None,

@@ -74,6 +74,9 @@ class Plan:
     graph: TaskGraph
     schedule: Schedule
     programs: tuple[tuple[Op, ...], ...]
+    #: True: the programs are only the static plan on estimated costs; the
+    #: backend assigns statements at run time (``taskpar.dynamic``)
+    dynamic: bool = False
 
     @property
     def workers(self) -> int:

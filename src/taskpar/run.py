@@ -16,7 +16,7 @@ terminal; the API collects it).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from .analysis import Script, analyze_script
@@ -26,7 +26,7 @@ from .plan import Plan, build_plan
 from .replay import Replay
 
 __all__ = ["RunResult", "StatementTiming", "Prepared", "run_script", "prepare", "execute",
-           "record_run", "BACKENDS", "SCHEDULES"]
+           "record_run", "BACKENDS", "SCHEDULES", "DYNAMIC_BACKENDS"]
 
 BACKENDS = ("local", "dask", "mpi")
 
@@ -83,8 +83,26 @@ class Prepared:
     notes: tuple[str, ...] = ()
 
 
-#: --schedule values -> scheduler policies (see taskpar.schedule)
-SCHEDULES = {"auto": "auto", "static": "heft", "list": "list"}
+#: --schedule values -> scheduler policies (see taskpar.schedule). ``dynamic``
+#: still makes the static plan on estimated costs (for ranks, `taskpar plan`
+#: and the report), but the run assigns statements as it goes (taskpar.dynamic).
+SCHEDULES = {"auto": "auto", "static": "heft", "list": "list", "dynamic": "auto"}
+
+#: backends that can assign statements at run time
+DYNAMIC_BACKENDS = ("local", "mpi")
+
+
+def _wants_dynamic(policy: str, sched, backend: str, workers: int) -> bool:
+    """``dynamic``: always. ``auto``: when some cost is only estimated (the plan
+    would be guesswork) and there is more than one worker to choose from."""
+    if policy == "dynamic":
+        if backend not in DYNAMIC_BACKENDS:
+            raise UsageError(
+                f"--schedule dynamic runs on the {' and '.join(DYNAMIC_BACKENDS)} backends only "
+                f"for now; with --backend {backend} use --schedule static (or auto, which plans "
+                "from the costs measured by earlier runs)")
+        return True
+    return policy == "auto" and not sched.reliable and workers > 1 and backend in DYNAMIC_BACKENDS
 
 
 def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "auto",
@@ -109,6 +127,17 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
     sched = schedule(graph, workers, costs, policy=SCHEDULES[schedule_policy])
     plan = build_plan(graph, sched)
     notes = list(script.notes) + list(costs.messages)
+    if _wants_dynamic(schedule_policy, sched, backend, workers):
+        plan = replace(plan, dynamic=True)
+        if schedule_policy == "auto":
+            unknown = len(sched.estimated)
+            notes.append(
+                f"{unknown} of {len(graph)} statements have no measured cost yet: statements "
+                "are assigned to workers as the run goes (dynamic); later runs are planned "
+                "from this run's measurements")
+        else:
+            notes.append("--schedule dynamic: statements are assigned to workers as the run "
+                         "goes; a plan shown is only what the costs known now would give")
     hint = advice(sched, graph)
     if hint:
         notes.append(hint)
@@ -241,6 +270,7 @@ def execute(
             record_colocation(script, (e.producer, e.consumer))
             e.args = (f"{e.args[0]}; the next run puts both lines on one worker by itself",)
         raise
+    plan = getattr(runner, "realized", None) or plan  # dynamic: what was assigned
     if not replay.finished:
         missing = [s.lineno for s in script.statements if s.id >= replay.next and s.id not in reports]
         raise WorkerError(

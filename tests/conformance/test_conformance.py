@@ -43,6 +43,19 @@ def test_example_identical_to_python(name, workers, backend):
     assert (r.returncode, r.stdout, r.stderr) == python_run(name)
 
 
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("backend,schedule", [("local", "static"), ("local", "dynamic"),
+                                              ("mpi", "dynamic")])
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_example_identical_to_python_under_each_schedule(name, backend, schedule):
+    # the default (auto) is dynamic on a first run and static once costs are
+    # known; the cache decides which one the test above gets, so force both
+    require_backend(backend)
+    r = taskpar("run", EXAMPLES / name, "-w", 3, "--backend", backend, "--schedule", schedule,
+                "--no-cache", cwd=EXAMPLES, env=ENV)
+    assert (r.returncode, r.stdout, r.stderr) == python_run(name)
+
+
 @pytest.mark.timeout(60)
 def test_fail_names_line_7(backend):
     r = taskpar("run", EXAMPLES / "fail.py", "-w", 2, "--backend", backend, cwd=EXAMPLES,

@@ -8,7 +8,7 @@ import ast
 import os
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 from taskpar.analysis.model import Script, Statement
@@ -50,9 +50,17 @@ def simple_script(source: str, filename: str, barrier_lines=()) -> Script:
     return Script(filename=filename, source=source, statements=tuple(stmts))
 
 
-def make_plan(script: Script, workers: int, replicate: bool = True):
+#: default of ``make_plan(dynamic=None)``; a test module's fixture may flip it
+#: to run its tests under dynamic assignment too
+DYNAMIC = False
+
+
+def make_plan(script: Script, workers: int, replicate: bool = True, dynamic: bool | None = None):
     graph = build_graph(script)
-    return build_plan(graph, schedule(graph, workers), replicate=replicate)
+    plan = build_plan(graph, schedule(graph, workers), replicate=replicate)
+    if DYNAMIC if dynamic is None else dynamic:
+        plan = replace(plan, dynamic=True)
+    return plan
 
 
 @dataclass

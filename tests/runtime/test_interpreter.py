@@ -223,3 +223,44 @@ def test_function_globals_are_the_namespace():
     it, out, ns = make(src, (Exec(0), Exec(1), Exec(2)))
     it.advance()
     assert out[-1] == ok(2, [(1, "1\n")])
+
+
+def make_open(source, worker=0):
+    """An interpreter whose program arrives later (dynamic assignment)."""
+    script = simple_script(source, FILE)
+    register_source(script)
+    out = []
+    ns = {"__name__": "__main__"}
+    it = Interpreter(script, (), ns, worker, {}, emit=out.append, clock=lambda: 0.0,
+                     open_ended=True)
+    return it, out, ns
+
+
+def test_open_ended_program_waits_for_ops_until_closed():
+    from taskpar.runtime.interpreter import WaitOps
+
+    it, out, ns = make_open("x = 1\ny = 2\n")
+    assert it.advance() == WaitOps() and not it.done
+    it.extend([Exec(1)])
+    assert it.advance() == WaitOps()
+    assert ns["y"] == 2 and out == [started(1), ok(1)]
+    it.close()
+    assert it.advance() is None and it.done
+
+
+def test_late_send_of_a_value_already_here_goes_before_queued_statements():
+    it, out, ns = make_open("x = 6 * 7\nimport time\ny = 1\n")
+    it.extend([Exec(0)])
+    it.advance()
+    out.clear()
+    # the next statements were queued first; a send of x (made here) comes
+    # later but is shipped before them
+    it.extend([Exec(1), Exec(2)])
+    it.extend([Send("x", 0, 1), Send("y", 2, 1)])  # y is not made yet: it waits its turn
+    it.close()
+    assert it.advance() is None
+    assert out[0] == Outgoing("x", 0, 1, value(42, ns))
+    assert [type(e).__name__ for e in out[1:]] == ["StatementStarted", "StatementReport",
+                                                   "StatementStarted", "StatementReport",
+                                                   "Outgoing"]
+    assert out[-1].var == "y"

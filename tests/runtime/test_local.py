@@ -19,6 +19,7 @@ import pytest
 
 from support import EXAMPLES, assert_gone
 
+import rt_helpers
 from rt_helpers import make_plan, run_plan, simple_script, write_script
 
 from taskpar.backends.base import Backend
@@ -27,6 +28,13 @@ from taskpar.errors import UnpicklableValueError, WorkerDied, WorkerStartError
 from taskpar.runtime.messages import StatementStarted
 
 HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(autouse=True, params=["static", "dynamic"])
+def plan_mode(request, monkeypatch):
+    """Every test here runs twice: on a static plan and with dynamic assignment."""
+    monkeypatch.setattr(rt_helpers, "DYNAMIC", request.param == "dynamic")
+    return request.param
 
 
 def python_run(path: Path, cwd: Path):

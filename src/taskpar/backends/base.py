@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import Callable, Protocol, runtime_checkable
 
 from ..errors import UnpicklableValueError
+from ..graph import EdgeKind
 from ..plan import Exec, Plan, Recv
 from ..runtime.messages import Job, TransferFailed
 
@@ -79,7 +80,17 @@ def unpicklable_error(job: Job, plan: Plan, msg: TransferFailed) -> UnpicklableV
 
 
 def _consumer(plan: Plan, msg: TransferFailed) -> int | None:
-    """The first statement on the receiver that runs after it received ``var@version``."""
+    """The first statement on the receiver that runs after it received ``var@version``.
+
+    With dynamic assignment the manager may not have the ops that ran (MPI
+    launched mode: rank 0 decided them); then it is the first statement that
+    reads the value, on the receiver if it was placed there."""
+    if plan.dynamic and not any(isinstance(op, Recv) and op.var == msg.var
+                                and op.version == msg.version for op in plan.programs[msg.to]):
+        readers = sorted(e.dst for e in plan.graph.out_edges(msg.version)
+                         if e.kind is EdgeKind.RAW and msg.var in e.vars)
+        there = [s for s in readers if plan.schedule.assignment[s] == msg.to]
+        return (there or readers or [None])[0]
     program = plan.programs[msg.to]
     after = False
     for op in program:

@@ -39,9 +39,10 @@ import time
 
 from ..errors import NetworkError, WorkerDied, WorkerStartError
 from ..plan import Exec, Plan, Recv, Send
-from ..runtime.messages import (Connected, Failed, Finished, Init, InternalError, Job, Listening,
-                                PeerLost, Peers, Shutdown, Start, StatementReport,
-                                StatementStarted, TransferFailed, TransferReport)
+from ..runtime.messages import (Connected, End, Failed, Finished, Init, InternalError, Job,
+                                Listening, Ops, PeerLost, Peers, Shutdown, Start,
+                                StatementReport, StatementStarted, TransferFailed,
+                                TransferReport)
 from ..runtime.transport import SHM_DIR, ControlChannel, shm_prefix
 from .base import SIGNAL_HINTS, unpicklable_error
 
@@ -130,6 +131,8 @@ class LocalBackend:
         self.run_id: str | None = None
         #: process ids of the last run's workers (for tests and diagnostics)
         self.pids: list[int] = []
+        #: with dynamic assignment, the plan the last run carried out
+        self.realized: Plan | None = None
 
     # -- the run ---------------------------------------------------------------
     def run(self, job: Job, plan: Plan, on_event) -> None:
@@ -138,6 +141,8 @@ class LocalBackend:
         secret = secrets.token_bytes(32)
         workers: list[_WorkerProc] = []
         events: queue.SimpleQueue = queue.SimpleQueue()
+        run = None
+        self.realized = None
         try:
             for w in range(plan.workers):
                 workers.append(self._spawn(w, job))
@@ -155,6 +160,8 @@ class LocalBackend:
             run.start(self.start_timeout)
             run.loop()
         finally:
+            if run is not None and run.assigner is not None:
+                self.realized = run.assigner.realized()
             _cleanup(workers, run_id)
 
     def _spawn(self, w: int, job: Job) -> _WorkerProc:
@@ -176,15 +183,23 @@ class LocalBackend:
         return _WorkerProc(w, proc, ControlChannel(parent), stderr)
 
     def _init(self, w: int, run_id: str, secret: bytes, job: Job, plan: Plan, threads: int) -> Init:
-        program = plan.programs[w]
         graph = plan.graph
-        stmts = {op.stmt for op in program if isinstance(op, Exec)}
+        if plan.dynamic:
+            # the program arrives as the run goes: any statement may come,
+            # any peer may send or receive
+            program: tuple = ()
+            stmts = range(len(graph.statements))
+            send_to = recv_from = tuple(k for k in range(plan.workers) if k != w)
+        else:
+            program = plan.programs[w]
+            stmts = {op.stmt for op in program if isinstance(op, Exec)}
+            send_to = tuple(sorted({op.to for op in program if isinstance(op, Send)}))
+            recv_from = tuple(sorted({op.frm for op in program if isinstance(op, Recv)}))
         preds = {s: frozenset(graph.predecessors(s)) for s in stmts}
-        send_to = tuple(sorted({op.to for op in program if isinstance(op, Send)}))
-        recv_from = tuple(sorted({op.frm for op in program if isinstance(op, Recv)}))
         return Init(worker=w, workers=plan.workers, run_id=run_id, secret=secret, job=job,
                     program=program, preds=preds, send_to=send_to, recv_from=recv_from,
-                    threads=threads, manager_pid=os.getpid(), use_shm=self.use_shm)
+                    threads=threads, manager_pid=os.getpid(), use_shm=self.use_shm,
+                    dynamic=plan.dynamic)
 
 
 def _read_control(p: _WorkerProc, events: queue.SimpleQueue) -> None:
@@ -228,6 +243,13 @@ class _Run:
         self.on_event = on_event
         self.failed: int | None = None
         self.phase = "start"
+        #: with dynamic assignment, who runs what is decided here as the run goes
+        self.assigner = None
+        if plan.dynamic:
+            from ..dynamic import Assigner
+
+            self.assigner = Assigner(plan)
+        self.ended = False
 
     # -- phases --------------------------------------------------------------
     def start(self, timeout: float) -> None:
@@ -237,6 +259,8 @@ class _Run:
         self._gather(Connected, timeout)
         self.phase = "run"
         self._broadcast(Start())
+        if self.assigner is not None:
+            self._stream(self.assigner.start())
 
     def loop(self) -> None:
         finished: set[int] = set()
@@ -255,6 +279,22 @@ class _Run:
             p.wait_exit(EXIT_GRACE)
 
     # -- helpers -------------------------------------------------------------
+    def _stream(self, ops: dict) -> None:
+        """Dynamic assignment: send each worker its new ops; End once all are out."""
+        for w, more in ops.items():
+            try:
+                self.workers[w].ctl.send(Ops(tuple(more)))
+            except OSError:
+                pass  # its death is reported by the reader / poll
+        if self.ended:
+            return
+        if self.assigner.exhausted:
+            self.ended = True
+            self._broadcast(End())
+        elif self.assigner.idle:  # pragma: no cover - Assigner guarantees progress
+            raise WorkerDied("internal error: dynamic assignment stalled with statements "
+                             "left and every worker idle; this is a taskpar bug, please report it")
+
     def _broadcast(self, msg) -> None:
         for p in self.workers:
             try:
@@ -275,7 +315,8 @@ class _Run:
         if isinstance(msg, PeerLost):
             self._peer_lost(msg)
         if isinstance(msg, TransferFailed):
-            raise unpicklable_error(self.job, self.plan, msg)
+            plan = self.assigner.realized() if self.assigner is not None else self.plan
+            raise unpicklable_error(self.job, plan, msg)
         return w, msg
 
     def _gather(self, kind, timeout: float) -> dict:
@@ -305,6 +346,8 @@ class _Run:
             if msg.status in ("error", "exit") and (self.failed is None or msg.stmt < self.failed):
                 self.failed = msg.stmt
                 self._broadcast(Failed(msg.stmt))
+            if self.assigner is not None:
+                self._stream(self.assigner.finished(msg.stmt, msg.status))
         elif not isinstance(msg, TransferReport):
             return None
         return self.on_event(msg)

@@ -71,6 +71,11 @@ def report_html(prepared, result) -> str:
     except TaskparError as e:
         gantt = f"<p><em>Gantt chart not drawn: {html.escape(str(e))}</em></p>"
     notes = "".join(f"<p class=note>{html.escape(n)}</p>" for n in result.advice)
+    if getattr(result.plan, "dynamic", False):
+        notes += ("<p class=note>Statements were assigned to workers at run time (dynamic "
+                  "assignment): the planned bars and columns are the static plan that the "
+                  "estimated costs gave, for comparison; the hatched bars and the worker "
+                  "column are where and when each statement actually ran.</p>")
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>taskpar report: {html.escape(name)}</title>
 <style>

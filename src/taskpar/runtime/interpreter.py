@@ -12,6 +12,9 @@ no blocking. The worker shell feeds it events and carries out what it emits::
     deliver(Message) -------------------->  a value/token arrived (any time)
     send_done(var, version, to) --------->  an Outgoing has left this process
     set_failed(stmt) -------------------->  the first failed statement so far
+    extend(ops) / close() --------------->  more program / no more (dynamic
+                                            assignment: the program is open-ended
+                                            and advance() returns WaitOps at its end)
 
 Op semantics (see ``taskpar.plan``):
 
@@ -29,6 +32,13 @@ Op semantics (see ``taskpar.plan``):
 * ``Recv(v, p, k)``: bind ``v`` from the delivered message (delete it for
   UNBOUND; mark ``p`` bad for POISON). When ``p > F`` it does not wait: what
   needs it is skipped anyway.
+
+Ops that arrive later (``extend``, dynamic assignment) are appended, except a
+``Send`` of a value this worker already has (``p`` ran here, or ``v@p`` was
+received): it jumps the queue and goes out before the next statement starts.
+Sending earlier is always safe — nothing rebinds or mutates a value while a
+statement that reads it is unassigned (``taskpar.dynamic``) — and it keeps a
+value from waiting behind statements queued here for unrelated work.
 """
 
 from __future__ import annotations
@@ -54,6 +64,7 @@ __all__ = [
     "Outgoing",
     "WaitRecv",
     "WaitSends",
+    "WaitOps",
     "compile_statements",
     "register_source",
 ]
@@ -98,6 +109,11 @@ class WaitRecv:
 @dataclass(frozen=True, slots=True)
 class WaitSends:
     names: tuple  # names whose sends must drain; ("*",) for every send
+
+
+@dataclass(frozen=True, slots=True)
+class WaitOps:
+    """The program so far is done; more ops (or the end) are coming."""
 
 
 #: code of a statement taken from a function body (the ``main()`` pattern)
@@ -169,9 +185,12 @@ class Interpreter:
         runner: StatementRunner | None = None,
         clock: Callable[[], float] = time.time,
         poll: Callable[[], None] | None = None,
+        open_ended: bool = False,
     ):
         self.script = script
-        self.program = tuple(program)
+        self.program = list(program)
+        #: False while more ops may come (``extend``), until ``close``
+        self.closed = not open_ended
         self.namespace = namespace
         self.worker = worker
         self.preds = {k: frozenset(v) for k, v in preds.items()}
@@ -181,16 +200,23 @@ class Interpreter:
         #: called before each Exec: the shell delivers events that arrived
         #: meanwhile (a failure elsewhere must be known before running more)
         self.poll = poll
-        self.code = compile_statements(script, {op.stmt for op in self.program if isinstance(op, Exec)})
+        ids = (range(len(script.statements)) if open_ended
+               else {op.stmt for op in self.program if isinstance(op, Exec)})
+        self.code = compile_statements(script, ids)
         self.pc = 0
         self.failed: int | None = None  # F: first failed statement known here
         self.bad: set[int] = set()  # statements failed, skipped or poisoned here
         self.inbox: dict[tuple, Message] = {}
         self.in_flight: dict[str | None, int] = {}
+        #: statements run (or skipped) here and values received: what a
+        #: late Send may ship at once
+        self.ran: set[int] = set()
+        self.received: set[tuple[str | None, int]] = set()
+        self.urgent: list[Send] = []
 
     @property
     def done(self) -> bool:
-        return self.pc >= len(self.program)
+        return self.closed and self.pc >= len(self.program)
 
     @property
     def sends_in_flight(self) -> int:
@@ -207,14 +233,30 @@ class Interpreter:
         else:
             self.in_flight.pop(var, None)
 
+    def extend(self, ops: Iterable) -> None:
+        assert not self.closed, "ops after close()"
+        for op in ops:
+            if isinstance(op, Send) and (op.version in self.ran or op.version in self.bad
+                                         or (op.var, op.version) in self.received):
+                self.urgent.append(op)
+            else:
+                self.program.append(op)
+
+    def close(self) -> None:
+        self.closed = True
+
     def set_failed(self, stmt: int) -> None:
         if self.failed is None or stmt < self.failed:
             self.failed = stmt
 
     # -- running ---------------------------------------------------------------
     def advance(self):
-        """Run ops until one must wait; return the wait, or None when done."""
-        while self.pc < len(self.program):
+        """Run ops until one must wait; return the wait, or None when done
+        (``WaitOps`` when the program so far is done but not closed)."""
+        while True:
+            self._flush_urgent()
+            if self.pc >= len(self.program):
+                break
             op = self.program[self.pc]
             if isinstance(op, Exec):
                 wait = self._exec(op)
@@ -227,7 +269,11 @@ class Interpreter:
             if wait is not None:
                 return wait
             self.pc += 1
-        return None
+        return None if self.closed else WaitOps()
+
+    def _flush_urgent(self) -> None:
+        while self.urgent:
+            self._send(self.urgent.pop(0))
 
     def _skip(self, s: int) -> bool:
         return (self.failed is not None and s > self.failed) or not self.bad.isdisjoint(
@@ -237,7 +283,9 @@ class Interpreter:
         s = op.stmt
         if self.poll is not None:
             self.poll()
+            self._flush_urgent()
         if self._skip(s):
+            self.ran.add(s)
             self.bad.add(s)
             if not op.replica:
                 now = self.clock()
@@ -253,6 +301,7 @@ class Interpreter:
         if not op.replica:
             self.emit(StatementStarted(s, self.worker, self.clock()))
         out = self.runner.run(self.code[s], self.namespace, silent=op.replica)
+        self.ran.add(s)
         if out.status != "ok":
             self.bad.add(s)
             if not op.replica:
@@ -288,6 +337,7 @@ class Interpreter:
                 self.bad.add(op.version)
                 return None
             return WaitRecv(op.var, op.version, op.frm)
+        self.received.add((op.var, op.version))
         kind = msg.payload.kind
         if kind == POISON:
             self.bad.add(op.version)

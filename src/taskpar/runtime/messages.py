@@ -16,6 +16,8 @@ Control protocol (one socketpair per worker, passed with ``pass_fds``)::
     ------- Peers({worker: (host, port)})  (only once all listen) -->
     <------ Connected(k)  (outgoing peers authenticated) ------------
     ------- Start() --------------------------------------------------> barrier
+    ------- Ops(ops) ... End()  (dynamic assignment only: the program
+            arrives while the run goes on; see taskpar.dynamic) ------>
     <------ StatementStarted / StatementReport / TransferReport -----
     <------ TransferFailed / PeerLost / InternalError (faults) -------
     ------- Failed(stmt)  (first failed statement so far) ----------->
@@ -43,6 +45,8 @@ __all__ = [
     "Peers",
     "Connected",
     "Start",
+    "Ops",
+    "End",
     "Failed",
     "Finished",
     "Shutdown",
@@ -145,6 +149,8 @@ class Init:
     threads: int | None
     manager_pid: int
     use_shm: bool = True
+    #: True: ``program`` is empty and arrives in ``Ops`` records until ``End``
+    dynamic: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,18 @@ class Peers:
 @dataclass(frozen=True)
 class Start:
     pass
+
+
+@dataclass(frozen=True)
+class Ops:
+    """More of this worker's program (dynamic assignment), to run after what it has."""
+
+    ops: tuple
+
+
+@dataclass(frozen=True)
+class End:
+    """No more ``Ops`` will come: the worker finishes once its program is done."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ mpiexec" mode a socket to the launching ``taskpar run`` process
 Messages (COMM_WORLD; everything non-blocking on the worker side except the
 small event sends to rank 0, which always polls)::
 
-    tag 1 (CTL)  rank 0 -> k   RankInit | Failed(F) | Shutdown       (pickled)
+    tag 1 (CTL)  rank 0 -> k   RankInit | RankOps | End | Failed(F) |
+                               Shutdown                              (pickled)
     tag 2 (EVT)  k -> rank 0   Ready | StatementStarted | StatementReport |
                                TransferReport | TransferFailed | InternalError |
                                Finished                              (pickled)
@@ -58,11 +59,13 @@ import traceback
 from dataclasses import dataclass
 
 from ..plan import Exec, Plan, Recv, Send
-from .interpreter import VALUE, Interpreter, Message, Outgoing, Payload, WaitRecv, WaitSends
-from .messages import (Failed, Finished, InternalError, Job, Shutdown, StatementReport,
+from .interpreter import (VALUE, Interpreter, Message, Outgoing, Payload, WaitOps, WaitRecv,
+                          WaitSends)
+from .messages import (End, Failed, Finished, InternalError, Job, Shutdown, StatementReport,
                        TransferReport)
 
-__all__ = ["RankInit", "Ready", "Hello", "Lifeline", "Done", "Manager", "serve_worker", "tags_for",
+__all__ = ["RankInit", "RankOps", "Ready", "Hello", "Lifeline", "Done", "Manager", "serve_worker",
+           "tags_for",
            "pack", "CTL", "EVT", "FIRST_TAG", "CONTROL_ENV", "main"]
 
 CTL, EVT = 1, 2
@@ -92,6 +95,17 @@ class RankInit:
     tags: dict
     #: BLAS/OpenMP threads, or None: the worker decides from its node
     threads: int | None
+    #: True: ``program`` is empty and arrives in ``RankOps`` until ``End``
+    dynamic: bool = False
+
+
+@dataclass(frozen=True)
+class RankOps:
+    """Dynamic assignment: more of a worker's program, and the tags of its
+    new sends and receives."""
+
+    ops: tuple
+    tags: dict
 
 
 @dataclass(frozen=True)
@@ -163,13 +177,17 @@ def tags_for(plan: Plan, tag_ub: int = 2**31 - 1) -> dict:
 
 
 def worker_init(plan: Plan, job: Job, w: int, tags: dict, threads: int | None) -> RankInit:
-    program = plan.programs[w]
     graph = plan.graph
-    stmts = {op.stmt for op in program if isinstance(op, Exec)}
+    if plan.dynamic:  # the program (and its tags) arrive as the run goes
+        program: tuple = ()
+        stmts = range(len(graph.statements))
+    else:
+        program = plan.programs[w]
+        stmts = {op.stmt for op in program if isinstance(op, Exec)}
     preds = {s: frozenset(graph.predecessors(s)) for s in stmts}
     mine = {k: t for k, t in tags.items() if k[2] == w or k[3] == w}
     return RankInit(worker=w, workers=plan.workers, job=job, program=program, preds=preds,
-                    tags=mine, threads=threads)
+                    tags=mine, threads=threads, dynamic=plan.dynamic)
 
 
 def pack(out: Outgoing, now: float) -> tuple[tuple, list]:
@@ -242,6 +260,14 @@ class Manager:
         self.requests: list = []
         self.failed: int | None = None
         self.stopping = False
+        #: dynamic assignment: the run-time scheduler, and the next free tag
+        self.assigner = None
+        self.ended = False
+        self.next_tag = 0
+        if plan.dynamic:
+            from ..dynamic import Assigner
+
+            self.assigner = Assigner(plan)
 
     def _send_all(self, msg) -> None:
         for w in range(self.plan.workers):
@@ -250,10 +276,13 @@ class Manager:
     def run(self) -> None:
         MPI, comm, plan = self.MPI, self.comm, self.plan
         tag_ub = comm.Get_attr(MPI.TAG_UB) or 32767
-        tags = tags_for(plan, tag_ub)
+        self.tag_span = max(1, tag_ub - FIRST_TAG)
+        tags = {} if self.assigner is not None else tags_for(plan, tag_ub)
         for w in range(plan.workers):
             init = worker_init(plan, self.job, w, tags, self.threads)
             self.requests.append(comm.isend(init, dest=w + 1, tag=CTL))
+        if self.assigner is not None:
+            self._stream(self.assigner.start())
         finished: set[int] = set()
         status = MPI.Status()
         backoff = Backoff()
@@ -282,17 +311,39 @@ class Manager:
         if len(self.requests) > 64:
             self.requests = [r for r in self.requests if not r.Test()]
 
+    def _stream(self, ops: dict) -> None:
+        """Dynamic assignment: each worker's new ops with the tags of their
+        messages (numbered as ``tags_for`` numbers a static plan's); End once
+        nothing more will be assigned."""
+        tags: dict = {}
+        for w, more in ops.items():
+            for op in more:
+                if isinstance(op, Send):
+                    key = (op.var, op.version, w, op.to)
+                    tags[key] = FIRST_TAG + self.next_tag % self.tag_span
+                    self.next_tag += 1
+        for w, more in ops.items():
+            mine = {k: t for k, t in tags.items() if k[2] == w or k[3] == w}
+            self.requests.append(self.comm.isend(RankOps(tuple(more), mine), dest=w + 1, tag=CTL))
+        if not self.ended and (self.assigner.exhausted or self.stopping):
+            self.ended = True
+            self._send_all(End())
+
     def _handle(self, msg) -> None:
         if isinstance(msg, StatementReport) and msg.status in ("error", "exit"):
             if self.failed is None or msg.stmt < self.failed:
                 self.failed = msg.stmt
                 if not self.stopping:
                     self._send_all(Failed(msg.stmt))
+        if self.assigner is not None and isinstance(msg, StatementReport) and not self.ended:
+            self._stream(self.assigner.finished(msg.stmt, msg.status))
         if self.stopping:
             return
         if self.forward(msg) is False:
             self.stopping = True
             self._send_all(Failed(-1))
+            if self.assigner is not None and not self.ended:
+                self._stream({})  # no more ops: every stream ends
 
     def release_unused(self) -> None:
         """Tell workers still waiting for a program that there is none."""
@@ -332,6 +383,7 @@ class RankWorker:
         self.failed_early: int | None = None
         self.interp: Interpreter | None = None
         self.early: list = []  # values received before the interpreter existed
+        self.early_ops: list = []  # RankOps / End received before it existed
         self.init: RankInit | None = None
         self.shutdown = False
 
@@ -401,6 +453,18 @@ class RankWorker:
             self.shutdown = True
         elif isinstance(msg, RankInit):
             self.init = msg
+        elif isinstance(msg, (RankOps, End)):
+            if self.interp is None:
+                self.early_ops.append(msg)
+            else:
+                self._extend(msg)
+
+    def _extend(self, msg) -> None:
+        if isinstance(msg, End):
+            self.interp.close()
+        else:
+            self.init.tags.update(msg.tags)  # before any op that uses them runs
+            self.interp.extend(msg.ops)
 
     def _start_recv(self, envelope, src: int, tag: int) -> None:
         MPI = self.MPI
@@ -462,10 +526,14 @@ class RankWorker:
         limits()
         runner = StatementRunner(fd_capture=FdCapture(), after=limits)
         interp = Interpreter(job.script, init.program, mod.__dict__, init.worker, init.preds,
-                             emit=self.emit, runner=runner, poll=self.pump)
+                             emit=self.emit, runner=runner, poll=self.pump,
+                             open_ended=init.dynamic)
         self.interp = interp
         if self.failed_early is not None:
             interp.set_failed(self.failed_early)
+        for msg in self.early_ops:
+            self._extend(msg)
+        self.early_ops.clear()
         for item in self.early:
             self._received(item)
         self.early.clear()
@@ -475,12 +543,12 @@ class RankWorker:
             wait = interp.advance()
             if wait is None:
                 break
-            assert isinstance(wait, (WaitRecv, WaitSends))
+            assert isinstance(wait, (WaitRecv, WaitSends, WaitOps))
             if self.pump():
                 backoff.reset()
             else:
                 backoff.idle()
-        expected = {(op.var, op.version, op.frm) for op in init.program if isinstance(op, Recv)}
+        expected = {(op.var, op.version, op.frm) for op in interp.program if isinstance(op, Recv)}
         self.wait_until(lambda: not self.sends and not self.recvs and expected <= self.arrived)
         self.report(Finished(init.worker))
         self.wait_until(lambda: self.shutdown)

@@ -11,7 +11,8 @@ Life of a worker (see ``messages`` for the control records)::
     Init ─► set up __main__, fds 1/2 capture, thread limits
          ─► bind 127.0.0.1:0 ─► Listening ─► wait Peers
          ─► connect + authenticate to every worker we send to ─► Connected
-         ─► wait Start (barrier) ─► interpret the program
+         ─► wait Start (barrier) ─► interpret the program (with dynamic
+             assignment it arrives in Ops records until End)
          ─► drain sends ─► Finished ─► wait Shutdown (barrier) ─► exit
 
 Threads: main (the interpreter, i.e. the user's code), control reader,
@@ -39,9 +40,9 @@ import traceback
 import types
 
 from .capture import FdCapture, StatementRunner
-from .interpreter import Interpreter, Outgoing, WaitRecv, WaitSends, register_source
-from .messages import (Connected, Failed, Finished, Init, InternalError, Listening, PeerLost,
-                       Peers, Shutdown, Start, TransferReport)
+from .interpreter import Interpreter, Outgoing, WaitOps, WaitRecv, WaitSends, register_source
+from .messages import (Connected, End, Failed, Finished, Init, InternalError, Listening, Ops,
+                       PeerLost, Peers, Shutdown, Start, TransferReport)
 from .transport import ControlChannel, Listener, PeerReceiver, PeerSender, connect_peer
 
 __all__ = ["main", "make_main_module"]
@@ -181,7 +182,8 @@ class Worker:
         limits()
         runner = StatementRunner(fd_capture=FdCapture(), after=limits)
         interp = Interpreter(job.script, init.program, mod.__dict__, self.me, init.preds,
-                             emit=self.emit, runner=runner, poll=self.drain)
+                             emit=self.emit, runner=runner, poll=self.drain,
+                             open_ended=init.dynamic)
         self.interp = interp
         listener = Listener(init.secret, init.recv_from, self.on_peer)
         self.ctl_send(Listening(self.me, *listener.address))
@@ -207,6 +209,10 @@ class Worker:
             interp.send_done(*ev[1:])
         elif isinstance(ev, Failed):
             interp.set_failed(ev.stmt)
+        elif isinstance(ev, Ops):
+            interp.extend(ev.ops)
+        elif isinstance(ev, End):
+            interp.close()
         elif isinstance(ev, Shutdown):
             os._exit(0)  # the manager stops the run
         else:
@@ -226,7 +232,7 @@ class Worker:
             wait = interp.advance()
             if wait is None:
                 break
-            assert isinstance(wait, (WaitRecv, WaitSends))
+            assert isinstance(wait, (WaitRecv, WaitSends, WaitOps))
             self.handle(self.events.get(), interp)
             self.drain()
         while interp.sends_in_flight:
