@@ -28,31 +28,40 @@ Rules (each worker's stream is FIFO, and ops are only ever appended):
   highest upward rank first (rank from the estimated costs; ties: lower
   statement id), each to the idle worker that already holds most of its
   inputs (bytes when sizes are known, then names; ties: lower worker) —
-  unless some input is held only by busy workers: a busy worker sends only
-  once its queue is done, so the statement could not start earlier
+  unless some input is held only by busy workers that do not keep it (see
+  below): such a worker sends only between statements, so it could not start earlier
   elsewhere; it then queues behind such a holder that has room, and the idle
   worker stays free for other work.
   Last, a busy worker with room takes the best statement that continues its
   own work (eligible on it, not ready elsewhere, no input held only by
-  another busy worker) — a chain runs without a round trip to the manager
-  per statement.
+  another busy worker, and no value made in its queue that other unplaced
+  statements read) — a chain runs without a round trip to the manager per
+  statement.
 * **ops for s on w**: for each RAW edge from another worker, the replica of
   a replicable definition, or one ``Recv`` per variable not yet on w with
   its ``Send`` on a worker that held the value before this round (the one
-  with the shortest queue; ties: the producer). Then ``Exec(s)``.
+  that is idle, else one that keeps it, else the one with the shortest
+  queue; ties: the producer). Then ``Exec(s)``.
 * **sends first**: the ops of one round (what one report unlocks) go out as
   each worker's new ``Send``s, then its new ``Recv``s and ``Exec``s. So the
   worker that made a value ships it before it starts the next statement it
   was given in the same round (a model fitted on one worker does not hold
   up the data another worker's fit needs).
+* **keep**: a worker runs one statement at a time and ships a value only
+  between statements. So when every holder of a value that unassigned
+  statements will read is busy, the ops of the round give (once) one of
+  them, if it gets a new statement, ``Keep(v, p)`` before that statement: it
+  pickles the value then,
+  and a ``Send`` of it that comes later leaves from its shell's threads
+  while it runs something else (local backend; ``keep=False`` elsewhere).
 * **failure**: once a statement failed (F), statements after F are never
   assigned; the workers skip what was already assigned after F.
 
-Why no stream can deadlock: give each op the key (round, 0) for a send,
+Why no stream can deadlock: give each op the key (round, 0) for a send or keep,
 (round, 1) for anything else; each stream is in increasing key order. A
 worker blocked on a ``Recv`` keyed (r, 1) waits for a ``Send`` keyed (r, 0)
 on a worker that already held the value (its own ``Recv`` of it, if any,
-came in an earlier round), and a send waits for nothing; so that worker is
+came in an earlier round), and a send or keep waits for nothing; so that worker is
 blocked, if at all, on an op keyed before (r, 0). Following the waits, keys
 strictly decrease: they cannot form a cycle.
 """
@@ -63,7 +72,7 @@ import heapq
 from dataclasses import replace
 
 from .graph import EdgeKind
-from .plan import Exec, Op, Plan, Recv, Send, replicable
+from .plan import Exec, Keep, Op, Plan, Recv, Send, replicable
 
 __all__ = ["Assigner", "DEPTH", "upward_rank"]
 
@@ -87,7 +96,7 @@ class Assigner:
     """The manager's run-time scheduler for one run of ``plan`` (see module docstring)."""
 
     def __init__(self, plan: Plan, depth: int = DEPTH, nbytes: dict | None = None,
-                 replicate: bool = True):
+                 replicate: bool = True, keep: bool = True):
         from .schedule import placement_groups
 
         graph = plan.graph
@@ -112,6 +121,17 @@ class Assigner:
             for i in range(n)
         ]
         self.waiting = [len(p) for p in self.preds]  # predecessors not finished
+        self.keep = keep
+        #: (var, version) -> RAW readers not assigned yet
+        self.readers: dict[tuple[str, int], int] = {}
+        for i in range(n):
+            for e in self.raw_in[i]:
+                if e.src not in self.reps:
+                    for v in e.vars:
+                        self.readers[(v, e.src)] = self.readers.get((v, e.src), 0) + 1
+        #: per worker, values it holds that unassigned statements read
+        self.held: list[set[tuple[str, int]]] = [set() for _ in range(self.workers)]
+        self.kept: set[tuple[str, int, int]] = set()  # (var, version, worker)
         self.where: dict[int, int] = {}
         self.done: set[int] = set()
         #: per worker: assigned, unfinished statements in stream order
@@ -143,7 +163,10 @@ class Assigner:
         if stmt in self.done or stmt not in self.where:
             return {}
         self.done.add(stmt)
-        self.queues[self.where[stmt]].remove(stmt)
+        w = self.where[stmt]
+        self.queues[w].remove(stmt)
+        if status == "ok":
+            self.held[w].update(k for k in self._made_by(stmt) if self.readers[k])
         if status in ("error", "exit") and (self.failed is None or stmt < self.failed):
             self.failed = stmt
         for j in self.succs[stmt]:
@@ -191,6 +214,7 @@ class Assigner:
 
     def _round(self) -> dict[int, list[Op]]:
         out: dict[int, list[Op]] = {}  # Recv/Exec per worker, in order
+        self._out = out
         self._sends: dict[int, list[Op]] = {}  # Send per worker, in order
         self._fresh: set[tuple[str, int, int]] = set()  # (var, version, worker) this round
         # 1. statements that may only run on one worker, when it has room
@@ -224,10 +248,48 @@ class Assigner:
                 if s is None:
                     break
                 self._assign(s, w, out)
+        if self.keep:
+            self._keeps()
         ops = {w: self._sends.get(w, []) + out.get(w, []) for w in sorted({*self._sends, *out})}
         for w, more in ops.items():
             self.programs[w].extend(more)
         return ops
+
+    def _made_by(self, p: int):
+        """(var, version) of the values ``p`` makes that statements read."""
+        return [(v, p) for e in self.graph.out_edges(p) if e.kind is EdgeKind.RAW
+                for v in e.vars if (v, p) in self.readers]
+
+    def _keeps(self) -> None:
+        """Keep(v, p) on a busy holder of a value still to be read, when no
+        holder is idle (see module docstring)."""
+        for w in range(self.workers):
+            if not any(isinstance(op, Exec) for op in self._out.get(w, ())):
+                continue  # no new statement here: it will ship between statements
+            for key in list(self.held[w]):
+                if not self.readers[key]:
+                    self.held[w].discard(key)
+                    continue
+                v, p = key
+                if (v, p, w) in self.kept or (v, p, w) in self._fresh:
+                    continue
+                have = self.holders.get(key, {self.where[p]})
+                if any(not self.queues[h] for h in have) or any((v, p, h) in self.kept for h in have):
+                    continue
+                self.kept.add((v, p, w))
+                self._sends.setdefault(w, []).append(Keep(v, p))
+
+    def _contended(self, w: int, j: int) -> bool:
+        """Would queuing ``j`` on ``w`` hide a value others still need? A
+        value made by a statement in w's queue that statements other than
+        ``j`` will read needs a decision (where they go, a Keep) when it is
+        made, before w starts ``j``."""
+        mine = {(v, e.src) for e in self.raw_in[j] for v in e.vars}
+        for q in self.queues[w]:
+            for key in self._made_by(q):
+                if self.readers[key] - (key in mine) > 0:
+                    return True
+        return False
 
     def _local_bytes(self, s: int, w: int) -> tuple[int, int]:
         nbytes = names = 0
@@ -254,7 +316,7 @@ class Assigner:
                 continue
             for v in e.vars:
                 have = self.holders.get((v, e.src), {self.where[e.src]})
-                if all(self.queues[h] for h in have):
+                if all(self.queues[h] and (v, e.src, h) not in self.kept for h in have):
                     out |= have
         return out
 
@@ -271,6 +333,8 @@ class Assigner:
                     continue
                 if self._stuck_behind(j) - {w}:
                     continue  # it waits for another busy worker anyway: decided when ready
+                if self._contended(w, j):
+                    continue
                 if best is None or (-self.rank[j], j) < (-self.rank[best], best):
                         best = j
         return best
@@ -282,6 +346,9 @@ class Assigner:
         ops: list[Op] = []
         for e in self.raw_in[s]:
             p = e.src
+            if p not in self.reps:
+                for v in e.vars:
+                    self.readers[(v, p)] -= 1
             if self.where[p] == w:
                 continue
             if p in self.reps:
@@ -293,11 +360,14 @@ class Assigner:
                     continue
                 home = self.where[p]
                 src = min((h for h in have if (v, p, h) not in self._fresh),
-                          key=lambda h: (len(self.queues[h]), h != home, h))
+                          key=lambda h: (bool(self.queues[h]), (v, p, h) not in self.kept,
+                                         len(self.queues[h]), h != home, h))
                 self._sends.setdefault(src, []).append(Send(v, p, w))
                 ops.append(Recv(v, p, src))
                 have.add(w)
                 self._fresh.add((v, p, w))
+                if self.readers[(v, p)]:
+                    self.held[w].add((v, p))
         ops.append(Exec(s))
         out.setdefault(w, []).extend(ops)
 

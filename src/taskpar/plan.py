@@ -11,6 +11,10 @@ tuple of ops, and nothing else to decide at run time:
 ``Recv(var, version, frm)``        wait for that value and bind ``var``
 ``Send(None, version, to)``        an ordering token (hidden state, barrier)
 ``Recv(None, version, frm)``       wait for that token
+``Keep(var, version)``             pickle that value now and keep the bytes
+                                   (dynamic assignment only: a later Send of
+                                   it can leave while this worker runs
+                                   something else)
 =================================  =========================================
 
 How a plan keeps serial semantics (worker namespaces are separate, so only
@@ -43,7 +47,7 @@ from .graph import EdgeKind, TaskGraph
 if TYPE_CHECKING:  # the runtime imports plan ops; it needs no scheduler
     from .schedule import Schedule
 
-__all__ = ["Exec", "Send", "Recv", "Op", "Plan", "build_plan", "replicable"]
+__all__ = ["Exec", "Send", "Recv", "Keep", "Op", "Plan", "build_plan", "replicable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,13 @@ class Recv:
     frm: int
 
 
-Op = Union[Exec, Send, Recv]
+@dataclass(frozen=True, slots=True)
+class Keep:
+    var: str
+    version: int
+
+
+Op = Union[Exec, Send, Recv, Keep]
 
 
 @dataclass(frozen=True)

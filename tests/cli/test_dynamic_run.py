@@ -100,3 +100,25 @@ def test_report_of_a_dynamic_run_shows_where_statements_ran(tmp_path):
     assert (r.returncode, r.stdout) == (0, "long a b c d e f\n")
     page = out.read_text()
     assert "assigned to workers at run time (dynamic assignment)" in page
+
+
+def test_a_value_leaves_while_its_worker_runs_a_long_statement(tmp_path):
+    # y is read by `a` (long) and by `b`; y's worker starts `a` before b's
+    # other input exists. It keeps y (pickled before `a` starts) and ships it
+    # from its shell's threads while `a` runs, so b finishes before `a` does
+    # (without Keep, y could only leave once `a` ended).
+    src = write(tmp_path, "keep.py", """\
+        import time
+        y = [1, 2, 3]
+        a = [time.sleep(2.0), len(y)][1]
+        z = [time.sleep(0.1), 7][1]
+        b = len(y) + z
+        print(a, b)
+    """)
+    r = run_script(src, 2, schedule_policy="dynamic", use_cache=False)
+    assert r.stdout == "3 10\n"
+    t = {x.lineno: x for x in r.timings}
+    assert t[3].worker != t[5].worker, "b ran on y's worker, behind `a`"
+    assert t[5].end < t[3].end
+    sent = [x for x in r.transfers if x.var == "y"]
+    assert len(sent) == 1 and sent[0].end < t[3].end

@@ -264,3 +264,38 @@ def test_late_send_of_a_value_already_here_goes_before_queued_statements():
                                                    "StatementStarted", "StatementReport",
                                                    "Outgoing"]
     assert out[-1].var == "y"
+
+
+def test_keep_pickles_now_and_a_later_send_uses_those_bytes():
+    from taskpar.plan import Keep
+
+    it, out, ns = make_open("x = [1, 2]\nx = x + [3]\n")
+    it.extend([Exec(0), Keep("x", 0)])
+    it.advance()
+    assert set(it.kept) == {("x", 0)}
+    kept = it.kept[("x", 0)]
+    assert kept == value([1, 2], ns)
+    out.clear()
+    it.extend([Send("x", 0, 1)])
+    it.advance()
+    assert out == [Outgoing("x", 0, 1, kept)]
+    # a statement that changes x drops the kept bytes: no Send of x@0 can come after it
+    it.send_done("x", 0, 1)
+    it.extend([Exec(1)])
+    it.advance()
+    assert it.kept == {} and ns["x"] == [1, 2, 3]
+
+
+def test_keep_of_an_unpicklable_value_is_silent_and_its_send_reports():
+    import threading
+
+    from taskpar.plan import Keep
+
+    it, out, ns = make_open("import threading\nlock = threading.Lock()\n")
+    ns["threading"] = threading
+    it.extend([Exec(1), Keep("lock", 1)])
+    it.advance()
+    assert it.kept == {}
+    it.extend([Send("lock", 1, 1)])
+    it.advance()
+    assert isinstance(out[-2], TransferFailed) and out[-1].payload.kind == "poison"

@@ -19,7 +19,7 @@ from taskpar.costs import Costs
 from taskpar.dynamic import Assigner, upward_rank
 from taskpar.errors import PinError
 from taskpar.graph import EdgeKind, build_graph
-from taskpar.plan import Exec, Recv, Send, build_plan
+from taskpar.plan import Exec, Keep, Recv, Send, build_plan
 from taskpar.schedule import schedule
 
 from sched_helpers import THREE_CHAINS, make_graph, make_script
@@ -45,6 +45,8 @@ class Sim:
         self.pcs = [0] * assigner.workers
         self.version = [dict() for _ in range(assigner.workers)]  # var -> statement
         self.sent = set()
+        self.kept = set()  # (var, version, worker): pickled, ready to leave any time
+        self.here = [set() for _ in range(assigner.workers)]  # (var, version) made or received
         self.ran = {}  # statement -> worker (home executions)
         self.fail_at = fail_at
         self.failed = None
@@ -54,7 +56,17 @@ class Sim:
     def take(self, ops):
         assert not (self.ended and any(ops.values())), "ops after the end of the streams"
         for w, more in ops.items():
-            self.streams[w].extend(more)
+            for op in more:
+                # as the worker does: a Send of a kept value leaves from the
+                # shell at once; a Send or Keep of a value already here jumps
+                # the queue; anything else waits its turn
+                if isinstance(op, Send) and (op.var, op.version, w) in self.kept:
+                    self.sent.add((op.var, op.version, w, op.to))
+                elif isinstance(op, (Send, Keep)) and (op.var, op.version) in self.here[w]:
+                    self.streams[w].insert(self.pcs[w], op)
+                    self.step(w)
+                else:
+                    self.streams[w].append(op)
         if self.a.exhausted:
             self.ended = True
 
@@ -71,15 +83,19 @@ class Sim:
         op = self.streams[w][self.pcs[w]]
         self.pcs[w] += 1
         stmts = self.graph.statements
-        if isinstance(op, Send):
+        if isinstance(op, (Send, Keep)):
             if self.failed is None or op.version < self.failed:
                 assert self.version[w].get(op.var) == op.version, (
                     f"worker {w} ships {op.var}@{op.version} but holds "
                     f"{op.var}@{self.version[w].get(op.var)}")
-            self.sent.add((op.var, op.version, w, op.to))
+            if isinstance(op, Keep):
+                self.kept.add((op.var, op.version, w))
+            else:
+                self.sent.add((op.var, op.version, w, op.to))
         elif isinstance(op, Recv):
             if (op.var, op.version, op.frm, w) in self.sent:
                 self.version[w][op.var] = op.version
+                self.here[w].add((op.var, op.version))
         else:
             s = op.stmt
             skipped = self.failed is not None and s > self.failed
@@ -94,6 +110,7 @@ class Sim:
                         assert e.src in self.ran, f"{s} ran before its predecessor {e.src}"
                 for v in stmts[s].writes | stmts[s].mutates:
                     self.version[w][v] = s
+                    self.here[w].add((v, s))
             if op.replica:
                 return
             assert s not in self.ran, f"statement {s} ran twice"
@@ -248,12 +265,34 @@ def test_a_worker_ships_a_value_before_starting_its_next_statement():
 
 def test_a_statement_whose_input_only_a_busy_worker_holds_queues_behind_it():
     # x made on worker 1, which then runs a long statement reading it; y made
-    # on worker 2; z needs both. Worker 1 could only send x after its long
-    # statement, so z could not start earlier on worker 2: it queues behind
-    # the long one on worker 1, y travels, and worker 2 stays free
+    # on worker 2; z needs both. Without Keep (MPI) worker 1 could only send
+    # x after its long statement, so z could not start earlier on worker 2:
+    # it queues behind the long one on worker 1, y travels, and worker 2
+    # stays free. With Keep, x is pickled before the long statement starts
+    # and leaves for worker 2 while it runs.
     graph = make_graph([("x = f()", set(), {"x"}), ("y = h()", set(), {"y"}),
                         ("long = g(x)", {"x"}, {"long"}), ("z = x + y", {"x", "y"}, {"z"})])
-    a = Assigner(dynamic_plan(graph, 2), depth=2)
-    assert a.start() == {0: [Exec(0), Exec(2)], 1: [Exec(1)]}
-    assert a.finished(0) == {}  # worker 1 now runs `long`
+    a = Assigner(dynamic_plan(graph, 2), depth=2, keep=False)
+    assert a.start() == {0: [Exec(0)], 1: [Exec(1)]}
+    assert a.finished(0) == {0: [Exec(2)]}  # x is still wanted by z: no lookahead past x
     assert a.finished(1) == {1: [Send("y", 1, 0)], 0: [Recv("y", 1, 1), Exec(3)]}
+
+    a = Assigner(dynamic_plan(graph, 2), depth=2, keep=True)
+    a.start()
+    assert a.finished(0) == {0: [Keep("x", 0), Exec(2)]}
+    assert a.finished(1) == {0: [Send("x", 0, 1)], 1: [Recv("x", 0, 0), Exec(3)]}
+
+
+def test_a_busy_holder_keeps_a_value_that_statements_not_yet_placed_will_read():
+    # y is read by a and b. y's worker takes `a` while b still waits for z:
+    # it keeps y (pickles it before starting `a`), so y can leave for b's
+    # worker while `a` runs, and b does not queue behind `a`
+    graph = make_graph([("x = f()", set(), {"x"}), ("y = f()", set(), {"y"}),
+                        ("z = f()", set(), {"z"}),
+                        ("a = g(y)", {"y"}, {"a"}), ("b = g(y, z)", {"y", "z"}, {"b"})])
+    a = Assigner(dynamic_plan(graph, 3), depth=1)
+    assert a.start() == {0: [Exec(1)], 1: [Exec(2)], 2: [Exec(0)]}  # highest rank first
+    assert a.finished(1) == {0: [Keep("y", 1), Exec(3)]}
+    assert a.finished(2) == {0: [Send("y", 1, 1)], 1: [Recv("y", 1, 0), Exec(4)]}
+    assert a.finished(0) == {} and a.finished(3) == {} and a.finished(4) == {}
+    assert a.exhausted and a.idle

@@ -33,9 +33,16 @@ Op semantics (see ``taskpar.plan``):
   UNBOUND; mark ``p`` bad for POISON). When ``p > F`` it does not wait: what
   needs it is skipped anyway.
 
+* ``Keep(v, p)`` (dynamic assignment): pickle the value now into ``kept``
+  (a dict the shell shares): a later ``Send`` of it uses those bytes, and
+  the shell may ship them from its own threads while a statement runs. An
+  entry goes when a statement here rebinds or mutates ``v`` (every reader of
+  ``v@p`` has finished by then).
+
 Ops that arrive later (``extend``, dynamic assignment) are appended, except a
-``Send`` of a value this worker already has (``p`` ran here, or ``v@p`` was
-received): it jumps the queue and goes out before the next statement starts.
+``Send`` or ``Keep`` of a value this worker already has (``p`` ran here, or
+``v@p`` was received): it jumps the queue and goes out before the next
+statement starts.
 Sending earlier is always safe — nothing rebinds or mutates a value while a
 statement that reads it is unassigned (``taskpar.dynamic``) — and it keeps a
 value from waiting behind statements queued here for unrelated work.
@@ -52,7 +59,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..analysis.model import Script
-from ..plan import Exec, Recv, Send
+from ..plan import Exec, Keep, Recv, Send
 from . import values
 from .capture import StatementRunner
 from .messages import StatementReport, StatementStarted, TransferFailed
@@ -186,6 +193,7 @@ class Interpreter:
         clock: Callable[[], float] = time.time,
         poll: Callable[[], None] | None = None,
         open_ended: bool = False,
+        kept: dict | None = None,
     ):
         self.script = script
         self.program = list(program)
@@ -212,7 +220,9 @@ class Interpreter:
         #: late Send may ship at once
         self.ran: set[int] = set()
         self.received: set[tuple[str | None, int]] = set()
-        self.urgent: list[Send] = []
+        self.urgent: list[Send | Keep] = []
+        #: (var, version) -> Payload pickled by Keep
+        self.kept: dict = {} if kept is None else kept
 
     @property
     def done(self) -> bool:
@@ -236,8 +246,8 @@ class Interpreter:
     def extend(self, ops: Iterable) -> None:
         assert not self.closed, "ops after close()"
         for op in ops:
-            if isinstance(op, Send) and (op.version in self.ran or op.version in self.bad
-                                         or (op.var, op.version) in self.received):
+            if isinstance(op, (Send, Keep)) and (op.version in self.ran or op.version in self.bad
+                                                 or (op.var, op.version) in self.received):
                 self.urgent.append(op)
             else:
                 self.program.append(op)
@@ -264,6 +274,8 @@ class Interpreter:
                 wait = self._send(op)
             elif isinstance(op, Recv):
                 wait = self._recv(op)
+            elif isinstance(op, Keep):
+                wait = self._keep(op)
             else:  # pragma: no cover - plans hold only these
                 raise TypeError(f"unknown op {op!r}")
             if wait is not None:
@@ -273,7 +285,15 @@ class Interpreter:
 
     def _flush_urgent(self) -> None:
         while self.urgent:
-            self._send(self.urgent.pop(0))
+            op = self.urgent.pop(0)
+            if isinstance(op, Keep):
+                self._keep(op)
+            else:
+                self._send(op)
+
+    def sending(self, var: str | None) -> None:
+        """The shell shipped a kept value itself: count it as in flight."""
+        self.in_flight[var] = self.in_flight.get(var, 0) + 1
 
     def _skip(self, s: int) -> bool:
         return (self.failed is not None and s > self.failed) or not self.bad.isdisjoint(
@@ -298,6 +318,10 @@ class Interpreter:
             busy = sorted(n for n in (stmt.writes | stmt.mutates) if n in self.in_flight)
             if busy:
                 return WaitSends(tuple(busy))
+        if self.kept:  # s may change what a kept value was: no Send needs it any more
+            changed = None if stmt.barrier else stmt.writes | stmt.mutates
+            for key in [k for k in self.kept if changed is None or k[0] in changed]:
+                del self.kept[key]
         if not op.replica:
             self.emit(StatementStarted(s, self.worker, self.clock()))
         out = self.runner.run(self.code[s], self.namespace, silent=op.replica)
@@ -311,9 +335,21 @@ class Interpreter:
                                       out.start, out.end, out.warnings))
         return None
 
+    def _keep(self, op: Keep):
+        if op.version not in self.bad and op.var in self.namespace:
+            try:
+                header, buffers = values.dumps(self.namespace[op.var], self.namespace)
+            except Exception:  # noqa: BLE001 - a Send of it will report it
+                return None
+            self.kept[(op.var, op.version)] = Payload(VALUE, header, tuple(buffers))
+        return None
+
     def _send(self, op: Send):
+        kept = self.kept.get((op.var, op.version))
         if op.version in self.bad:
             payload = Payload(POISON)
+        elif kept is not None:
+            payload = kept
         elif op.var is None:
             payload = Payload(TOKEN)
         elif op.var not in self.namespace:

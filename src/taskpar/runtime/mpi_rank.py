@@ -267,7 +267,8 @@ class Manager:
         if plan.dynamic:
             from ..dynamic import Assigner
 
-            self.assigner = Assigner(plan)
+            # no Keep: an MPI rank makes progress only between statements
+            self.assigner = Assigner(plan, keep=False)
 
     def _send_all(self, msg) -> None:
         for w in range(self.plan.workers):

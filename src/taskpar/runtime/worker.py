@@ -39,6 +39,7 @@ import time
 import traceback
 import types
 
+from ..plan import Send
 from .capture import FdCapture, StatementRunner
 from .interpreter import Interpreter, Outgoing, WaitOps, WaitRecv, WaitSends, register_source
 from .messages import (Connected, End, Failed, Finished, Init, InternalError, Listening, Ops,
@@ -125,9 +126,20 @@ class Worker:
         self.events: queue.SimpleQueue = queue.SimpleQueue()
         self.senders: dict[int, PeerSender] = {}
         self.shutting_down = False
+        #: (var, version) -> Payload the interpreter pickled for Keep ops
+        self.kept: dict = {}
 
     # -- threads feeding the event queue -----------------------------------
     def read_control(self) -> None:
+        try:
+            self._read_control()
+        except BaseException:  # noqa: BLE001 - without this thread the worker would hang
+            try:
+                self.ctl.send(InternalError(self.me, traceback.format_exc()))
+            finally:
+                _die()
+
+    def _read_control(self) -> None:
         while True:
             try:
                 msg = self.ctl.recv()
@@ -135,7 +147,23 @@ class Worker:
                 _die()
             if isinstance(msg, Shutdown):
                 self.shutting_down = True
+            if isinstance(msg, Ops) and self.kept:
+                msg = self.ship_kept(msg)
             self.events.put(msg)
+
+    def ship_kept(self, msg: Ops) -> Ops:
+        """Send kept values now, from this thread, even while a statement runs
+        (the point of Keep); the rest of the ops go to the interpreter."""
+        rest = []
+        for op in msg.ops:
+            payload = self.kept.get((op.var, op.version)) if isinstance(op, Send) else None
+            if payload is None:
+                rest.append(op)
+                continue
+            # counted in flight first (same queue as the "sent" event after it)
+            self.events.put(("sending", op.var))
+            self.senders[op.to].put(Outgoing(op.var, op.version, op.to, payload))
+        return Ops(tuple(rest))
 
     def on_peer(self, peer: int, sock: socket.socket) -> None:
         PeerReceiver(sock, peer, self.init.run_id, self.on_message, self.on_peer_lost)
@@ -183,7 +211,7 @@ class Worker:
         runner = StatementRunner(fd_capture=FdCapture(), after=limits)
         interp = Interpreter(job.script, init.program, mod.__dict__, self.me, init.preds,
                              emit=self.emit, runner=runner, poll=self.drain,
-                             open_ended=init.dynamic)
+                             open_ended=init.dynamic, kept=self.kept)
         self.interp = interp
         listener = Listener(init.secret, init.recv_from, self.on_peer)
         self.ctl_send(Listening(self.me, *listener.address))
@@ -205,7 +233,9 @@ class Worker:
             self.ctl_send(instruction)
 
     def handle(self, ev, interp: Interpreter) -> None:
-        if isinstance(ev, tuple):  # ("sent", var, version, to)
+        if isinstance(ev, tuple) and ev[0] == "sending":  # ("sending", var)
+            interp.sending(ev[1])
+        elif isinstance(ev, tuple):  # ("sent", var, version, to)
             interp.send_done(*ev[1:])
         elif isinstance(ev, Failed):
             interp.set_failed(ev.stmt)
