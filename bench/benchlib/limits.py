@@ -114,8 +114,11 @@ def _makespan(d) -> str:
         "What remains is outside the statements: run_script also analyses the script (benchmark 1) "
         "and starts and stops the workers, and the start-up subtracted here is that of an empty "
         "script, so analysis of the DAG's statements and the cost recording after the run count "
-        "against taskpar. The first run has no costs: statements are placed with estimates, which is "
-        "why it is further from the bound.")
+        "against taskpar. The first run has no costs: on backends that can, statements are assigned "
+        "at run time (dynamic), which pays a round trip to the manager where a worker's queue runs "
+        "dry and cannot see a long statement coming; elsewhere a static plan on estimated costs "
+        "places them, which is good only when costs are alike. Both are why a first run is further "
+        "from the bound than the second.")
 
 
 def _cpu(d) -> str:

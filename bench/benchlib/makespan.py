@@ -13,7 +13,7 @@ run with its own fresh cost cache (``TASKPAR_CACHE_DIR``):
   cache — the HEFT plan on estimated costs (every statement the same
   default), nothing measured;
 * **dynamic first**: ``run_script`` with the default ``auto`` on an empty
-  cache — with costs unknown, the local backend assigns statements at run
+  cache — with costs unknown, the local and mpi backends assign statements at run
   time (``plan_policy`` = ``dynamic`` in the sample says it did);
 * **second**: ``auto`` again on the dynamic first run's cache, planned
   statically from its measurements. Before it, ``taskpar.schedule`` on the
@@ -21,7 +21,7 @@ run with its own fresh cost cache (``TASKPAR_CACHE_DIR``):
 
 The two first runs alternate their order from one repetition to the next
 (drift of the machine's load does not favour one). Backends that cannot
-assign at run time (anything but local) run only ``auto`` first (a static
+assign at run time (dask) run only ``auto`` first (a static
 plan on estimates, reported in the static column) and second.
 
 Makespan is read two ways: ``run`` — seconds inside ``run_script`` (what a
@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+
+from taskpar.run import DYNAMIC_BACKENDS  # backends that assign statements at run time
 
 from . import contenders as C
 from . import scripts
@@ -52,9 +54,6 @@ def _span(sample: dict) -> float | None:
         return None
     return max(r["end"] for r in t) - min(r["start"] for r in t)
 
-
-#: backends that assign statements at run time (``taskpar.run.DYNAMIC_BACKENDS``)
-DYNAMIC_BACKENDS = ("local",)
 
 
 def _policies(samples: list[dict], key: str) -> str:

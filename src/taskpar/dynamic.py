@@ -13,7 +13,9 @@ worker the ops returned for it, in order. ``exhausted`` turns true when
 nothing more will ever be assigned (the backend then tells the workers their
 streams have ended).
 
-Rules (each worker's stream is FIFO, and ops are only ever appended):
+Rules (each worker's stream is FIFO and ops are only ever appended; a
+worker may run a ``Send`` or ``Keep`` of a value it already has ahead of its
+queue, which only makes it earlier — see ``runtime.interpreter``):
 
 * **eligible on w**: every predecessor of the statement has finished, or is
   assigned to w and not finished yet (it runs earlier in w's stream). A
@@ -22,48 +24,48 @@ Rules (each worker's stream is FIFO, and ops are only ever appended):
   value can start while a reader of the value is still unassigned: every
   copy of a value stays valid for as long as someone may need it.
 * **who takes what**: a worker holds at most ``depth`` assigned, unfinished
-  statements. First, statements that may only run on one worker (pins,
-  co-location groups, as ``taskpar.schedule.placement_groups`` says) go to
-  that worker when it has room. Then idle workers take ready statements,
-  highest upward rank first (rank from the estimated costs; ties: lower
-  statement id), each to the idle worker that already holds most of its
-  inputs (bytes when sizes are known, then names; ties: lower worker) —
-  unless some input is held only by busy workers that do not keep it (see
-  below): such a worker sends only between statements, so it could not start earlier
-  elsewhere; it then queues behind such a holder that has room, and the idle
-  worker stays free for other work.
-  Last, a busy worker with room takes the best statement that continues its
-  own work (eligible on it, not ready elsewhere, no input held only by
-  another busy worker, and no value made in its queue that other unplaced
-  statements read) — a chain runs without a round trip to the manager per
-  statement.
+  statements.
+
+  1. Statements that may only run on one worker (pins, co-location groups,
+     as ``taskpar.schedule.placement_groups`` says) go to it when it has room.
+  2. Idle workers take ready statements, highest upward rank first (rank
+     from the estimated costs; ties: lower statement id), each to the idle
+     worker that already holds most of its inputs (bytes when sizes are
+     known, then names; ties: lower worker) — unless some input is held only
+     by busy workers that do not keep it (below): those ship only between
+     statements, so the statement could not start earlier elsewhere; it
+     queues behind such a holder with room, and the idle worker stays free.
+  3. A busy worker with room takes the best statement that continues its own
+     work: eligible on it, not ready elsewhere, no input held only by another
+     busy worker, and no value made in its queue that other unplaced
+     statements read (that value needs a decision when it is made). A chain
+     runs without a round trip to the manager per statement.
 * **ops for s on w**: for each RAW edge from another worker, the replica of
   a replicable definition, or one ``Recv`` per variable not yet on w with
-  its ``Send`` on a worker that held the value before this round (the one
-  that is idle, else one that keeps it, else the one with the shortest
-  queue; ties: the producer). Then ``Exec(s)``.
+  its ``Send`` on a worker that held the value before this round (an idle
+  one, else one that keeps it, else the shortest queue; ties: the
+  producer). Then ``Exec(s)``.
 * **sends first**: the ops of one round (what one report unlocks) go out as
-  each worker's new ``Send``s, then its new ``Recv``s and ``Exec``s. So the
-  worker that made a value ships it before it starts the next statement it
-  was given in the same round (a model fitted on one worker does not hold
-  up the data another worker's fit needs).
-* **keep**: a worker runs one statement at a time and ships a value only
-  between statements. So when every holder of a value that unassigned
-  statements will read is busy, the ops of the round give (once) one of
-  them, if it gets a new statement, ``Keep(v, p)`` before that statement: it
-  pickles the value then,
-  and a ``Send`` of it that comes later leaves from its shell's threads
-  while it runs something else (local backend; ``keep=False`` elsewhere).
+  each worker's new ``Send``s and ``Keep``s, then its new ``Recv``s and
+  ``Exec``s: a worker ships what it made before it starts the next statement
+  it was given in the same round.
+* **keep**: a worker runs one statement at a time and, by itself, ships
+  only between statements. When every holder of a value that unplaced
+  statements read is busy, one holder that gets a new statement in this
+  round is given ``Keep(v, p)`` before it: it pickles the value then, and a
+  later ``Send`` of it leaves from its shell's threads while the statement
+  runs (local backend; ``keep=False`` on MPI, whose ranks make progress only
+  between statements).
 * **failure**: once a statement failed (F), statements after F are never
   assigned; the workers skip what was already assigned after F.
 
-Why no stream can deadlock: give each op the key (round, 0) for a send or keep,
-(round, 1) for anything else; each stream is in increasing key order. A
-worker blocked on a ``Recv`` keyed (r, 1) waits for a ``Send`` keyed (r, 0)
-on a worker that already held the value (its own ``Recv`` of it, if any,
-came in an earlier round), and a send or keep waits for nothing; so that worker is
-blocked, if at all, on an op keyed before (r, 0). Following the waits, keys
-strictly decrease: they cannot form a cycle.
+Why no stream can deadlock: give each op the key (round, 0) for a send or a
+keep, (round, 1) for anything else; each stream is in increasing key order.
+A worker blocked on a ``Recv`` keyed (r, 1) waits for a ``Send`` keyed
+(r, 0) on a worker that already held the value (its own ``Recv`` of it, if
+any, came in an earlier round), and sends and keeps wait for nothing; so
+that worker is blocked, if at all, on an op keyed before (r, 0). Following
+the waits, keys strictly decrease: they cannot form a cycle.
 """
 
 from __future__ import annotations

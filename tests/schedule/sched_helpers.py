@@ -28,6 +28,21 @@ def make_script(specs, filename="/tmp/taskpar_test_script.py"):
     return Script(filename=filename, source=source, statements=tuple(stmts))
 
 
+def draw_statement(draw, k: int, names: str = "abcd", barrier_one_in: int = 10,
+                   sources: int = 3) -> dict:
+    """A hypothesis draw of one statement's effects, as ``make_script`` takes them."""
+    from hypothesis import strategies as st
+
+    return {
+        "source": f"s{k % sources}",
+        "reads": draw(st.sets(st.sampled_from(names), max_size=2)),
+        "writes": draw(st.sets(st.sampled_from(names), max_size=2)),
+        "mutates": draw(st.sets(st.sampled_from(names), max_size=1)),
+        "resources": draw(st.sets(st.sampled_from(["random", "fs"]), max_size=1)),
+        "barrier": draw(st.integers(0, barrier_one_in - 1)) == 0,
+    }
+
+
 def make_graph(specs, **kw):
     return build_graph(make_script(specs, **kw))
 

@@ -22,7 +22,7 @@ from taskpar.graph import EdgeKind, build_graph
 from taskpar.plan import Exec, Keep, Recv, Send, build_plan
 from taskpar.schedule import schedule
 
-from sched_helpers import THREE_CHAINS, make_graph, make_script
+from sched_helpers import THREE_CHAINS, draw_statement, make_graph, make_script
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAMES = "abcd"
@@ -134,16 +134,11 @@ def cases(draw):
     n = draw(st.integers(1, 14))
     specs = []
     for k in range(n):
-        reads = draw(st.sets(st.sampled_from(NAMES), max_size=2))
-        writes = draw(st.sets(st.sampled_from(NAMES), max_size=2))
-        mutates = draw(st.sets(st.sampled_from(NAMES), max_size=1))
-        resources = draw(st.sets(st.sampled_from(["random", "fs"]), max_size=1))
-        barrier = draw(st.integers(0, 12)) == 0
-        kind = draw(st.sampled_from(["expr", "assign", "assign", "def", "import"]))
-        spec = {"source": f"s{k % 4}", "reads": reads, "writes": writes, "mutates": mutates,
-                "resources": resources, "barrier": barrier, "kind": kind}
-        if kind in ("def", "import"):  # definitions bind and read, as in scripts
-            spec.update(mutates=set(), resources=set(), barrier=False, writes=writes or {"d"})
+        spec = draw_statement(draw, k, NAMES, barrier_one_in=13, sources=4)
+        spec["kind"] = draw(st.sampled_from(["expr", "assign", "assign", "def", "import"]))
+        if spec["kind"] in ("def", "import"):  # definitions bind and read, as in scripts
+            spec.update(mutates=set(), resources=set(), barrier=False,
+                        writes=spec["writes"] or {"d"})
         specs.append(spec)
     workers = draw(st.integers(1, 4))
     for spec in specs:

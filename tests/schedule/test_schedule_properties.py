@@ -7,7 +7,7 @@ from taskpar.plan import Recv, Send, build_plan
 from taskpar.schedule import dag_lower_bound, heft, list_schedule, schedule
 from taskpar.costs import Costs
 
-from sched_helpers import check_dag_schedule, make_script
+from sched_helpers import check_dag_schedule, draw_statement, make_script
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -95,13 +95,7 @@ def scripts(draw):
     n = draw(st.integers(1, 10))
     specs = []
     for k in range(n):
-        reads = draw(st.sets(st.sampled_from(NAMES), max_size=2))
-        writes = draw(st.sets(st.sampled_from(NAMES), max_size=2))
-        mutates = draw(st.sets(st.sampled_from(NAMES), max_size=1))
-        resources = draw(st.sets(st.sampled_from(["random", "fs"]), max_size=1))
-        barrier = draw(st.integers(0, 9)) == 0
-        specs.append({"source": f"s{k % 3}", "reads": reads, "writes": writes,
-                      "mutates": mutates, "resources": resources, "barrier": barrier})
+        specs.append(draw_statement(draw, k, NAMES))
     workers = draw(st.integers(1, 4))
     seconds = {}
     for k in range(n):

@@ -80,6 +80,9 @@ MMAP_MIN = 1 << 20
 CONNECT_TIMEOUT = 30.0
 #: a worker whose shell failed waits this long to be stopped, then aborts
 INTERNAL_GRACE = 30.0
+#: longest sleep between polls of rank 0 and of waiting workers under
+#: dynamic assignment (an Iprobe costs about a microsecond)
+DYNAMIC_POLL = 2e-4
 
 
 # -- records ------------------------------------------------------------------
@@ -146,7 +149,9 @@ class Done:
 class Backoff:
     """Spin briefly, then sleep increasingly (up to ``longest`` seconds)."""
 
-    def __init__(self, longest: float = 0.002):
+    LONGEST = 0.002
+
+    def __init__(self, longest: float = LONGEST):
         self.longest = longest
         self.n = 0
 
@@ -286,7 +291,7 @@ class Manager:
             self._stream(self.assigner.start())
         finished: set[int] = set()
         status = MPI.Status()
-        backoff = Backoff()
+        backoff = Backoff(DYNAMIC_POLL if self.assigner is not None else Backoff.LONGEST)
         last_idle = 0.0
         while len(finished) < plan.workers:
             if comm.Iprobe(source=MPI.ANY_SOURCE, tag=EVT, status=status):
@@ -539,7 +544,9 @@ class RankWorker:
             self._received(item)
         self.early.clear()
         self.report(Ready(init.worker, os.getpid(), _host()))
-        backoff = Backoff()
+        # dynamic assignment: a worker waiting for its next statement polls
+        # more often (every wait for rank 0 is a round trip)
+        backoff = Backoff(DYNAMIC_POLL if init.dynamic else Backoff.LONGEST)
         while True:
             wait = interp.advance()
             if wait is None:
