@@ -270,7 +270,9 @@ def execute(
             record_colocation(script, (e.producer, e.consumer))
             e.args = (f"{e.args[0]}; the next run puts both lines on one worker by itself",)
         raise
-    plan = getattr(runner, "realized", None) or plan  # dynamic: what was assigned
+    if plan.dynamic:  # what was assigned, where the backend knows it (not MPI's launcher)
+        plan = getattr(runner, "realized", None) or replace(
+            plan, schedule=replace(plan.schedule, policy="dynamic"))
     if not replay.finished:
         missing = [s.lineno for s in script.statements if s.id >= replay.next and s.id not in reports]
         raise WorkerError(

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from support import python, taskpar
+from support import python, require_backend, taskpar
 
 from taskpar.run import run_script
 
@@ -48,15 +48,21 @@ def test_first_run_assigns_dynamically_and_the_second_is_planned(tmp_path, monke
     assert not second.plan.dynamic and second.plan.schedule.policy == "heft"
 
 
-def test_an_idle_worker_takes_the_short_statements_while_one_runs_the_long_one(tmp_path):
+@pytest.mark.parametrize("backend", ["local", "mpi"])
+def test_an_idle_worker_takes_the_short_statements_while_one_runs_the_long_one(tmp_path,
+                                                                               backend):
     # a static plan on equal estimated costs splits the seven statements 4/3
     # and puts short ones behind the 2 s one; assigned at run time, the other
     # worker runs all six short ones (each 200 times shorter) meanwhile
+    require_backend(backend)
     src = write(tmp_path, "skewed.py", SKEWED)
-    r = run_script(src, 2, schedule_policy="dynamic", use_cache=False)
+    r = run_script(src, 2, schedule_policy="dynamic", use_cache=False, backend=backend)
     assert r.stdout == "long a b c d e f\n"
+    assert r.plan.dynamic and r.plan.schedule.policy == "dynamic"
     long_worker = r.worker_of(5)
     assert [r.worker_of(line) for line in range(6, 12)] == [3 - long_worker] * 6
+    if backend != "local":
+        return
     static = run_script(src, 2, schedule_policy="static", use_cache=False)
     assert static.stdout == r.stdout
     assert {static.worker_of(line) for line in range(6, 12)} == {1, 2}
