@@ -131,6 +131,10 @@ class Assigner:
                 if e.src not in self.reps:
                     for v in e.vars:
                         self.readers[(v, e.src)] = self.readers.get((v, e.src), 0) + 1
+        #: per statement, the (var, version) of the values it makes that statements read
+        self.made: list[tuple[tuple[str, int], ...]] = [() for _ in range(n)]
+        for v, p in self.readers:
+            self.made[p] += ((v, p),)
         #: per worker, values it holds that unassigned statements read
         self.held: list[set[tuple[str, int]]] = [set() for _ in range(self.workers)]
         self.kept: set[tuple[str, int, int]] = set()  # (var, version, worker)
@@ -168,7 +172,7 @@ class Assigner:
         w = self.where[stmt]
         self.queues[w].remove(stmt)
         if status == "ok":
-            self.held[w].update(k for k in self._made_by(stmt) if self.readers[k])
+            self.held[w].update(k for k in self.made[stmt] if self.readers[k])
         if status in ("error", "exit") and (self.failed is None or stmt < self.failed):
             self.failed = stmt
         for j in self.succs[stmt]:
@@ -257,18 +261,13 @@ class Assigner:
             self.programs[w].extend(more)
         return ops
 
-    def _made_by(self, p: int):
-        """(var, version) of the values ``p`` makes that statements read."""
-        return [(v, p) for e in self.graph.out_edges(p) if e.kind is EdgeKind.RAW
-                for v in e.vars if (v, p) in self.readers]
-
     def _keeps(self) -> None:
         """Keep(v, p) on a busy holder of a value still to be read, when no
         holder is idle (see module docstring)."""
         for w in range(self.workers):
             if not any(isinstance(op, Exec) for op in self._out.get(w, ())):
                 continue  # no new statement here: it will ship between statements
-            for key in list(self.held[w]):
+            for key in sorted(self.held[w], key=lambda k: (k[1], k[0])):  # deterministic
                 if not self.readers[key]:
                     self.held[w].discard(key)
                     continue
@@ -288,7 +287,7 @@ class Assigner:
         made, before w starts ``j``."""
         mine = {(v, e.src) for e in self.raw_in[j] for v in e.vars}
         for q in self.queues[w]:
-            for key in self._made_by(q):
+            for key in self.made[q]:
                 if self.readers[key] - (key in mine) > 0:
                     return True
         return False

@@ -152,7 +152,22 @@ class FnFrame:
         return None
 
 
-class ClassFrame:
+class _NestedFrame:
+    """Global names of a class body or comprehension live in the enclosing root."""
+
+    parent: object
+
+    def global_store(self, name, objs):
+        self.parent.root().global_store(name, objs)
+
+    def global_load(self, name):
+        return self.parent.root().global_load(name)
+
+    def root(self):
+        return self.parent.root()
+
+
+class ClassFrame(_NestedFrame):
     def __init__(self, interp, parent, class_objs: set, bound: set[str]) -> None:
         self.it = interp
         self.parent = parent
@@ -180,15 +195,6 @@ class ClassFrame:
         self.env.pop(name, None)
         self.definite.discard(name)
 
-    def global_store(self, name, objs):
-        self.parent.root().global_store(name, objs)
-
-    def global_load(self, name):
-        return self.parent.root().global_load(name)
-
-    def root(self):
-        return self.parent.root()
-
     def mutate_name(self, name: str) -> None:
         if name not in self.bound:
             self.parent.mutate_name(name)
@@ -197,7 +203,7 @@ class ClassFrame:
         return None
 
 
-class CompFrame:
+class CompFrame(_NestedFrame):
     def __init__(self, interp, parent, local_names: set[str]) -> None:
         self.it = interp
         self.parent = parent
@@ -229,15 +235,6 @@ class CompFrame:
 
     def delete(self, name: str) -> None:
         pass
-
-    def global_store(self, name, objs):
-        self.parent.root().global_store(name, objs)
-
-    def global_load(self, name):
-        return self.parent.root().global_load(name)
-
-    def root(self):
-        return self.parent.root()
 
     def mutate_name(self, name: str) -> None:
         if name not in self.locals:
