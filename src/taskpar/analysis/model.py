@@ -81,6 +81,13 @@ class Statement:
     mutates: frozenset[str] = frozenset()
     resources: frozenset[str] = frozenset()
     barrier: bool = False
+    #: why the statement is a barrier (one line, for ``taskpar graph``), or ""
+    barrier_reason: str = ""
+    #: the part of ``resources`` assumed, not seen: hidden state that library
+    #: code *may* use without naming it (numpy's global generator after the
+    #: script seeded it). A run that observes the statement leaving that
+    #: state alone records so, and later runs drop it (see ``learned``).
+    assumed: frozenset[str] = frozenset()
     #: worker number from ``# taskpar: worker K`` (1-based), or None
     pin: int | None = None
     #: "import", "def", "class" or "other": definitions may be replicated
