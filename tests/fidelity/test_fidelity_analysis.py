@@ -150,3 +150,17 @@ def test_graph_json_does_not_depend_on_the_hash_seed():
         assert r.returncode == 0, r.stderr
         outs.append(r.stdout)
     assert outs[0] == outs[1] == outs[2]
+
+
+def test_imports_touch_environ_when_the_script_reads_it():
+    """Issue 14 item 4: scikit-learn sets environment variables as it loads."""
+    src = ("import os\nfrom sklearn import datasets\nimport json\n"
+           "v = os.environ.get('KMP_DUPLICATE_LIB_OK')\n")
+    st = analyze_source(src, "s.py").statements
+    assert "environ" in st[1].resources and "environ" not in st[2].resources  # json: stdlib
+    assert any({1, 3} <= set(g) for g in build_graph(analyze_source(src, "s.py")).colocate)
+
+
+def test_imports_leave_environ_alone_when_nothing_reads_it():
+    src = "from sklearn import datasets\nimport matplotlib.pyplot as plt\nfig = plt.figure()\n"
+    assert not any("environ" in s.resources for s in analyze_source(src, "s.py").statements)

@@ -19,7 +19,7 @@ from support import python, taskpar
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 NEEDS = {"arma_samples.py": "statsmodels", "formula_names.py": "statsmodels",
-         "forest_seeded.py": "sklearn"}
+         "forest_seeded.py": "sklearn", "environ_after_import.py": "sklearn"}
 
 
 @pytest.mark.timeout(180)

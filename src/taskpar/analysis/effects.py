@@ -339,6 +339,7 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
                             barrier=eff.barrier,
                             barrier_reason=eff.barrier_reason))
     _barriers(results)
+    _imports_set_environment(results)
 
     # objects shared by two names and mutated afterwards: one process
     for o, (k, hs) in shared_since.items():
@@ -406,6 +407,26 @@ def _barriers(results: list[dict]) -> None:
         local_before |= {x for x in r["resources"]
                          if x in PROCESS_LOCAL or x.startswith("module:")}
         bound_before |= r["writes"] | r["mutates"]
+
+
+def _imports_set_environment(results: list[dict]) -> None:
+    """Libraries set environment variables as they load (scikit-learn sets
+    ``KMP_DUPLICATE_LIB_OK``): when the script reads the environment itself,
+    its imports of non-standard-library modules touch ``environ`` too, so
+    they run, in order, in the process of the statements that read it."""
+    if not any("environ" in r["resources"] for r in results
+               if not isinstance(r["node"], (ast.Import, ast.ImportFrom))):
+        return
+    for r in results:
+        node = r["node"]
+        if isinstance(node, ast.Import):
+            roots = [a.name.split(".")[0] for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            roots = [(node.module or "").split(".")[0]]
+        else:
+            continue
+        if any(root not in rules.STDLIB for root in roots):
+            r["resources"].add("environ")
 
 
 def _update_reach(it, reach_of: dict, bound: dict, holders: dict, eff_writes) -> tuple[dict, list]:

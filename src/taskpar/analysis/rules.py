@@ -383,7 +383,7 @@ def names_in_string(text: str) -> set[str]:
 LIBRARY_RNG = "<library-rng>"
 GLOBAL_GENERATORS = ("random", "numpy.random")
 #: standard-library modules: none but ``random`` draws from a global generator
-_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
+STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins", "__future__"}
 #: third-party functions (by prefix) that never use a global generator
 RNG_FREE_PREFIXES = (
     "matplotlib.pyplot.", "matplotlib.", "pandas.", "scipy.linalg.", "scipy.special.",
@@ -430,7 +430,7 @@ def rng_free_function(qual: str) -> bool:
     if qual in RNG_USING or qual.startswith(("matplotlib.pylab.", "pylab.")):
         return False
     root = root_module(qual)
-    if root in _STDLIB:
+    if root in STDLIB:
         return root != "random"
     if root == "numpy":
         return not qual.startswith("numpy.random")
