@@ -477,7 +477,8 @@ def _count(lines):
         return 0
 
 
-def generate(rng: random.Random, statements: int = TARGET_STATEMENTS, max_sleeps: int = 6) -> str:
+def generate(rng: random.Random, statements: int = TARGET_STATEMENTS, max_sleeps: int = 6,
+             introspect: bool = True) -> str:
     c = Ctx(rng)
     body: list[str] = [f"SETTINGS = {{'name': 'gen', 'size': {rng.randint(1, 9)}}}",
                        f"random.seed({rng.randint(0, 999)}); np.random.seed({rng.randint(0, 999)})"]
@@ -493,21 +494,25 @@ def generate(rng: random.Random, statements: int = TARGET_STATEMENTS, max_sleeps
     shown = [n for n in c.boxes[:3] + c.nums[:3] + c.lists[:2]]
     if shown:
         body.append("print('summary', " + ", ".join(shown) + ")")
-    body.append(c.pick(["print(sorted(k for k in globals() if not k.startswith('_')))",
+    intro = [c.pick(["print(sorted(k for k in globals() if not k.startswith('_')))",
                         "print([k for k in dir() if not k.startswith('_')])",
                         "print(sorted(k for k, v in vars().items() if isinstance(v, (int, list))"
-                        " and not k.startswith('_')))"]))
+                        " and not k.startswith('_')))"])]
     if rng.random() < 0.15:
-        body.append(rng.choice(["print(sorted(dir()))",
+        intro.append(rng.choice(["print(sorted(dir()))",
                                 "print(len([k for k in vars() if k.startswith('__')]))"]))
+    if introspect:
+        body.extend(intro)
     if rng.random() < 0.10:
         body.append(rng.choice(["print('ratio', SETTINGS['size'] / (Box.made - Box.made))",
                                 "print('lookup', SETTINGS['missing'])"]))
     return HEADER + "\n" + "\n".join(body) + "\n"
 
 
-def program_from_seed(seed: int, statements: int = TARGET_STATEMENTS) -> str:
-    return generate(random.Random(seed), statements)
+def program_from_seed(seed: int, statements: int = TARGET_STATEMENTS, introspect: bool = True) -> str:
+    """Program ``seed``; ``introspect=False`` leaves out the final globals()/dir()/vars() lines
+    (the rest of the program is the same)."""
+    return generate(random.Random(seed), statements, introspect=introspect)
 
 
 # --------------------------------------------------------------------------
@@ -658,13 +663,13 @@ def make_predicate(mode: str, want_rc):
 # the hunt
 
 
-def hunt(first: int, last: int, out: Path, reduce_max: int, jobs: int):
+def hunt(first: int, last: int, out: Path, reduce_max: int, jobs: int, introspect: bool = True):
     from concurrent.futures import ThreadPoolExecutor
 
     out.mkdir(parents=True, exist_ok=True)
 
     def one(seed):
-        src = program_from_seed(seed)
+        src = program_from_seed(seed, introspect=introspect)
         expected, got = compare(src)
         return seed, src, expected, got
 
@@ -706,12 +711,14 @@ def main(argv=None):
     ap.add_argument("--hunt", nargs=2, type=int, metavar=("A", "B"))
     ap.add_argument("--out", type=Path, default=Path("scriptgen-failures"))
     ap.add_argument("--reduce-max", type=int, default=10, help="reduce at most this many failures")
+    ap.add_argument("--no-introspect", action="store_true",
+                    help="leave out the final globals()/dir()/vars() lines")
     ap.add_argument("--jobs", type=int, default=2, help="programs compared at once")
     a = ap.parse_args(argv)
     if a.hunt:
-        hunt(a.hunt[0], a.hunt[1], a.out, a.reduce_max, a.jobs)
+        hunt(a.hunt[0], a.hunt[1], a.out, a.reduce_max, a.jobs, not a.no_introspect)
     elif a.seed is not None:
-        sys.stdout.write(program_from_seed(a.seed, a.statements))
+        sys.stdout.write(program_from_seed(a.seed, a.statements, not a.no_introspect))
     else:
         ap.error("give --seed N or --hunt A B")
 

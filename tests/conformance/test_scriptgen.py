@@ -8,6 +8,7 @@ programs fit in a few minutes on a small machine. A failure shows every
 mismatching program of the batch with its diff and its source.
 
     TASKPAR_SCRIPTGEN_PROGRAMS=300 python -m pytest tests/conformance/test_scriptgen.py
+    TASKPAR_SCRIPTGEN_INTROSPECT=0 ...   # programs without the final globals()/dir()/vars()
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from support import python, taskpar
 #: programs per CI run (TASKPAR_SCRIPTGEN_PROGRAMS to change); seeds from FIRST_SEED
 PROGRAMS = int(os.environ.get("TASKPAR_SCRIPTGEN_PROGRAMS", "100"))
 FIRST_SEED = int(os.environ.get("TASKPAR_SCRIPTGEN_FIRST_SEED", "5000"))
+#: TASKPAR_SCRIPTGEN_INTROSPECT=0 leaves out the final globals()/dir()/vars() lines
+INTROSPECT = os.environ.get("TASKPAR_SCRIPTGEN_INTROSPECT", "1") != "0"
 BATCH = 4
 BATCHES = [list(range(s, min(s + BATCH, FIRST_SEED + PROGRAMS)))
            for s in range(FIRST_SEED, FIRST_SEED + PROGRAMS, BATCH)]
@@ -34,7 +37,7 @@ def _triple(p):
 
 def _check_one(seed, base):
     """None if python and both taskpar runs agree, else the failure text."""
-    src = program_from_seed(seed)
+    src = program_from_seed(seed, introspect=INTROSPECT)
     d = base / f"seed{seed}"
     d.mkdir()
     prog = d / "prog.py"
