@@ -96,21 +96,6 @@ def worker_environment(environ) -> dict[str, str] | None:
     return dict(environ, PYTHONHASHSEED=str(secrets.randbelow(2**32)), **{HASHSEED_ENV: "1"})
 
 
-def _module_annotations(body) -> bool:
-    """Does python create ``__annotations__`` for this module body (an
-    annotated assignment at module scope, also inside compound statements)?"""
-    for node in body:
-        if isinstance(node, ast.AnnAssign):
-            return True
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            sub = getattr(node, field, None)
-            if sub and _module_annotations(sub):
-                return True
-    return False
-
-
 def make_main_module(script, job) -> types.ModuleType:
     """A real ``__main__`` module for the script, registered in sys.modules."""
     if os.environ.pop(HASHSEED_ENV, None):
@@ -127,8 +112,8 @@ def make_main_module(script, job) -> types.ModuleType:
     mod.__spec__ = None
     mod.__package__ = None
     mod.__cached__ = None
-    if _module_annotations(tree.body):
-        mod.__annotations__ = {}  # python makes it before the first statement runs
+    if sys.version_info < (3, 14):
+        mod.__annotations__ = {}  # python's __main__ has one before its first statement
     sys.modules["__main__"] = mod
     sys.argv = list(job.argv)
     if getattr(sys.flags, "safe_path", False) or not sys.path:
