@@ -272,6 +272,10 @@ def traced_dependencies(trace: Trace, *, assume_unverified_written: bool = False
         if assume_unverified_written:
             writes |= st.unverified
         for key in st.reads - writes:
+            if key == "<environ>":  # the whole environment: every variable's last writer
+                for w in _last_writers_of_each(history, "<environ ", assume_unverified_written):
+                    deps[(w, st.id)].add(("RAW", key))
+                continue
             w = _last_writer(history, key, assume_unverified_written)
             if w is not None:
                 deps[(w, st.id)].add(("RAW", key))
@@ -287,6 +291,19 @@ def traced_dependencies(trace: Trace, *, assume_unverified_written: bool = False
                     deps[(prev.id, st.id)].add(("WAR", key))
         history.append(StatementTrace(st.id, st.seconds, st.reads, frozenset(writes), st.unverified))
     return deps
+
+
+def _last_writers_of_each(history: list[StatementTrace], prefix: str, unverified: bool) -> set[int]:
+    """The last writer of every key starting with ``prefix``."""
+    seen: set[str] = set()
+    out: set[int] = set()
+    for prev in reversed(history):
+        ws = prev.writes | (prev.unverified if unverified else frozenset())
+        new = {w for w in ws if w.startswith(prefix)} - seen
+        if new:
+            seen |= new
+            out.add(prev.id)
+    return out
 
 
 def _last_writer(history: list[StatementTrace], key: str, unverified: bool) -> int | None:
