@@ -24,7 +24,6 @@ from .errors import BackendUnavailable, UnpicklableValueError, UsageError, Worke
 from .graph import TaskGraph, build_graph
 from .plan import Plan, build_plan
 from .replay import Replay
-from .runtime.worker import worker_environment
 
 __all__ = ["RunResult", "StatementTiming", "Prepared", "run_script", "prepare", "execute",
            "record_run", "BACKENDS", "SCHEDULES", "DYNAMIC_BACKENDS"]
@@ -259,6 +258,8 @@ def execute(
         if on_progress is not None and isinstance(event, (StatementStarted, StatementReport)):
             on_progress(event)
         return not replay.finished
+
+    from .runtime.worker import worker_environment
 
     job = Job(
         script=script,
