@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from support import python, require_backend, taskpar
+from support import CONFORMANCE_BACKENDS, require_backend
 from taskpar.replay import Replay
 from taskpar.runtime.capture import StatementRunner, buffering_for
 from taskpar.runtime.messages import Buffering, StatementOutput, StatementReport
@@ -116,7 +116,6 @@ class Clock:
 
 def live_runner(buffering):
     clock = Clock()
-    sent = []
 
     def on_output(stmt, chunks, warns):
         sent.append((stmt, chunks))
@@ -434,12 +433,12 @@ MIXED = """\
         time.sleep(0.15)
     sys.stdout.write("partial ")
     value = sum(range(10))
+    print("value", value)
     warnings.warn("careful")
     for i in range(3):
         sys.stderr.write(f"\\rprogress {i}")
         sys.stderr.flush()
         time.sleep(0.15)
-    print("value", value)
     independent = [print("independent", file=sys.stderr), time.sleep(0.3)]
     for i in range(2):
         print("before exit", i, flush=True)
@@ -449,14 +448,26 @@ MIXED = """\
     """
 
 
+MIXED_CASES = [
+    pytest.param(backend, unbuffered, terminal,
+                 id=f"{backend}-{'PYTHONUNBUFFERED' if unbuffered else 'buffered'}-"
+                    f"{'terminal' if terminal else 'pipes'}")
+    for backend in CONFORMANCE_BACKENDS for terminal in (False, True)
+    # dask does not stream (its output comes with each finished task): once is enough
+    for unbuffered in ((False, True) if backend != "dask" else (False,))
+]
+
+
 @pytest.mark.timeout(240)
-@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "PYTHONUNBUFFERED"])
+@pytest.mark.parametrize("backend,unbuffered,terminal", MIXED_CASES)
 def test_mixed_stdout_and_stderr_identical_to_python_on_every_backend(tmp_path, backend,
-                                                                      unbuffered):
+                                                                      unbuffered, terminal):
+    require_backend(backend)
     script = write_scripts(tmp_path, MIXED)
     env = env_for(tmp_path, unbuffered)
-    p = python(script, cwd=tmp_path, env=env)
-    r = taskpar(*taskpar_argv(script, backend=backend, workers=3)[3:], cwd=tmp_path, env=env,
-                timeout=200)
-    assert p.returncode == 3
-    assert (r.returncode, r.stdout, r.stderr) == (p.returncode, p.stdout, p.stderr)
+    go = tmp_path / "go"  # unused: the script does not wait
+    expected = run_with_handshake([sys.executable, str(script)], tmp_path, env, terminal, go)
+    got = run_with_handshake(taskpar_argv(script, backend=backend, workers=3), tmp_path, env,
+                             terminal, go)
+    assert expected[0] == 3 and b"never" not in b"".join(expected[1])
+    assert got == expected

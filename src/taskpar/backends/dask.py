@@ -73,6 +73,12 @@ statement at a time anyway, and the capture of output is per process.
 
 Limits (see also ``dask_worker``):
 
+* Output is not live (``Job.buffering`` is ignored): a statement's output
+  comes with its segment's result, so a long statement shows everything it
+  printed when it ends. Streaming it would need a second, unordered path
+  (worker events reach the client apart from task results), hence a report
+  that waits for chunks that may never come; the local and mpi backends
+  stream.
 * stdin is not forwarded: a statement that reads stdin sees the Dask
   worker's stdin (usually empty).
 * The current directory, ``sys.argv``, ``sys.path`` and

@@ -219,6 +219,7 @@ class _RunState:
         self.private = {name: _fresh_module(name) for name in PRIVATE_MODULES}
         self.fds = _Fds.acquire()
         limits = ThreadLimits(threads)
+        # no buffering: output is not live on Dask (see the backend's Limits)
         self.runner = StatementRunner(fd_capture=self.fds, after=limits)
         self.interp = _SegmentInterpreter(job.script, program, self.module.__dict__, k, preds,
                                           emit=self._emit, runner=self.runner)
