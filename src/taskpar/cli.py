@@ -231,8 +231,13 @@ def _cmd_run(args) -> int:
             sys.stderr.write(f"taskpar: {note}\n")
         if len(graph):
             progress = Progress(len(graph), workers, [f"{s.lineno}: {s.label}" for s in graph.statements])
+    def write(stream: int, text: str) -> None:
+        if progress is not None:
+            progress.output()
+        _write_stream(stream, text)
+
     try:
-        result = execute(prepared, args.script, args.args, backend=args.backend, write=_write_stream,
+        result = execute(prepared, args.script, args.args, backend=args.backend, write=write,
                          on_progress=progress.update if progress else None,
                          use_cache=not args.no_cache,
                          backend_options={"address": args.address} if args.address else None,

@@ -519,13 +519,14 @@ class StatementRunner:
                     pass
 
 
-def start_ticker(runner: StatementRunner) -> threading.Thread:
-    """A daemon thread calling ``runner.tick()`` (live output) for the process's life."""
+def start_ticker(runner: StatementRunner, stop: threading.Event | None = None) -> threading.Thread:
+    """A daemon thread calling ``runner.tick()`` (live output) until ``stop`` is
+    set (never, without one: for the process's life)."""
+    stop = stop or threading.Event()
 
     def loop() -> None:
         delay = LIVE_INTERVAL
-        while True:
-            time.sleep(max(0.001, delay))
+        while not stop.wait(max(0.001, delay)):
             delay = runner.tick()
 
     thread = threading.Thread(target=loop, name="taskpar-output", daemon=True)
