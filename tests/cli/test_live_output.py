@@ -243,6 +243,7 @@ def test_without_buffering_the_runner_never_streams():
 # -- real runs: the handshake ------------------------------------------------------
 
 TICKS = """\
+    import os
     import sys
     import time
     from handshake import wait_for
@@ -254,7 +255,7 @@ TICKS = """\
         print("line", k)
         n = k
     for i in range(2):
-        print("tick", i, n{flush})
+        {emit}
         if i == 0 and not wait_for(go):
             print("gave up", flush=True)
     print("after", n)
@@ -348,25 +349,34 @@ def taskpar_argv(script, *args, backend="local", workers=2):
             str(workers), "--backend", backend, "--no-progress", "--no-cache"]
 
 
+EMIT = {
+    "flush": 'print("tick", i, n, flush=True)',
+    "newline": 'print("tick", i, n)',
+    # straight to fd 1, as C code or a child process writes: unbuffered
+    "fd": 'os.write(1, f"tick {i} {n}\\n".encode())',
+}
+
 LIVE_CASES = {
-    # (stdout on a terminal, PYTHONUNBUFFERED, does `tick 0` flush itself)
-    "terminal-flush": (True, False, True),
-    "terminal-newline": (True, False, False),
-    "pipe-flush": (False, False, True),
-    "pipe-unbuffered": (False, True, False),
+    # (stdout on a terminal, PYTHONUNBUFFERED, how `tick 0` is written)
+    "terminal-flush": (True, False, "flush"),
+    "terminal-newline": (True, False, "newline"),
+    "pipe-flush": (False, False, "flush"),
+    "pipe-unbuffered": (False, True, "newline"),
+    "terminal-fd": (True, False, "fd"),  # (on a pipe python would put it before
+    # the block-buffered lines printed earlier)
 }
 
 
 @pytest.mark.timeout(150)
-@pytest.mark.parametrize("backend,terminal,unbuffered,flush", [
+@pytest.mark.parametrize("backend,terminal,unbuffered,emit", [
     pytest.param(backend, *case, id=f"{name}-{backend}")
     for backend in CONFORMANCE_BACKENDS for name, case in LIVE_CASES.items()
     # dask takes seconds to start: two cases there
     if backend != "dask" or name in ("terminal-newline", "pipe-flush")])
 def test_a_long_statement_shows_its_output_while_it_runs(tmp_path, backend, terminal, unbuffered,
-                                                         flush):
+                                                         emit):
     require_backend(backend)
-    script = write_scripts(tmp_path, TICKS.format(flush=", flush=True" if flush else ""))
+    script = write_scripts(tmp_path, TICKS.format(emit=EMIT[emit]))
     env = env_for(tmp_path, unbuffered)
     go = tmp_path / "go"
     expected = run_with_handshake([sys.executable, str(script), go], tmp_path, env, terminal, go)
