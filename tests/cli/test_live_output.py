@@ -392,20 +392,19 @@ AHEAD = """\
     import time
     from handshake import touch, wait_for
 
-    go, ran = sys.argv[1], sys.argv[2]
     for k in range(2):
         print("first", k)
         n = k
-    for i in range(2):
+    for i in range(2):  # taskpar: worker 1
         print("tick", i, n, flush=True)
-        if i == 0 and not wait_for(go):
+        if i == 0 and not wait_for(sys.argv[1]):
             print("gave up", flush=True)
-    for j in range(3):
+    for j in range(3):  # taskpar: worker 2
         print("ahead", j, flush=True)
         print("ahead err", j, file=sys.stderr, flush=True)
         time.sleep(0.2)
         if j == 1:
-            touch(ran)
+            touch(sys.argv[2])
     print("last")
     """
 
@@ -417,8 +416,10 @@ def test_output_of_a_statement_that_ran_ahead_appears_after_the_earlier_one(tmp_
                                                                             terminal):
     # (not dask: it runs static plans, which may put both statements on one worker)
     require_backend(backend)
-    # The third statement does not depend on the second: on another worker it
-    # runs (and streams) while the second waits; the test creates `go` only
+    # The third statement does not depend on the second: on another worker
+    # (pinned there: a scheduler may otherwise queue it behind the second; and
+    # it needs no value the second's worker would have to send) it runs (and
+    # streams) while the second waits; the test creates `go` only
     # once it ran (`ran` exists), so its output reached the manager first.
     script = write_scripts(tmp_path, AHEAD)
     env = env_for(tmp_path, unbuffered=False)
