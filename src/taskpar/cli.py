@@ -198,9 +198,17 @@ def _write_stream(stream: int, text: str) -> None:
     out.flush()
 
 
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _cmd_run(args) -> int:
     from .report.progress import Progress, wants_progress
     from .run import default_workers, execute, prepare
+    from .runtime.capture import buffering_for
 
     if args.report and not args.report.lower().endswith((".html", ".htm")):
         raise UsageError(f"{args.report}: the report is an HTML page; name it FILE.html")
@@ -223,11 +231,17 @@ def _cmd_run(args) -> int:
             sys.stderr.write(f"taskpar: {note}\n")
         if len(graph):
             progress = Progress(len(graph), workers, [f"{s.lineno}: {s.label}" for s in graph.statements])
+    def write(stream: int, text: str) -> None:
+        if progress is not None:
+            progress.output()
+        _write_stream(stream, text)
+
     try:
-        result = execute(prepared, args.script, args.args, backend=args.backend, write=_write_stream,
+        result = execute(prepared, args.script, args.args, backend=args.backend, write=write,
                          on_progress=progress.update if progress else None,
                          use_cache=not args.no_cache,
-                         backend_options={"address": args.address} if args.address else None)
+                         backend_options={"address": args.address} if args.address else None,
+                         buffering=buffering_for(_isatty(sys.stdout), _isatty(sys.stderr)))
     finally:
         if progress:
             progress.__exit__(None, None, None)

@@ -204,13 +204,17 @@ def run_script(
     schedule_policy: str = "auto",
     use_cache: bool = True,
     backend_options: dict | None = None,
+    buffering=None,
 ) -> RunResult:
     """Run the script at ``path`` in parallel, as ``python path *args`` would.
 
     Returns a RunResult (exit status, per-statement timings and workers). With
     ``write=None`` the output is collected in ``result.stdout``/``stderr``;
     otherwise ``write(stream, text)`` receives it progressively in program
-    order (stream 1 = stdout, 2 = stderr).
+    order (stream 1 = stdout, 2 = stderr), live: a long statement's output
+    as it flushes it, by python's buffering rules for ``buffering`` (a
+    ``runtime.messages.Buffering``; default: those of a pipe, see
+    ``runtime.capture.buffering_for``).
 
     Raises ``TaskparError`` subclasses for problems that are not the
     script's own exceptions (bad path, syntax error, dead worker...).
@@ -219,7 +223,7 @@ def run_script(
     prepared = prepare(path, workers, schedule_policy=schedule_policy, use_cache=use_cache,
                        backend=backend)
     return execute(prepared, path, args, backend=backend, write=write, on_progress=on_progress,
-                   use_cache=use_cache, backend_options=backend_options)
+                   use_cache=use_cache, backend_options=backend_options, buffering=buffering)
 
 
 def execute(
@@ -232,17 +236,28 @@ def execute(
     on_progress: Callable[[object], None] | None = None,
     use_cache: bool = True,
     backend_options: dict | None = None,
+    buffering=None,
 ) -> RunResult:
     """Carry out a prepared plan on ``backend`` and replay its output.
+
+    ``write``: as in ``run_script``; with a ``write`` the output is live
+    (``buffering`` as there), without one it is only collected.
 
     With ``use_cache`` the run's measurements are recorded for the next
     plan, and a value that could not be sent between two statements makes
     the next run put them on one worker.
     """
-    from .runtime.messages import Job, StatementReport, StatementStarted, TransferReport
+    from .runtime.messages import (Job, StatementOutput, StatementReport, StatementStarted,
+                                   TransferReport)
 
     plan = prepared.plan
     script = plan.graph.script
+    if write is not None and buffering is None:
+        from .runtime.capture import buffering_for
+
+        buffering = buffering_for(False, False)
+    elif write is None:
+        buffering = None  # collected, nobody watches: no live output
     collected: dict[int, list[str]] = {1: [], 2: []}
     sink = write if write is not None else (lambda stream, text: collected[stream].append(text))
     replay = Replay(total=len(script.statements), write=sink)
@@ -253,6 +268,8 @@ def execute(
         if isinstance(event, StatementReport):
             reports[event.stmt] = event
             replay.add(event)
+        elif isinstance(event, StatementOutput):
+            replay.add_output(event)
         elif isinstance(event, TransferReport):
             transfers.append(event)
         if on_progress is not None and isinstance(event, (StatementStarted, StatementReport)):
@@ -267,6 +284,7 @@ def execute(
         cwd=os.getcwd(),
         sys_path0=os.path.dirname(script.filename),
         env=worker_environment(os.environ),
+        buffering=buffering,
     )
     runner = _backend(backend, plan.workers, **(backend_options or {}))
     try:

@@ -73,6 +73,13 @@ statement at a time anyway, and the capture of output is per process.
 
 Limits (see also ``dask_worker``):
 
+* Live output travels on a second path: a statement's ``StatementOutput``
+  events are Dask events (``dask_worker.output_topic``), its report comes
+  with the segment's result, and either may arrive first. The replay holds
+  a report until the live output it counts (``streamed``) is there; the run
+  waits up to ``OUTPUT_GRACE`` s after the last task for such output. If the
+  driver cannot subscribe to the topic, output is not live (everything
+  comes with the reports).
 * stdin is not forwarded: a statement that reads stdin sees the Dask
   worker's stdin (usually empty).
 * The current directory, ``sys.argv``, ``sys.path`` and
@@ -111,7 +118,8 @@ from contextlib import ExitStack, contextmanager
 from ..errors import (BackendUnavailable, NetworkError, UsageError, WorkerDied,
                       WorkerStartError)
 from ..plan import Exec, Plan, Recv, Send
-from ..runtime.messages import (Job, StatementReport, StatementStarted, TransferReport)
+from ..runtime.messages import (Job, StatementOutput, StatementReport, StatementStarted,
+                                TransferReport)
 from ..runtime.messages import TransferFailed
 from .base import unpicklable_error
 
@@ -119,6 +127,8 @@ __all__ = ["DaskBackend"]
 
 #: seconds between checks that the run's Dask workers are still there
 POLL = 0.5
+#: after the last task, how long live output a report counts may take to arrive
+OUTPUT_GRACE = 30.0
 #: how long to wait for a scheduler given by address (and for its workers)
 CONNECT_TIMEOUT = 5.0
 #: how long a LocalCluster may take to start
@@ -352,6 +362,11 @@ class _Run:
         self.started: set[int] = set()
         self.reported: set[int] = set()
         self.subscribed = False
+        self.output_subscribed = False
+        #: live output: StatementOutput events seen per statement, and those a
+        #: report counts (``streamed``) that have not arrived yet
+        self.outputs: dict[int, int] = {}
+        self.awaited: dict[int, int] = {}
 
     # -- setting up ----------------------------------------------------------------
     def setup(self, threads) -> None:
@@ -363,8 +378,17 @@ class _Run:
             stmts = {op.stmt for op in program if isinstance(op, Exec)}
             preds = {s: frozenset(graph.predecessors(s)) for s in stmts}
             per[self.addresses[w]] = (w, program, preds, self.segments[w])
+        job = self.job
+        if job.buffering is not None:
+            try:
+                self.client.subscribe_topic(dask_worker.output_topic(self.run_id), self._on_output)
+                self.output_subscribed = True
+            except Exception:  # noqa: BLE001 - then output comes with the reports only
+                from dataclasses import replace
+
+                job = replace(job, buffering=None)
         try:
-            got = self.client.run(dask_worker.setup, self.run_id, self.job, per, threads,
+            got = self.client.run(dask_worker.setup, self.run_id, job, per, threads,
                                   workers=self.addresses, on_error="return")
         except Exception as e:  # noqa: BLE001
             raise WorkerStartError(f"could not set up the run on the Dask workers: "
@@ -385,6 +409,9 @@ class _Run:
 
     def _on_topic(self, event) -> None:
         self.events.put(("started", event[1]))
+
+    def _on_output(self, event) -> None:
+        self.events.put(("output", event[1]))
 
     def submit(self) -> None:
         from . import dask_worker
@@ -454,14 +481,28 @@ class _Run:
 
     # -- running -----------------------------------------------------------------------
     def loop(self) -> None:
+        from .dask_worker import unpack_output
+
         next_check = time.monotonic() + self.poll
-        while self.futures:
+        last_task = None
+        while self.futures or self.awaited:
+            if not self.futures:  # only live output is missing
+                last_task = last_task or time.monotonic()
+                if time.monotonic() - last_task > OUTPUT_GRACE:
+                    stmt = min(self.awaited)
+                    raise NetworkError(
+                        f"the live output of {self.job.script.filename}:"
+                        f"{self.plan.graph.statements[stmt].lineno} never reached the driver "
+                        f"(Dask events from {self.where} were lost); the run was stopped")
             try:
                 kind, item = self.events.get(timeout=max(0.0, next_check - time.monotonic()))
             except queue.Empty:
                 kind = item = None
             if kind == "done":
                 if self._done(item) is False:
+                    return
+            elif kind == "output":
+                if self._dispatch(unpack_output(item)) is False:
                     return
             elif kind == "started":
                 stmt, w, t = item
@@ -499,10 +540,16 @@ class _Run:
                 return None
             self.started.add(ev.stmt)
             self.running[ev.worker] = ev.stmt
+        elif isinstance(ev, StatementOutput):
+            n = self.outputs[ev.stmt] = self.outputs.get(ev.stmt, 0) + 1
+            if ev.stmt in self.awaited and n >= self.awaited[ev.stmt]:
+                del self.awaited[ev.stmt]
         elif isinstance(ev, StatementReport):
             if self.running.get(ev.worker) == ev.stmt:
                 self.running[ev.worker] = None
             self.reported.add(ev.stmt)
+            if ev.streamed > self.outputs.get(ev.stmt, 0):
+                self.awaited[ev.stmt] = ev.streamed
             if ev.status in ("error", "exit") and (self.failed is None or ev.stmt < self.failed):
                 self.failed = ev.stmt
                 self._broadcast_failed(ev.stmt)
@@ -618,11 +665,13 @@ class _Run:
         from . import dask_worker
 
         client = self.client
-        if self.subscribed:
-            try:
-                client.unsubscribe_topic(dask_worker.topic(self.run_id))
-            except BaseException:  # noqa: BLE001
-                pass
+        for name, subscribed in ((dask_worker.topic(self.run_id), self.subscribed),
+                                 (dask_worker.output_topic(self.run_id), self.output_subscribed)):
+            if subscribed:
+                try:
+                    client.unsubscribe_topic(name)
+                except BaseException:  # noqa: BLE001
+                    pass
         pending = list(self.futures.values())
         self.futures.clear()
         if pending:

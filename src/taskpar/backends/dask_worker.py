@@ -33,7 +33,9 @@ Tasks (each restricted to one Dask worker, chained in plan order there):
   serialized when the statement finished and its buffers copied, so a
   later statement on this worker may mutate the object freely. Returns the
   events for the driver (``StatementStarted``, ``StatementReport``,
-  ``TransferReport``, ``TransferFailed``).
+  ``TransferReport``, ``TransferFailed``). Live output of a long statement
+  (``StatementOutput``) goes out meanwhile as Dask events on
+  ``output_topic`` (from the task's thread or the run's output ticker).
 * ``take(run_id, k, seg, to, done)``: the payloads segment ``seg`` made for
   worker ``to`` — a separate small task so that the driver fetches only
   reports and a receiver only what it needs.
@@ -54,14 +56,15 @@ import time
 from contextlib import contextmanager
 
 from ..plan import Exec, Recv
-from ..runtime.capture import FdCapture, StatementRunner
+from ..runtime.capture import FdCapture, StatementRunner, start_ticker
 from ..runtime.interpreter import (VALUE, Interpreter, Message, Outgoing, Payload,
                                    register_source)
-from ..runtime.messages import StatementStarted, TransferReport
+from ..runtime.messages import StatementOutput, StatementStarted, TransferReport
 from ..runtime.values import nbytes
 from ..runtime.worker import ThreadLimits, make_main_module
 
-__all__ = ["setup", "run_segment", "take", "set_failed", "forget", "topic"]
+__all__ = ["setup", "run_segment", "take", "set_failed", "forget", "topic", "output_topic",
+           "pack_output"]
 
 #: modules whose global state Dask's own threads use too (tornado and
 #: distributed draw jitter from the global ``random`` generator): the script
@@ -75,6 +78,25 @@ _LOCK = threading.Lock()
 def topic(run_id: str) -> str:
     """The Dask event topic on which workers announce started statements."""
     return f"taskpar-{run_id}-started"
+
+
+def output_topic(run_id: str) -> str:
+    """The Dask event topic of live output (``StatementOutput``, ``pack_output``)."""
+    return f"taskpar-{run_id}-output"
+
+
+def pack_output(out: StatementOutput) -> list:
+    """``out`` as msgpack carries it (text as UTF-8 bytes: surrogates survive)."""
+    return [out.stmt, out.worker, [[s, t.encode("utf-8", "surrogateescape")] for s, t in out.chunks],
+            [[list(key), index] for key, index in out.warnings]]
+
+
+def unpack_output(msg) -> StatementOutput:
+    stmt, worker, chunks, warns = msg
+    return StatementOutput(int(stmt), int(worker),
+                           tuple((int(s), bytes(t).decode("utf-8", "surrogateescape"))
+                                 for s, t in chunks),
+                           tuple((tuple(key), int(index)) for key, index in warns))
 
 
 # -- fds 1 and 2: captured while at least one run lives in this process -------
@@ -219,9 +241,15 @@ class _RunState:
         self.private = {name: _fresh_module(name) for name in PRIVATE_MODULES}
         self.fds = _Fds.acquire()
         limits = ThreadLimits(threads)
-        self.runner = StatementRunner(fd_capture=self.fds, after=limits)
+        # live output (job.buffering, set by the driver only when it listens
+        # on output_topic): StatementOutput goes out as Dask events
+        buffering = getattr(job, "buffering", None)
+        self.runner = StatementRunner(fd_capture=self.fds, after=limits, buffering=buffering)
         self.interp = _SegmentInterpreter(job.script, program, self.module.__dict__, k, preds,
                                           emit=self._emit, runner=self.runner)
+        self.ticker_stop = threading.Event()
+        if buffering is not None:
+            start_ticker(self.runner, self.ticker_stop)
 
     def _emit(self, instruction) -> None:
         if isinstance(instruction, Outgoing):
@@ -233,6 +261,13 @@ class _RunState:
                                                                   time.time())
             self.interp.send_done(instruction.var, instruction.version, instruction.to)
             return
+        if isinstance(instruction, StatementOutput) and self.dask_worker is not None:
+            # from the task's thread or the ticker's; log_event is thread-safe
+            try:
+                self.dask_worker.log_event(output_topic(self.run_id), pack_output(instruction))
+                return
+            except Exception:  # noqa: BLE001 - then it comes with the segment's result
+                pass
         if isinstance(instruction, StatementStarted) and self.dask_worker is not None:
             try:
                 self.dask_worker.log_event(topic(self.run_id),
@@ -279,6 +314,7 @@ class _RunState:
                     pass
 
     def close(self) -> None:
+        self.ticker_stop.set()
         if not self.closed:
             self.closed = True
             self.outbox.clear()

@@ -5,7 +5,7 @@ The manager only starts, watches and stops; values travel worker to worker
 
         manager (calling thread: the loop below; one reader thread per worker)
         |  Init ─► Listening ◄─ (all) ─► Peers ─► Connected ◄─ (all) ─► Start
-        |  events ◄─ StatementStarted / StatementReport / TransferReport
+        |  events ◄─ StatementStarted / StatementOutput / StatementReport / TransferReport
         |  Failed(F) ─► all            Finished ◄─ (all) ─► Shutdown ─► all
      ┌──┴───────┬──────────┐
    worker 0  worker 1 … worker N-1      (each its own session; loopback TCP
@@ -41,8 +41,8 @@ from ..errors import NetworkError, WorkerDied, WorkerStartError
 from ..plan import Exec, Plan, Recv, Send
 from ..runtime.messages import (Connected, End, Failed, Finished, Init, InternalError, Job,
                                 Listening, Ops, PeerLost, Peers, Shutdown, Start,
-                                StatementReport, StatementStarted, TransferFailed,
-                                TransferReport)
+                                StatementOutput, StatementReport, StatementStarted,
+                                TransferFailed, TransferReport)
 from ..runtime.transport import SHM_DIR, ControlChannel, shm_prefix
 from .base import SIGNAL_HINTS, unpicklable_error
 
@@ -348,7 +348,7 @@ class _Run:
                 self._broadcast(Failed(msg.stmt))
             if self.assigner is not None:
                 self._stream(self.assigner.finished(msg.stmt, msg.status))
-        elif not isinstance(msg, TransferReport):
+        elif not isinstance(msg, (TransferReport, StatementOutput)):
             return None
         return self.on_event(msg)
 

@@ -2,7 +2,11 @@
 
 Shown on stderr only, and only when stderr is a terminal (never on a pipe
 or file, never on stdout), so captured output stays identical to python's.
-It appears after ``DELAY`` seconds, so short runs never flash a bar.
+It appears after ``DELAY`` seconds, so short runs never flash a bar, and
+only while the script is quiet: the driver calls ``output()`` before it
+writes the script's output, which takes the bar away (the bytes then reach
+the terminal untouched, a script's own ``\r`` progress bar included); it
+comes back once the script has written nothing for ``DELAY`` seconds.
 
 Input: StatementStarted / StatementReport events from the driver.
 """
@@ -54,6 +58,14 @@ class Progress:
         )
         self.task = self.bar.add_task("", total=total)
         self.visible = False
+        self.last_output = float("-inf")
+
+    def output(self) -> None:
+        """The script's output is about to be written: out of its way."""
+        self.last_output = time.monotonic()
+        if self.visible:
+            self.bar.stop()
+            self.visible = False
 
     def __enter__(self):
         return self
@@ -72,7 +84,8 @@ class Progress:
             if self.running.get(event.worker) == self.labels[event.stmt]:
                 self.running.pop(event.worker, None)
             self.bar.advance(self.task)
-        if not self.visible and time.monotonic() - self.started >= DELAY:
+        now = time.monotonic()
+        if not self.visible and now - self.started >= DELAY and now - self.last_output >= DELAY:
             self.bar.start()
             self.visible = True
         desc = "  ".join(f"w{w + 1}: {label}" for w, label in sorted(self.running.items()))

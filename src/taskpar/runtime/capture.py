@@ -27,6 +27,31 @@ What is recorded, and how:
   else -> its ``str`` on stderr and code 1.
 
 A statement run with ``silent=True`` (a replica) records nothing.
+
+Live output (``StatementRunner(buffering=...)``, the worker shells): the
+runner also tracks what python would have *flushed* by now — after a
+``flush()`` (``print(..., flush=True)``), a write holding "\\n" or "\\r" on a
+line-buffered stream (stdout on a terminal, stderr always), 8 KiB of
+unflushed stdout on a block-buffered one (a pipe or file), every write when
+unbuffered (``PYTHONUNBUFFERED``/``-u``), and anything that reached fds 1/2
+directly. One order is kept for both streams (the interleaving of one
+terminal), so a flush of either stream flushes everything written before
+it. Flushed output of a statement that has run for ``LIVE_INTERVAL``
+(0.1 s) goes out early, through ``on_output(stmt, chunks, warnings)``:
+
+* at a flush point once the statement has run that long (at most one call
+  per ``LIVE_GAP``; what a flush within the gap leaves is sent by the tick);
+* from ``tick()``, which a shell thread calls every ``LIVE_INTERVAL``
+  (``start_ticker``): what was flushed earlier in the statement, and new
+  output on fds 1/2 (a child process's progress).
+
+A statement shorter than 0.1 s never streams: its output comes whole with
+its ``Outcome``, as without live output, and a statement that prints
+nothing costs one uncontended lock more. ``Outcome.chunks`` then holds only
+what was not streamed, ``Outcome.streamed`` how many ``on_output`` calls
+came first (all of them return before ``run`` does). ``on_output`` may run
+on the ticker thread, always under the runner's lock, so the calls of one
+statement are ordered and all precede its end.
 """
 
 from __future__ import annotations
@@ -37,14 +62,39 @@ import io
 import os
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import warnings
 from dataclasses import dataclass
 
-__all__ = ["Outcome", "StatementRunner", "FdCapture", "format_exception", "system_exit_status"]
+__all__ = ["Outcome", "StatementRunner", "FdCapture", "format_exception", "system_exit_status",
+           "buffering_for", "start_ticker", "LIVE_INTERVAL", "LIVE_GAP", "BLOCK_SIZE"]
 
 STDOUT, STDERR = 1, 2
+
+#: a statement streams its flushed output once it has run this long (s);
+#: also the period of ``tick``
+LIVE_INTERVAL = 0.1
+#: at most one early send per this many seconds from flushes themselves
+LIVE_GAP = 0.05
+#: python's buffer size for a block-buffered stdout (io.DEFAULT_BUFFER_SIZE)
+BLOCK_SIZE = 8192
+
+
+def buffering_for(stdout_tty: bool, stderr_tty: bool, environ=None, unbuffered_flag=None):
+    """The ``Buffering`` python would use: stdout line-buffered on a terminal,
+    block-buffered otherwise; stderr line-buffered; both unbuffered with a
+    non-empty ``PYTHONUNBUFFERED`` (or ``-u``, ``unbuffered_flag``)."""
+    from .messages import Buffering
+
+    env = os.environ if environ is None else environ
+    if unbuffered_flag is None:  # python -u: this interpreter's stdout writes through
+        unbuffered_flag = getattr(sys.__stdout__, "write_through", False)
+    flag = unbuffered_flag
+    if flag or env.get("PYTHONUNBUFFERED"):
+        return Buffering("unbuffered", "unbuffered")
+    return Buffering("line" if stdout_tty else "block", "line")
 
 
 @dataclass(frozen=True)
@@ -55,6 +105,8 @@ class Outcome:
     warnings: tuple
     start: float
     end: float
+    #: on_output calls made before (their output is not in ``chunks``)
+    streamed: int = 0
 
 
 def format_exception(exc: BaseException, code) -> str:
@@ -103,6 +155,35 @@ class _Recording:
     def __init__(self):
         self.chunks: list[list] = []  # [stream, text, mergeable]
         self.warnings: list = []
+        #: live output: end of what is flushed, (i, n) = chunks[:i] and the
+        #: first n characters of chunks[i]; None = nothing flushed
+        self.flushed: tuple[int, int] | None = None
+        self.unflushed = 0  # characters of stdout written since the last flush
+
+    def mark_flushed(self) -> None:
+        self.unflushed = 0
+        if self.chunks:
+            last = self.chunks[-1]
+            # a chunk still open to merging is flushed up to its length now
+            self.flushed = (len(self.chunks) - 1, len(last[1])) if last[2] else (len(self.chunks), 0)
+
+    def take_flushed(self) -> tuple[tuple, tuple]:
+        """Remove the flushed output: (chunks, warnings) as an ``Outcome`` has them."""
+        i, n = self.flushed
+        self.flushed = None
+        head, rest = self.chunks[:i], self.chunks[i:]
+        cut = i
+        if n:
+            first = rest[0]
+            head.append([first[0], first[1][:n], first[2]])
+            first[1] = first[1][n:]
+            if not first[1]:
+                rest.pop(0)
+                cut = i + 1
+        self.chunks = rest
+        taken = tuple((k, idx) for k, idx in self.warnings if idx < i)
+        self.warnings = [(k, idx - cut) for k, idx in self.warnings if idx >= i]
+        return tuple((st, t) for st, t, _ in head), taken
 
     def add(self, stream: int, text: str, mergeable: bool = True) -> int:
         if not text:
@@ -164,8 +245,11 @@ class _BinaryWriter(io.RawIOBase):
 
     def write(self, b) -> int:
         data = bytes(b)
-        self._runner._write(self._stream, data.decode("utf-8", "surrogateescape"))
+        self._runner._write(self._stream, data.decode("utf-8", "surrogateescape"), binary=True)
         return len(data)
+
+    def flush(self) -> None:
+        self._runner._flush()
 
 
 class _TextWriter(io.TextIOBase):
@@ -180,7 +264,7 @@ class _TextWriter(io.TextIOBase):
     errors = property(lambda self: self._errors)
     buffer = property(lambda self: self._buffer)
     name = property(lambda self: "<stdout>" if self._stream == STDOUT else "<stderr>")
-    line_buffering = property(lambda self: False)
+    line_buffering = property(lambda self: self._runner._modes.get(self._stream) == "line")
 
     def writable(self) -> bool:
         return True
@@ -192,7 +276,7 @@ class _TextWriter(io.TextIOBase):
         return self._stream
 
     def flush(self) -> None:
-        pass
+        self._runner._flush()
 
     def write(self, s) -> int:
         if not isinstance(s, str):
@@ -206,15 +290,28 @@ class _TextWriter(io.TextIOBase):
         return len(s)
 
 
+class _Live:
+    """The statement whose output may stream now."""
+
+    __slots__ = ("rec", "stmt", "start", "streamed")
+
+    def __init__(self, rec: _Recording, stmt, start: float):
+        self.rec, self.stmt, self.start, self.streamed = rec, stmt, start, 0
+
+
 class StatementRunner:
     """Runs statements with their output recorded (see the module docstring).
 
     ``fd_capture``: an ``FdCapture`` (the worker process) or None (tests,
     python-level capture only). ``after``: called after every statement
     (the worker re-applies thread limits there). ``clock``: time source.
+    ``buffering``: a ``messages.Buffering`` to stream flushed output of long
+    statements through ``on_output(stmt, chunks, warnings)`` (set it before
+    the first ``run``); None: no live output.
     """
 
-    def __init__(self, fd_capture: FdCapture | None = None, after=None, clock=time.time):
+    def __init__(self, fd_capture: FdCapture | None = None, after=None, clock=time.time,
+                 buffering=None, on_output=None):
         self._fd = fd_capture
         self._after = after
         self._clock = clock
@@ -224,22 +321,97 @@ class StatementRunner:
         self.stderr = _TextWriter(self, STDERR, sys.__stderr__)
         self._user_stdout = None
         self._user_stderr = None
+        self.buffering = buffering
+        self.on_output = on_output
+        self._modes = {} if buffering is None else {STDOUT: buffering.stdout,
+                                                    STDERR: buffering.stderr}
+        #: live output only: guards the recording against the ticker thread
+        self._lock = threading.Lock() if buffering is not None else None
+        self._live: _Live | None = None
+        self._last_sent = float("-inf")
 
     # -- recording ----------------------------------------------------------
     def _target(self) -> _Recording:
         return self._recording
 
-    def _collect_fds(self, flush_c: bool = False) -> None:
+    def _collect_fds(self, flush_c: bool = False) -> bool:
         if self._fd is None:
-            return
+            return False
         rec = self._target()
+        got = False
         for fd, text in self._fd.collect(flush_c):
             rec.add(fd, text)
+            got = True
+        return got
 
-    def _write(self, stream: int, text: str) -> None:
-        if self._fd is not None and self._fd.sizes_changed():
-            self._collect_fds()
-        self._target().add(stream, text)
+    def _write(self, stream: int, text: str, binary: bool = False) -> None:
+        if self._lock is None:
+            if self._fd is not None and self._fd.sizes_changed():
+                self._collect_fds()
+            self._target().add(stream, text)
+            return
+        with self._lock:
+            rec = self._target()
+            if self._fd is not None and self._fd.sizes_changed() and self._collect_fds():
+                rec.mark_flushed()  # it reached the fd: python shows it at once
+            rec.add(stream, text)
+            mode = self._modes[stream]
+            if mode == "unbuffered" or (mode == "line" and not binary
+                                        and ("\n" in text or "\r" in text)):
+                self._flushed(rec)
+            elif stream == STDOUT:
+                rec.unflushed += len(text)
+                if rec.unflushed >= BLOCK_SIZE:
+                    self._flushed(rec)
+
+    def _flush(self) -> None:
+        """``sys.stdout.flush()`` / ``sys.stderr.flush()`` (and their buffers')."""
+        if self._lock is None:
+            return
+        with self._lock:
+            rec = self._target()
+            if self._fd is not None and self._fd.sizes_changed():
+                self._collect_fds()
+            self._flushed(rec)
+
+    def _flushed(self, rec: _Recording) -> None:
+        """A flush point (lock held): stream now if the statement has run long enough."""
+        rec.mark_flushed()
+        live = self._live
+        if live is None or live.rec is not rec:
+            return
+        now = self._clock()
+        if now - live.start >= LIVE_INTERVAL and now - self._last_sent >= LIVE_GAP:
+            self._send(live, now)
+
+    def _send(self, live: _Live, now: float) -> None:
+        if live.rec.flushed is None:
+            return
+        chunks, warns = live.rec.take_flushed()
+        if chunks:
+            live.streamed += 1
+            self._last_sent = now
+            self.on_output(live.stmt, chunks, warns)
+
+    def tick(self) -> float:
+        """Stream what the running statement flushed (the ticker thread calls
+        this); returns the seconds until it is worth calling again."""
+        live = self._live
+        if live is None:
+            return LIVE_INTERVAL
+        now = self._clock()
+        wait = live.start + LIVE_INTERVAL - now
+        if wait > 0:
+            return wait
+        with self._lock:
+            if self._live is not live:
+                return LIVE_INTERVAL
+            if self._fd is not None and self._fd.sizes_changed():
+                rec = self._target()
+                if self._collect_fds():
+                    rec.mark_flushed()
+            self._send(live, now)
+        return LIVE_INTERVAL
 
     def _show_warning(self, msg) -> None:
         """Replacement of ``warnings._showwarnmsg_impl`` (python's default display)."""
@@ -253,15 +425,24 @@ class StatementRunner:
             except OSError:
                 pass
             return
+        key = (msg.category.__name__, str(msg.message), str(msg.filename), int(msg.lineno or 0))
+        if self._lock is None:
+            self._record_warning(key, text)
+            return
+        with self._lock:
+            self._flushed(self._record_warning(key, text))  # stderr: its line is flushed
+
+    def _record_warning(self, key, text: str) -> _Recording:
         rec = self._target()
         if self._fd is not None and self._fd.sizes_changed():
             self._collect_fds()
-        key = (msg.category.__name__, str(msg.message), str(msg.filename), int(msg.lineno or 0))
         index = rec.add(STDERR, text, mergeable=False)
         rec.warnings.append((key, index))
+        return rec
 
     # -- running --------------------------------------------------------------
-    def run(self, code, namespace: dict, silent: bool = False) -> Outcome:
+    def run(self, code, namespace: dict, silent: bool = False, stmt=None) -> Outcome:
+        """Run ``code``; ``stmt`` names it in ``on_output`` calls (live output)."""
         self._collect_fds()  # anything written between statements goes to _pending
         rec = _Recording()  # a replica's is thrown away
         if not silent and self._pending.chunks:
@@ -274,6 +455,9 @@ class StatementRunner:
         warnings._showwarnmsg_impl = self._show_warning
         status, exit_code, tail = "ok", None, None
         start = self._clock()
+        live = None
+        if self._lock is not None and not silent and self.on_output is not None:
+            live = self._live = _Live(rec, stmt, start)
         try:
             exec(code, namespace)
         except SystemExit as e:
@@ -284,6 +468,9 @@ class StatementRunner:
             tail = self._traceback(e, code)
         finally:
             end = self._clock()
+            if live is not None:
+                with self._lock:  # waits for a send of the ticker thread to finish
+                    self._live = None
             self._flush_python_streams()
             self._collect_fds(flush_c=True)
             if sys.stdout is not self.stdout and sys.stdout is not self._user_stdout:
@@ -300,7 +487,8 @@ class StatementRunner:
             self._after()
         if silent:
             return Outcome(status, (), exit_code, (), start, end)
-        return Outcome(status, rec.frozen(), exit_code, tuple(rec.warnings), start, end)
+        return Outcome(status, rec.frozen(), exit_code, tuple(rec.warnings), start, end,
+                       live.streamed if live is not None else 0)
 
     def _traceback(self, exc: BaseException, code) -> str:
         hook = sys.excepthook
@@ -329,3 +517,18 @@ class StatementRunner:
                     stream.flush()
                 except (OSError, ValueError):
                     pass
+
+
+def start_ticker(runner: StatementRunner, stop: threading.Event | None = None) -> threading.Thread:
+    """A daemon thread calling ``runner.tick()`` (live output) until ``stop`` is
+    set (never, without one: for the process's life)."""
+    stop = stop or threading.Event()
+
+    def loop() -> None:
+        delay = LIVE_INTERVAL
+        while not stop.wait(max(0.001, delay)):
+            delay = runner.tick()
+
+    thread = threading.Thread(target=loop, name="taskpar-output", daemon=True)
+    thread.start()
+    return thread

@@ -8,6 +8,9 @@ no blocking. The worker shell feeds it events and carries out what it emits::
     advance() --------------------------->  runs ops until one blocks
               <---------------------------  emit(StatementStarted | StatementReport
                                                  | Outgoing | TransferFailed)
+              <---------------------------  emit(StatementOutput)  (live output: the
+                                            runner's on_output, possibly on the shell's
+                                            ticker thread while a statement runs)
               <---------------------------  returns WaitRecv | WaitSends | None (done)
     deliver(Message) -------------------->  a value/token arrived (any time)
     send_done(var, version, to) --------->  an Outgoing has left this process
@@ -62,7 +65,7 @@ from ..analysis.model import Script
 from ..plan import Exec, Keep, Recv, Send
 from . import values
 from .capture import StatementRunner
-from .messages import StatementReport, StatementStarted, TransferFailed
+from .messages import StatementOutput, StatementReport, StatementStarted, TransferFailed
 
 __all__ = [
     "Interpreter",
@@ -204,6 +207,8 @@ class Interpreter:
         self.preds = {k: frozenset(v) for k, v in preds.items()}
         self.emit = emit
         self.runner = runner or StatementRunner(clock=clock)
+        if self.runner.buffering is not None and self.runner.on_output is None:
+            self.runner.on_output = self._output
         self.clock = clock
         #: called before each Exec: the shell delivers events that arrived
         #: meanwhile (a failure elsewhere must be known before running more)
@@ -254,6 +259,10 @@ class Interpreter:
 
     def close(self) -> None:
         self.closed = True
+
+    def _output(self, stmt: int, chunks: tuple, warnings: tuple) -> None:
+        """Live output of the running statement ``stmt`` (see ``runtime.capture``)."""
+        self.emit(StatementOutput(stmt, self.worker, chunks, warnings))
 
     def set_failed(self, stmt: int) -> None:
         if self.failed is None or stmt < self.failed:
@@ -324,7 +333,7 @@ class Interpreter:
                 del self.kept[key]
         if not op.replica:
             self.emit(StatementStarted(s, self.worker, self.clock()))
-        out = self.runner.run(self.code[s], self.namespace, silent=op.replica)
+        out = self.runner.run(self.code[s], self.namespace, silent=op.replica, stmt=s)
         self.ran.add(s)
         if out.status != "ok":
             self.bad.add(s)
@@ -332,7 +341,7 @@ class Interpreter:
                 self.set_failed(s)
         if not op.replica:
             self.emit(StatementReport(s, self.worker, out.status, out.chunks, out.exit_code,
-                                      out.start, out.end, out.warnings))
+                                      out.start, out.end, out.warnings, out.streamed))
         return None
 
     def _keep(self, op: Keep):

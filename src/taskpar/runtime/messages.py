@@ -5,7 +5,8 @@ manager<->worker control channel, never on a peer socket):
 
 * what every worker needs: ``Job``;
 * events the backend hands to the driver (``on_event``):
-  ``StatementStarted``, ``StatementReport``, ``TransferReport``;
+  ``StatementStarted``, ``StatementOutput``, ``StatementReport``,
+  ``TransferReport``;
 * the control protocol between the manager and a worker (below).
 
 Control protocol (one socketpair per worker, passed with ``pass_fds``)::
@@ -18,7 +19,9 @@ Control protocol (one socketpair per worker, passed with ``pass_fds``)::
     ------- Start() --------------------------------------------------> barrier
     ------- Ops(ops) ... End()  (dynamic assignment only: the program
             arrives while the run goes on; see taskpar.dynamic) ------>
-    <------ StatementStarted / StatementReport / TransferReport -----
+    <------ StatementStarted / StatementOutput* / StatementReport ---
+            / TransferReport  (StatementOutput: flushed output of a
+            statement still running, see taskpar.runtime.capture) ----
     <------ TransferFailed / PeerLost / InternalError (faults) -------
     ------- Failed(stmt)  (first failed statement so far) ----------->
     <------ Finished(k)  (program done, every send drained) ---------
@@ -36,7 +39,9 @@ from ..analysis.model import Script
 
 __all__ = [
     "Job",
+    "Buffering",
     "StatementStarted",
+    "StatementOutput",
     "StatementReport",
     "TransferReport",
     "WarningKey",
@@ -57,6 +62,20 @@ __all__ = [
 
 
 @dataclass(frozen=True)
+class Buffering:
+    """How ``python script`` would buffer its output here (decides what is
+    *flushed*, i.e. what a still-running statement may show at once).
+
+    ``stdout``: "line" (a terminal), "block" (a pipe or file, 8 KiB) or
+    "unbuffered" (``PYTHONUNBUFFERED`` / ``-u``); ``stderr``: "line" or
+    "unbuffered". See ``taskpar.runtime.capture.buffering_for``.
+    """
+
+    stdout: str = "block"
+    stderr: str = "line"
+
+
+@dataclass(frozen=True)
 class Job:
     """What every worker needs to act like ``python script ARGS``."""
 
@@ -71,6 +90,10 @@ class Job:
     env: dict[str, str] | None = None
     #: BLAS/OpenMP threads per worker; None = cores // workers (min 1)
     threads_per_worker: int | None = None
+    #: python's buffering of the driver's stdout/stderr: workers stream the
+    #: flushed output of long statements (``StatementOutput``); None = every
+    #: statement's output comes with its report only
+    buffering: Buffering | None = None
 
 
 # -- events for the driver ---------------------------------------------------
@@ -80,6 +103,26 @@ class StatementStarted:
     stmt: int
     worker: int
     time: float
+
+
+@dataclass(frozen=True)
+class StatementOutput:
+    """Output a statement has flushed while it still runs (live output).
+
+    Sent only by a statement that has run for ``capture.LIVE_INTERVAL``
+    (0.1 s) and flushed output by python's rules (a flush, a newline on a
+    line-buffered stream, 8 KiB on a block-buffered one, anything when
+    unbuffered, anything written straight to fds 1/2). ``chunks`` and
+    ``warnings`` are as in ``StatementReport``; the statement's later output
+    (further ``StatementOutput``s, then its report's ``chunks``) continues
+    exactly where these end. Events of one statement arrive in order, before
+    its report.
+    """
+
+    stmt: int
+    worker: int
+    chunks: tuple[tuple[int, str], ...]
+    warnings: tuple = ()
 
 
 #: A warning's identity: (category qualname, message text, filename, lineno).
@@ -103,6 +146,9 @@ class StatementReport:
     ``chunks[index]`` is the stderr chunk holding exactly that warning's text
     (never merged with other output), so the driver can drop repeats of a key
     already shown by an earlier statement.
+
+    ``streamed``: how many ``StatementOutput`` events of this statement came
+    before this report; ``chunks`` is then only the output after theirs.
     """
 
     stmt: int
@@ -113,6 +159,7 @@ class StatementReport:
     start: float
     end: float
     warnings: tuple[tuple[WarningKey, int], ...] = ()
+    streamed: int = 0
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,15 @@ small event sends to rank 0, which always polls)::
 
     tag 1 (CTL)  rank 0 -> k   RankInit | RankOps | End | Failed(F) |
                                Shutdown                              (pickled)
-    tag 2 (EVT)  k -> rank 0   Ready | StatementStarted | StatementReport |
-                               TransferReport | TransferFailed | InternalError |
+    tag 2 (EVT)  k -> rank 0   Ready | StatementStarted | StatementOutput |
+                               StatementReport | TransferReport |
+                               TransferFailed | InternalError |
                                Finished                              (pickled)
+                               (StatementOutput: live output, sent by the
+                               rank's output ticker thread too, when MPI
+                               gives THREAD_SERIALIZED; always before the
+                               statement's report, which the runner's lock
+                               orders after it)
     tag T >= 10  k -> j        one value var@version: a small pickled
                                envelope (var, version, kind, header if small,
                                buffer sizes, send time), then the header (if
@@ -515,7 +521,7 @@ class RankWorker:
         if self.init is None:
             return  # released: rank 0 had no plan for us
         init, job = self.init, self.init.job
-        from .capture import FdCapture, StatementRunner
+        from .capture import FdCapture, StatementRunner, start_ticker
         from .interpreter import register_source
         from .worker import ThreadLimits, make_main_module
 
@@ -530,10 +536,16 @@ class RankWorker:
             threads = max(1, _cores() // _local_workers(self.comm.Get_size()))
         limits = ThreadLimits(threads)
         limits()
-        runner = StatementRunner(fd_capture=FdCapture(), after=limits)
+        buffering = getattr(job, "buffering", None)
+        runner = StatementRunner(fd_capture=FdCapture(), after=limits, buffering=buffering)
         interp = Interpreter(job.script, init.program, mod.__dict__, init.worker, init.preds,
                              emit=self.emit, runner=runner, poll=self.pump,
                              open_ended=init.dynamic)
+        if buffering is not None and self.MPI.Query_thread() >= self.MPI.THREAD_SERIALIZED:
+            # the ticker sends only while the main thread is in the user's
+            # code (never in MPI); without that level, output streams from
+            # flushes on the main thread only
+            start_ticker(runner)
         self.interp = interp
         if self.failed_early is not None:
             interp.set_failed(self.failed_early)

@@ -17,7 +17,9 @@ Life of a worker (see ``messages`` for the control records)::
 
 Threads: main (the interpreter, i.e. the user's code), control reader,
 acceptor + one per handshake, one sender per destination, one receiver per
-source. Everything the other threads learn reaches the main thread through
+source, and (live output, ``Job.buffering`` set) the output ticker, which
+sends a long statement's flushed output (``StatementOutput``) on the
+control channel while the statement runs. Everything the other threads learn reaches the main thread through
 one queue of events. If the manager goes away (control EOF, or
 ``PR_SET_PDEATHSIG`` as a backstop) the worker kills its process group at
 once, children the script started included.
@@ -40,7 +42,7 @@ import traceback
 import types
 
 from ..plan import Send
-from .capture import FdCapture, StatementRunner
+from .capture import FdCapture, StatementRunner, start_ticker
 from .interpreter import Interpreter, Outgoing, WaitOps, WaitRecv, WaitSends, register_source
 from .messages import (Connected, End, Failed, Finished, Init, InternalError, Listening, Ops,
                        PeerLost, Peers, Shutdown, Start, TransferReport)
@@ -234,10 +236,13 @@ class Worker:
         register_source(job.script)
         limits = ThreadLimits(init.threads)
         limits()
-        runner = StatementRunner(fd_capture=FdCapture(), after=limits)
+        buffering = getattr(job, "buffering", None)
+        runner = StatementRunner(fd_capture=FdCapture(), after=limits, buffering=buffering)
         interp = Interpreter(job.script, init.program, mod.__dict__, self.me, init.preds,
                              emit=self.emit, runner=runner, poll=self.drain,
                              open_ended=init.dynamic, kept=self.kept)
+        if buffering is not None:
+            start_ticker(runner)
         self.interp = interp
         listener = Listener(init.secret, init.recv_from, self.on_peer)
         self.ctl_send(Listening(self.me, *listener.address))

@@ -1,0 +1,491 @@
+"""Live output: a long statement's output shows while it runs, as under python.
+
+Liveness is proved by a handshake, never by timing: the script prints
+``tick 0`` and then waits (up to 30 s, then prints ``gave up``) for a file
+the test creates only once it has *read* ``tick 0``. Output held back until
+the statement ends would arrive only after ``gave up``.
+
+Also here, without processes: what the manager writes at once and what it
+holds (``Replay``), and which output the worker's runner counts as flushed
+by python's buffering rules (``StatementRunner`` with a fake clock).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from support import CONFORMANCE_BACKENDS, require_backend
+from taskpar.replay import Replay
+from taskpar.runtime.capture import StatementRunner, buffering_for
+from taskpar.runtime.messages import Buffering, StatementOutput, StatementReport
+
+# -- the manager's decision: write now or hold (sans-I/O) ------------------------
+
+
+def report(stmt, chunks=(), status="ok", streamed=0, warnings=(), exit_code=None):
+    return StatementReport(stmt, 0, status, tuple(chunks), exit_code, 0.0, 0.0,
+                           tuple(warnings), streamed)
+
+
+def output(stmt, *chunks, warnings=()):
+    return StatementOutput(stmt, 0, tuple(chunks), tuple(warnings))
+
+
+def replay(total):
+    written = []
+    return Replay(total=total, write=lambda s, t: written.append((s, t))), written
+
+
+def test_output_of_the_statement_whose_turn_it_is_is_written_at_once():
+    r, written = replay(2)
+    r.add_output(output(0, (1, "tick 0\n")))
+    assert written == [(1, "tick 0\n")]
+    r.add_output(output(0, (2, "\rbar 1"), (1, "tick 1\n")))
+    assert written[1:] == [(2, "\rbar 1"), (1, "tick 1\n")]
+    r.add(report(0, [(1, "end\n")], streamed=2))
+    assert written[3:] == [(1, "end\n")] and r.next == 1
+
+
+def test_output_of_a_statement_that_ran_ahead_is_held_until_its_turn():
+    r, written = replay(3)
+    r.add_output(output(1, (1, "ahead 0\n")))
+    r.add(report(2, [(1, "last\n")]))
+    r.add_output(output(1, (2, "ahead err\n")))
+    assert written == []  # statement 0 has not reported
+    r.add_output(output(0, (1, "slow 0\n")))
+    assert written == [(1, "slow 0\n")]
+    r.add(report(0, [(1, "slow 1\n")], streamed=1))
+    # 0 is done: 1's held output at once, but 1 still runs: 2 waits for it
+    assert written[1:] == [(1, "slow 1\n"), (1, "ahead 0\n"), (2, "ahead err\n")]
+    r.add_output(output(1, (1, "ahead 1\n")))
+    assert written[4:] == [(1, "ahead 1\n")]
+    r.add(report(1, [(1, "ahead end\n")], streamed=3))
+    assert written[5:] == [(1, "ahead end\n"), (1, "last\n")] and r.finished
+
+
+def test_a_report_waits_for_live_output_it_says_came_first():
+    r, written = replay(1)
+    r.add(report(0, [(1, "rest\n")], streamed=1))
+    assert written == [] and not r.finished
+    r.add_output(output(0, (1, "early\n")))
+    assert written == [(1, "early\n"), (1, "rest\n")] and r.finished
+
+
+def test_nothing_after_the_first_failure_is_written_live_or_held():
+    r, written = replay(3)
+    r.add_output(output(2, (1, "after the failure\n")))
+    r.add_output(output(1, (1, "partial\n")))
+    r.add(report(1, [(2, "Traceback ...\n")], status="error", streamed=1, exit_code=1))
+    r.add(report(0, [(1, "first\n")]))
+    assert written == [(1, "first\n"), (1, "partial\n"), (2, "Traceback ...\n")]
+    assert r.finished and r.exit_status == 1
+    r.add_output(output(2, (1, "late\n")))
+    assert written[-1] == (2, "Traceback ...\n")
+
+
+def test_a_warning_in_live_output_is_shown_once():
+    key = ("UserWarning", "careful", "s.py", 3)
+    r, written = replay(2)
+    r.add_output(output(0, (2, "s.py:3: UserWarning: careful\n"), (1, "x\n"), warnings=[(key, 0)]))
+    r.add(report(0, streamed=1))
+    r.add(report(1, [(2, "s.py:3: UserWarning: careful\n")], warnings=[(key, 0)]))
+    assert written == [(2, "s.py:3: UserWarning: careful\n"), (1, "x\n")]
+
+
+# -- the worker's decision: what is flushed, and when it is sent -----------------
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, dt):
+        self.now += dt
+
+
+def live_runner(buffering):
+    clock = Clock()
+
+    def on_output(stmt, chunks, warns):
+        sent.append((stmt, chunks))
+        sent.warnings.append(warns)
+
+    sent = type("Sent", (list,), {})()
+    sent.warnings = []
+    runner = StatementRunner(clock=clock, buffering=buffering, on_output=on_output)
+    return runner, clock, sent
+
+
+def run(runner, clock, source, stmt=7):
+    ns = {"advance": clock.advance, "tick": runner.tick, "sys": sys}
+    return runner.run(compile(textwrap.dedent(source), "s.py", "exec"), ns, stmt=stmt)
+
+
+def test_python_buffering_rules_for_the_terminal_a_pipe_and_unbuffered():
+    assert buffering_for(True, True, {}, False) == Buffering("line", "line")
+    assert buffering_for(False, False, {}, False) == Buffering("block", "line")
+    assert buffering_for(False, True, {"PYTHONUNBUFFERED": "1"}, False) == Buffering(
+        "unbuffered", "unbuffered")
+    assert buffering_for(False, False, {"PYTHONUNBUFFERED": ""}, False).stdout == "block"
+    assert buffering_for(False, False, {}, True).stdout == "unbuffered"
+
+
+def test_a_short_statement_sends_nothing_early():
+    runner, clock, sent = live_runner(Buffering("unbuffered", "unbuffered"))
+    out = run(runner, clock, """\
+        print("a", flush=True)
+        print("b", file=sys.stderr)
+        advance(0.05)
+        print("c", flush=True)
+    """)
+    assert sent == [] and out.streamed == 0
+    assert out.chunks == ((1, "a\n"), (2, "b\n"), (1, "c\n"))
+
+
+def test_line_buffered_stdout_sends_complete_lines_once_the_statement_ran_long_enough():
+    runner, clock, sent = live_runner(Buffering("line", "line"))
+    out = run(runner, clock, """\
+        print("early")
+        advance(0.2)
+        print("tick 0")
+        print("no newline", end="")
+    """)
+    assert sent == [(7, ((1, "early\ntick 0\n"),))]
+    assert out.streamed == 1 and out.chunks == ((1, "no newline"),)
+
+
+def test_block_buffered_stdout_waits_for_a_flush_or_8_kib():
+    runner, clock, sent = live_runner(Buffering("block", "line"))
+    out = run(runner, clock, """\
+        advance(0.2)
+        print("buffered")
+        print("flushed", flush=True)
+        advance(0.1)
+        print("x" * 9000)
+        advance(0.1)
+        print("tail")
+    """)
+    assert sent == [(7, ((1, "buffered\nflushed\n"),)), (7, ((1, "x" * 9000),))]
+    assert out.streamed == 2 and out.chunks == ((1, "\ntail\n"),)
+
+
+def test_stderr_is_line_buffered_and_flushes_what_came_before_it_in_order():
+    runner, clock, sent = live_runner(Buffering("block", "line"))
+    out = run(runner, clock, """\
+        advance(0.2)
+        print("out")
+        sys.stderr.write("\\rbar 1")
+        print("err", file=sys.stderr)
+        print("more")
+    """)
+    assert sent == [(7, ((1, "out\n"), (2, "\rbar 1")))]
+    assert out.chunks == ((2, "err\n"), (1, "more\n"))
+
+
+def test_a_flush_soon_after_a_send_waits_for_the_tick():
+    runner, clock, sent = live_runner(Buffering("line", "line"))
+    out = run(runner, clock, """\
+        print("0", flush=True)
+        advance(0.01)
+        tick()                   # too early: the statement ran 0.01 s
+        advance(0.1)
+        tick()
+        print("1", flush=True)   # 0 s after the last send
+        advance(0.01)
+        print("2", flush=True)
+        advance(0.1)
+        tick()
+        print("3", end="")
+    """)
+    assert sent == [(7, ((1, "0\n"),)), (7, ((1, "1\n2\n"),))]
+    assert out.streamed == 2 and out.chunks == ((1, "3"),)
+
+
+def test_live_output_keeps_warnings_tracebacks_and_exit_codes():
+    runner, clock, sent = live_runner(Buffering("line", "line"))
+    out = run(runner, clock, """\
+        import warnings
+        advance(0.2)
+        print("a")
+        advance(0.1)
+        warnings.warn("careful")
+        print("b", end="")
+        1 / 0
+    """)
+    assert [c for _, c in sent][0] == ((1, "a\n"),)
+    (stream, text), = sent[1][1]
+    assert stream == 2 and "UserWarning: careful" in text
+    assert sent.warnings == [(), ((("UserWarning", "careful", "s.py", 5), 0),)]
+    assert out.status == "error" and out.exit_code == 1 and out.streamed == 2
+    assert out.chunks[0] == (1, "b") and out.chunks[-1][1].endswith("ZeroDivisionError: division by zero\n")
+    runner, clock, sent = live_runner(Buffering("line", "line"))
+    out = run(runner, clock, 'advance(0.2); print("x"); sys.exit(3)')
+    assert sent == [(7, ((1, "x\n"),))] and out.status == "exit" and out.exit_code == 3
+
+
+def test_without_buffering_the_runner_never_streams():
+    runner = StatementRunner(clock=Clock())
+    out = runner.run(compile('print("a", flush=True)', "s.py", "exec"), {}, stmt=0)
+    assert out.chunks == ((1, "a\n"),) and out.streamed == 0
+
+
+# -- real runs: the handshake ------------------------------------------------------
+
+TICKS = """\
+    import os
+    import sys
+    import time
+    from handshake import wait_for
+
+    go = sys.argv[1]
+    print("out before")
+    print("err before", file=sys.stderr)
+    for k in range(2):
+        print("line", k)
+        n = k
+    for i in range(2):
+        {emit}
+        if i == 0 and not wait_for(go):
+            print("gave up", flush=True)
+    print("after", n)
+    """
+
+HANDSHAKE = """\
+    import os
+    import time
+
+
+    def wait_for(path, limit=30.0):
+        deadline = time.monotonic() + limit
+        while not os.path.exists(path) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return os.path.exists(path)
+
+
+    def touch(path):
+        open(path, "w").close()
+    """
+
+
+def env_for(tmp_path, unbuffered: bool):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    env.update(TASKPAR_CACHE_DIR=str(tmp_path / "cache"), OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1")
+    return env
+
+
+def write_scripts(tmp_path, source):
+    (tmp_path / "handshake.py").write_text(textwrap.dedent(HANDSHAKE))
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(source))
+    return script
+
+
+def run_with_handshake(argv, tmp_path, env, terminal: bool, go, then=None):
+    """Run ``argv`` with stdout and stderr on one pty (``terminal``) or on two
+    pipes; create ``go`` once ``tick 0`` was read from stdout (after
+    ``then()``, if given). Returns (exit status, [bytes read per stream])."""
+    if os.path.exists(go):
+        os.unlink(go)
+    if terminal:
+        master, slave = os.openpty()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave,
+                                cwd=tmp_path, env=env)
+        os.close(slave)
+        order = [master]
+    else:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=tmp_path, env=env)
+        order = [proc.stdout.fileno(), proc.stderr.fileno()]
+    data = {fd: bytearray() for fd in order}
+    reading = set(order)
+    told = False
+    try:
+        while reading:  # until EOF on every stream (the pytest timeout bounds it)
+            ready, _, _ = select.select(list(reading), [], [], 1.0)
+            for fd in ready:
+                try:
+                    got = os.read(fd, 65536)
+                except OSError as e:  # EIO: the pty's other side is closed
+                    if e.errno != errno.EIO:
+                        raise
+                    got = b""
+                if not got:
+                    reading.discard(fd)
+                data[fd] += got
+            if not told and b"tick 0" in data[order[0]]:
+                told = True
+                if then is not None:
+                    then()
+                open(go, "w").close()
+        status = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if terminal:
+            os.close(master)
+        else:
+            proc.stdout.close()
+            proc.stderr.close()
+    return status, [bytes(data[fd]) for fd in order]
+
+
+def taskpar_argv(script, *args, backend="local", workers=2):
+    return [sys.executable, "-m", "taskpar", "run", str(script), *map(str, args), "-w",
+            str(workers), "--backend", backend, "--no-progress", "--no-cache"]
+
+
+EMIT = {
+    "flush": 'print("tick", i, n, flush=True)',
+    "newline": 'print("tick", i, n)',
+    # straight to fd 1, as C code or a child process writes: unbuffered
+    "fd": 'os.write(1, f"tick {i} {n}\\n".encode())',
+}
+
+LIVE_CASES = {
+    # (stdout on a terminal, PYTHONUNBUFFERED, how `tick 0` is written)
+    "terminal-flush": (True, False, "flush"),
+    "terminal-newline": (True, False, "newline"),
+    "pipe-flush": (False, False, "flush"),
+    "pipe-unbuffered": (False, True, "newline"),
+    "terminal-fd": (True, False, "fd"),  # (on a pipe python would put it before
+    # the block-buffered lines printed earlier)
+}
+
+
+@pytest.mark.timeout(150)
+@pytest.mark.parametrize("backend,terminal,unbuffered,emit", [
+    pytest.param(backend, *case, id=f"{name}-{backend}")
+    for backend in CONFORMANCE_BACKENDS for name, case in LIVE_CASES.items()
+    # dask takes seconds to start: two cases there
+    if backend != "dask" or name in ("terminal-newline", "pipe-flush")])
+def test_a_long_statement_shows_its_output_while_it_runs(tmp_path, backend, terminal, unbuffered,
+                                                         emit):
+    require_backend(backend)
+    script = write_scripts(tmp_path, TICKS.format(emit=EMIT[emit]))
+    env = env_for(tmp_path, unbuffered)
+    go = tmp_path / "go"
+    expected = run_with_handshake([sys.executable, str(script), go], tmp_path, env, terminal, go)
+    got = run_with_handshake(taskpar_argv(script, go, backend=backend), tmp_path, env, terminal,
+                             go)
+    assert b"gave up" not in b"".join(expected[1])  # python itself is live here
+    assert got == expected
+    assert b"gave up" not in b"".join(got[1])
+
+
+AHEAD = """\
+    import sys
+    import time
+    from handshake import touch, wait_for
+
+    for k in range(2):
+        print("first", k)
+        n = k
+    for i in range(2):  # taskpar: worker 1
+        print("tick", i, n, flush=True)
+        if i == 0 and not wait_for(sys.argv[1]):
+            print("gave up", flush=True)
+    for j in range(3):  # taskpar: worker 2
+        print("ahead", j, flush=True)
+        print("ahead err", j, file=sys.stderr, flush=True)
+        time.sleep(0.2)
+        if j == 1:
+            touch(sys.argv[2])
+    print("last")
+    """
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("backend,terminal", [("local", True), ("local", False), ("mpi", True)],
+                         ids=["local-terminal", "local-pipe", "mpi-terminal"])
+def test_output_of_a_statement_that_ran_ahead_appears_after_the_earlier_one(tmp_path, backend,
+                                                                            terminal):
+    # (not dask: it runs static plans, which may put both statements on one worker)
+    require_backend(backend)
+    # The third statement does not depend on the second: on another worker
+    # (pinned there: a scheduler may otherwise queue it behind the second; and
+    # it needs no value the second's worker would have to send) it runs (and
+    # streams) while the second waits; the test creates `go` only
+    # once it ran (`ran` exists), so its output reached the manager first.
+    script = write_scripts(tmp_path, AHEAD)
+    env = env_for(tmp_path, unbuffered=False)
+    go, ran = tmp_path / "go", tmp_path / "ran"
+    expected = run_with_handshake([sys.executable, str(script), go, ran], tmp_path, env, terminal,
+                                  go)
+    assert b"gave up" not in b"".join(expected[1])
+
+    def ahead_has_run():
+        while not ran.exists():  # the pytest timeout bounds this
+            time.sleep(0.02)
+
+    ran.unlink()
+    got = run_with_handshake(taskpar_argv(script, go, ran, backend=backend), tmp_path, env,
+                             terminal, go, then=ahead_has_run)
+    assert got == expected
+
+
+MIXED = """\
+    import sys
+    import time
+    import warnings
+
+    print("out 1")
+    print("err 1", file=sys.stderr)
+    for i in range(3):
+        print("tick", i, flush=True)
+        print("tock", i, file=sys.stderr)
+        time.sleep(0.15)
+    sys.stdout.write("partial ")
+    value = sum(range(10))
+    print("value", value)
+    warnings.warn("careful")
+    for i in range(3):
+        sys.stderr.write(f"\\rprogress {i}")
+        sys.stderr.flush()
+        time.sleep(0.15)
+    independent = [print("independent", file=sys.stderr), time.sleep(0.3)]
+    for i in range(2):
+        print("before exit", i, flush=True)
+        time.sleep(0.15)
+    sys.exit(3)
+    print("never")
+    """
+
+
+MIXED_CASES = [
+    pytest.param(backend, unbuffered, terminal,
+                 id=f"{backend}-{'PYTHONUNBUFFERED' if unbuffered else 'buffered'}-"
+                    f"{'terminal' if terminal else 'pipes'}")
+    for backend in CONFORMANCE_BACKENDS for terminal in (False, True)
+    # dask takes seconds to start: PYTHONUNBUFFERED once there
+    for unbuffered in ((False, True) if backend != "dask" else (terminal,))
+]
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("backend,unbuffered,terminal", MIXED_CASES)
+def test_mixed_stdout_and_stderr_identical_to_python_on_every_backend(tmp_path, backend,
+                                                                      unbuffered, terminal):
+    require_backend(backend)
+    script = write_scripts(tmp_path, MIXED)
+    env = env_for(tmp_path, unbuffered)
+    go = tmp_path / "go"  # unused: the script does not wait
+    expected = run_with_handshake([sys.executable, str(script)], tmp_path, env, terminal, go)
+    got = run_with_handshake(taskpar_argv(script, backend=backend, workers=3), tmp_path, env,
+                             terminal, go)
+    assert expected[0] == 3 and b"never" not in b"".join(expected[1])
+    assert got == expected
