@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--format", "-f", choices=("dot", "json", "svg", "png"), default=None,
                    help="output format (default: from -o's extension, else dot)")
     g.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    g.add_argument("--no-cache", action="store_true",
+                   help="the graph of the analysis alone, without what earlier runs learned")
     pl = sub.add_parser("plan", help="show where and when each statement of SCRIPT would run")
     pl.add_argument("script", metavar="SCRIPT")
     pl.add_argument("-w", "--workers", type=_positive_int, default=None,
@@ -231,6 +233,9 @@ def _cmd_run(args) -> int:
     finally:
         if progress:
             progress.__exit__(None, None, None)
+    for line in result.surprises:  # after the script's output: rare, and worth knowing
+        sys.stderr.write(line + "\n")
+    sys.stderr.flush()
     if args.report:
         from .report.html import write_report
 
@@ -319,7 +324,12 @@ def _cmd_graph(args) -> int:
     if fmt is None:
         ext = os.path.splitext(args.output or "")[1].lower().lstrip(".")
         fmt = ext if ext in ("dot", "json", "svg", "png") else "dot"
-    graph = build_graph(analyze_script(args.script))
+    script = analyze_script(args.script)
+    if not args.no_cache:
+        from .learned import with_learned
+
+        script = with_learned(script)
+    graph = build_graph(script)
     if fmt == "json":
         data: str | bytes = dumps_json(graph) + "\n"
     elif fmt == "dot":

@@ -57,6 +57,9 @@ class RunResult:
     stdout: str = ""
     stderr: str = ""
     advice: list[str] = field(default_factory=list)
+    #: one line per statement that changed hidden state the plan did not
+    #: expect (``taskpar.learned``); the CLI prints them on stderr
+    surprises: list[str] = field(default_factory=list)
 
     def worker_of(self, lineno: int) -> int | None:
         """1-based worker that ran the statement starting at ``lineno``."""
@@ -121,6 +124,10 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
     if schedule_policy not in SCHEDULES:
         raise UsageError(f"unknown --schedule {schedule_policy!r}; choose one of: {', '.join(SCHEDULES)}")
     script = analyze_script(path)
+    if use_cache:
+        from .learned import with_learned
+
+        script = with_learned(script)
     costs = load_costs(script, backend) if use_cache else Costs()
     colocate = load_colocation(script) if use_cache else []
     graph = build_graph(script, extra_colocate=colocate)
@@ -294,8 +301,13 @@ def execute(
         stderr="".join(collected[2]),
         advice=list(prepared.notes),
     )
+    from .learned import observe, record_observations, surprise_notes
+
+    observed = observe(script, reports.values())
+    result.surprises = surprise_notes(script, observed, recorded=use_cache)
+    result.advice.extend(result.surprises)
     if use_cache:
-        note = record_run(prepared, result, backend)
-        if note:
-            result.advice.append(note)
+        for note in (record_run(prepared, result, backend), record_observations(script, observed)):
+            if note:
+                result.advice.append(note)
     return result

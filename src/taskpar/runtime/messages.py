@@ -103,6 +103,11 @@ class StatementReport:
     ``chunks[index]`` is the stderr chunk holding exactly that warning's text
     (never merged with other output), so the driver can drop repeats of a key
     already shown by an earlier statement.
+
+    ``changed``: the guarded hidden states (``runtime.guard.GUARDED``:
+    "random", "numpy.random", "cwd", "environ") the statement changed;
+    ``unseen``: those it could not observe (loaded by the statement itself).
+    The manager compares them with the plan (``taskpar.learned``).
     """
 
     stmt: int
@@ -113,6 +118,8 @@ class StatementReport:
     start: float
     end: float
     warnings: tuple[tuple[WarningKey, int], ...] = ()
+    changed: tuple[str, ...] = ()
+    unseen: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
