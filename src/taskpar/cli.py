@@ -28,7 +28,7 @@ EXIT_INTERRUPTED = 130
 _RUN_OPTIONS = {
     "-w": True, "--workers": True, "--backend": True, "--address": True,
     "--schedule": True, "--report": True, "--no-cache": False, "--progress": False,
-    "--no-progress": False,
+    "--no-progress": False, "--blas-threads": True,
 }
 
 
@@ -105,6 +105,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                         "run, else dynamic; static: HEFT from measured costs (estimates where "
                         "none are known); dynamic: statements assigned as the run goes "
                         "(local and mpi backends); list: greedy in program order")
+    p.add_argument("--blas-threads", default="python", metavar="python|auto|N",
+                   help="threads of each worker's BLAS/OpenMP pools. python (default): as "
+                        "python sizes them, so results match python's to the last digit; "
+                        "auto: cores / workers, faster when statements overlap, but the last "
+                        "digits of multithreaded BLAS/LAPACK results may differ from python's; "
+                        "N: N threads")
     p.add_argument("--report", metavar="FILE.html", default=None, help="write an HTML report")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write measured costs")
     p.add_argument("--progress", dest="progress", action="store_true", default=None,
@@ -202,7 +208,7 @@ def _write_stream(stream: int, text: str) -> None:
 
 def _cmd_run(args) -> int:
     from .report.progress import Progress, wants_progress
-    from .run import default_workers, execute, prepare
+    from .run import check_blas_threads, default_workers, execute, prepare
 
     if args.report and not args.report.lower().endswith((".html", ".htm")):
         raise UsageError(f"{args.report}: the report is an HTML page; name it FILE.html")
@@ -214,6 +220,7 @@ def _cmd_run(args) -> int:
                 mpi.serve_worker_rank()  # ranks > 0 work and print nothing; never returns
             args.workers = mpi.external_workers(args.workers)  # K-1 (UsageError if -w disagrees)
     workers = args.workers or default_workers()
+    check_blas_threads(args.blas_threads)  # a bad value fails before any work
     prepared = prepare(args.script, workers, schedule_policy=args.schedule,
                        use_cache=not args.no_cache, backend=args.backend)
     graph = prepared.graph
@@ -228,7 +235,7 @@ def _cmd_run(args) -> int:
     try:
         result = execute(prepared, args.script, args.args, backend=args.backend, write=_write_stream,
                          on_progress=progress.update if progress else None,
-                         use_cache=not args.no_cache,
+                         use_cache=not args.no_cache, blas_threads=args.blas_threads,
                          backend_options={"address": args.address} if args.address else None)
     finally:
         if progress:

@@ -169,6 +169,22 @@ def record_run(prepared: Prepared, result: "RunResult", backend: str) -> str | N
                         latency=latency, bandwidth=bandwidth)
 
 
+def check_blas_threads(value) -> int | str | None:
+    """A ``--blas-threads`` value as the workers take it ("python", "auto" or
+    a positive int); UsageError otherwise. See ``runtime.worker.blas_threads``."""
+    from .runtime.worker import BLAS_CHOICES
+
+    if value is None or value in BLAS_CHOICES:
+        return value
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = 0
+    if isinstance(value, bool) or n < 1 or str(n) != str(value).strip():
+        raise UsageError(f"--blas-threads takes python, auto or a number of threads (got {value!r})")
+    return n
+
+
 def _backend(name: str, workers: int, **options):
     """The backend object for ``--backend name`` (imported only when used)."""
     if name not in BACKENDS:
@@ -205,8 +221,15 @@ def run_script(
     schedule_policy: str = "auto",
     use_cache: bool = True,
     backend_options: dict | None = None,
+    blas_threads: int | str | None = None,
 ) -> RunResult:
     """Run the script at ``path`` in parallel, as ``python path *args`` would.
+
+    ``blas_threads`` (``--blas-threads``): None or "python" (the default)
+    leaves each worker's BLAS/OpenMP pools as python sizes them, so results
+    are python's to the last digit; "auto" limits them to cores ÷ workers
+    (faster when statements overlap; the last digits of multithreaded
+    BLAS/LAPACK results may differ from python's); an int N to N threads.
 
     Returns a RunResult (exit status, per-statement timings and workers). With
     ``write=None`` the output is collected in ``result.stdout``/``stderr``;
@@ -220,7 +243,8 @@ def run_script(
     prepared = prepare(path, workers, schedule_policy=schedule_policy, use_cache=use_cache,
                        backend=backend)
     return execute(prepared, path, args, backend=backend, write=write, on_progress=on_progress,
-                   use_cache=use_cache, backend_options=backend_options)
+                   use_cache=use_cache, backend_options=backend_options,
+                   blas_threads=blas_threads)
 
 
 def execute(
@@ -233,6 +257,7 @@ def execute(
     on_progress: Callable[[object], None] | None = None,
     use_cache: bool = True,
     backend_options: dict | None = None,
+    blas_threads: int | str | None = None,
 ) -> RunResult:
     """Carry out a prepared plan on ``backend`` and replay its output.
 
@@ -266,6 +291,7 @@ def execute(
         cwd=os.getcwd(),
         sys_path0=os.path.dirname(script.filename),
         env=None,
+        threads_per_worker=check_blas_threads(blas_threads),
     )
     runner = _backend(backend, plan.workers, **(backend_options or {}))
     try:

@@ -69,8 +69,10 @@ class Job:
     sys_path0: str
     #: None = inherit the manager's environment
     env: dict[str, str] | None = None
-    #: BLAS/OpenMP threads per worker; None = cores // workers (min 1)
-    threads_per_worker: int | None = None
+    #: BLAS/OpenMP threads per worker (``--blas-threads``, resolved on each
+    #: node by ``runtime.worker.blas_threads``): None or "python" = as python
+    #: sizes them (no limit), "auto" = cores // workers, or an int
+    threads_per_worker: int | str | None = None
 
 
 # -- events for the driver ---------------------------------------------------
@@ -152,8 +154,8 @@ class Init:
     send_to: tuple[int, ...]
     #: workers this one receives from (they connect to it)
     recv_from: tuple[int, ...]
-    #: threads for BLAS/OpenMP pools, or None to leave them alone
-    threads: int | None
+    #: the --blas-threads setting (``worker.blas_threads`` resolves it)
+    threads: int | str | None
     manager_pid: int
     use_shm: bool = True
     #: True: ``program`` is empty and arrives in ``Ops`` records until ``End``
