@@ -25,6 +25,10 @@ Op semantics (see ``taskpar.plan``):
   value's buffers are read by the transport while it is sent — then run it
   (``StatementRunner``) and report it. A failure makes ``F = min(F, s)``.
 * ``Exec(s, replica=True)``: the same, silently, with no report.
+  Every reported ``Exec`` is guarded (``runtime.guard``): its report's
+  ``changed`` names the hidden states (global generators, cwd, environ) it
+  changed. The fingerprints taken after a statement are the next one's
+  "before" unless a replica ran or a value was unpickled in between.
 * ``Send(v, p, k)``: ``Outgoing`` with the value of ``v`` pickled (or UNBOUND
   when ``v`` is not bound, POISON when ``p`` failed or was skipped, a TOKEN
   when ``v`` is None). A value that cannot be pickled emits
