@@ -5,8 +5,9 @@ generators, the working directory and ``os.environ`` around each statement
 (``taskpar.runtime.guard``). ``probes/guard_cost.py`` runs a worker
 Interpreter over 2000 trivial statements with the guard and without it,
 alternately, in one process; each repetition is one fresh probe process,
-whose per-statement figure is the best of its rounds; the cost is the
-difference with − without, per repetition. Twice: with numpy's global
+whose per-statement figures are the best of its rounds, in the thread's CPU
+time (wall time on a shared machine counts time spent descheduled); the
+cost is the difference with − without, per repetition. Twice: with numpy's global
 generator loaded (the guard then reads it too) and without numpy.
 """
 
@@ -41,8 +42,8 @@ def run(ctx: Ctx) -> Section:
                        "guard (with − without)", "StateGuard.check() alone", "target", "result"],
                   rows, note=f"{n} trivial statements (`x_i = i`) through a worker Interpreter "
                              "(python-level output capture, no sockets), with and without the guard "
-                             f"alternately in one process; best of {rounds} rounds per repetition. "
-                             "`check()` alone: timeit, best of 5 × 20000.")
+                             f"alternately in one process; thread CPU time, best of {rounds} rounds per "
+                             "repetition. `check()` alone: timeit (thread CPU time), best of 5 × 20000.")
     return Section("guard", "7. Run-time guard for hidden state", [table], data=data,
                    errors=[f"{k}: {v}" for k, v in errors.items()])
 

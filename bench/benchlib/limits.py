@@ -164,15 +164,18 @@ def _guard(d) -> str:
     no, yes = d.get("no numpy", {}), d.get("numpy loaded", {})
     return (
         f"The guard adds {_m(no.get('cost'), fmt='{:.1f}')} µs per statement without numpy and "
-        f"{_m(yes.get('cost'), fmt='{:.1f}')} µs with numpy's global generator loaded "
-        f"(`StateGuard.check()` alone: {_m(no.get('check'), fmt='{:.1f}')} / "
-        f"{_m(yes.get('check'), fmt='{:.1f}')} µs). One check per statement, not two: the "
+        f"{_m(yes.get('cost'), fmt='{:.1f}')} µs with numpy's global generator loaded (medians of "
+        "a difference of two ~12 µs figures, so noisy on a loaded machine; "
+        f"`StateGuard.check()` alone costs {_m(no.get('check'), fmt='{:.1f}')} / "
+        f"{_m(yes.get('check'), fmt='{:.1f}')} µs of CPU). One check per statement, not two: the "
         "fingerprints taken after a statement are the next one's \"before\" unless something else ran "
         "in between (a replica, an unpickled value). The generators' 2500-byte MT19937 states are "
-        "copied from their own memory (a memoryview over `ctypes` addresses checked once against "
+        "copied from their own memory (a memoryview over addresses checked once against "
         "`getstate()`): `random.getstate()` (a 625-int tuple) costs ~20 µs and numpy's "
-        "`get_state()` ~100 µs on this machine. What is left is `os.getcwd()` (a system call, about "
-        "half of it) and comparing `os.environ`'s dict with its copy (a pointer check per variable).")
+        "`get_state()` ~100 µs. `os.getcwd()` (a system call, 1–2 µs here) and the comparison of "
+        "`os.environ` with its copy run only after an `os.chdir` / `os.putenv` / `os.unsetenv` "
+        "audit event, counted by an audit hook. What is left is python-level work: two 2500-byte "
+        "copies and comparisons and a few look-ups.")
 
 
 def _blas(d) -> str:

@@ -6,6 +6,8 @@ Runs a worker ``Interpreter`` (no sockets, python-level capture) over N
 trivial statements (``x_i = i``), alternately with the hidden-state guard
 (``runtime.guard``) and without it, ROUNDS times each, and reports
 {"with": [µs per statement...], "without": [...], "check": µs} on stderr.
+Times are the thread's CPU time (``time.thread_time``), not wall time: on a
+shared machine, time spent descheduled would swamp a few µs.
 With ``--numpy`` numpy's global generator exists (numpy.random loaded), so
 the guard reads its state too. ``check`` is ``StateGuard.check()`` alone
 (timeit, best of 5).
@@ -41,9 +43,9 @@ def once(guard) -> float:
     sink = []
     it = Interpreter(script, program, {"__name__": "__main__"}, 0, {}, emit=sink.append,
                      runner=runner, guard=guard)
-    t = time.perf_counter()
+    t = time.thread_time()
     it.advance()
-    return (time.perf_counter() - t) / n * 1e6
+    return (time.thread_time() - t) / n * 1e6
 
 
 once(None), once(StateGuard())  # warm-up (compiled code, caches)
@@ -56,5 +58,6 @@ for r in range(rounds):
         out[name].append(once(guard))
 g = StateGuard()
 g.reset()
-out["check"] = min(timeit.repeat(g.check, number=20000, repeat=5)) / 20000 * 1e6
+timer = timeit.Timer(g.check, timer=time.thread_time)
+out["check"] = min(timer.repeat(number=20000, repeat=5)) / 20000 * 1e6
 sys.stderr.write("\n" + json.dumps(out) + "\n")

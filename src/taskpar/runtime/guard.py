@@ -25,11 +25,21 @@ numpy.random   only when ``numpy.random`` is already imported (the guard
                ``get_state()`` copies it into a dict of arrays and costs
                ~100×. Not seen: a statement that only takes the cached
                second Gaussian (``has_gauss``) of a legacy normal draw.
-cwd            ``os.getcwd()`` (one system call).
-environ        a shallow copy of ``os.environ``'s underlying dict before,
-               ``==`` after: equal values are the same objects, so the
-               comparison is a pointer check per variable.
+cwd            ``os.getcwd()`` (one system call) — compared only when an
+               ``os.chdir`` audit event happened since the last check.
+environ        a shallow copy of ``os.environ``'s underlying dict, compared
+               (``==``: equal values are the same objects, a pointer check
+               per variable) only when an ``os.putenv``/``os.unsetenv``
+               audit event happened since the last check.
 =============  ==============================================================
+
+The audit hook (``sys.addaudithook``, installed once per process) only
+counts those three events: every python-level change of the working
+directory (``os.chdir``, ``os.fchdir``) or of ``os.environ`` (its item
+assignment and deletion call ``putenv``/``unsetenv``) raises one, so a
+statement that raised none left both alone, and the guard skips the system
+call and the comparison. What it cannot see: C code calling ``chdir(2)`` or
+``setenv(3)`` itself.
 
 A state not loaded before the statement (``random`` or ``numpy.random``
 imported by the statement itself) is *unseen*: its initial state is not
@@ -54,6 +64,30 @@ GUARDED = ("random", "numpy.random", "cwd", "environ")
 _MT_BYTES = 624 * 4 + 4
 _HEADER = object.__basicsize__  # PyObject_HEAD: _random.Random's fields follow
 _UNSEEN = object()  # a state not loaded before the statement
+
+#: audit events that may change the working directory / os.environ -> counter
+_EVENTS = {"os.chdir": 0, "os.putenv": 1, "os.unsetenv": 1}
+#: how many of each happened in this process (cwd, environ)
+_COUNTS = [0, 0]
+_hooked = False
+
+
+def _audit(event: str, args, _events=_EVENTS, _counts=_COUNTS) -> None:
+    k = _events.get(event)
+    if k is not None:
+        _counts[k] += 1
+
+
+def _install_hook() -> bool:
+    """Install the counting audit hook once per process; False if impossible."""
+    global _hooked
+    if not _hooked:
+        try:
+            sys.addaudithook(_audit)
+            _hooked = True
+        except (AttributeError, RuntimeError):  # pragma: no cover - no audit hooks
+            return False
+    return True
 
 
 def _random_state_in_place(inst) -> bool:
@@ -108,6 +142,10 @@ class StateGuard:
         self._bitgen = None
         self._bitgen_view: memoryview | None = None
         self._last: tuple | None = None
+        #: _COUNTS when the cwd / environ fingerprints were taken, or None
+        #: (no audit hook: compare every time)
+        self._counts = None
+        self._hook = _install_hook()
 
     # -- fingerprints ---------------------------------------------------------
     def _random(self):
@@ -161,6 +199,8 @@ class StateGuard:
 
     def reset(self) -> None:
         """Take the fingerprints now: the next ``check`` compares with them."""
+        if self._hook:
+            self._counts = tuple(_COUNTS)
         self._last = self.snapshot()
 
     def check(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -173,7 +213,12 @@ class StateGuard:
         r0, n0, c0, e0 = self._last
         changed: list[str] = []
         unseen: list[str] = []
-        r1, n1, c1 = self._random(), self._numpy(), self._cwd()
+        r1, n1 = self._random(), self._numpy()
+        counts = self._counts
+        cwd_may, env_may = (True, True) if counts is None else (
+            _COUNTS[0] != counts[0], _COUNTS[1] != counts[1])
+        if counts is not None and (cwd_may or env_may):
+            self._counts = tuple(_COUNTS)
         if r0 is _UNSEEN:
             if r1 is not _UNSEEN:  # else: there is no such generator, so it did not change
                 unseen.append("random")
@@ -184,11 +229,15 @@ class StateGuard:
                 unseen.append("numpy.random")
         elif n1 != n0:
             changed.append("numpy.random")
-        if c1 != c0:
-            changed.append("cwd")
-        data = self._environ_data()
-        if data != e0:
-            changed.append("environ")
-            e0 = dict(data)
+        c1 = c0
+        if cwd_may:
+            c1 = self._cwd()
+            if c1 != c0:
+                changed.append("cwd")
+        if env_may:
+            data = self._environ_data()
+            if data != e0:
+                changed.append("environ")
+                e0 = dict(data)
         self._last = (r1, n1, c1, e0)
         return tuple(changed), tuple(unseen)
