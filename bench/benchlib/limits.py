@@ -188,5 +188,5 @@ def _blas(d) -> str:
         "`--blas-threads auto` (median), which gives each worker cores ÷ 2 threads. That is the "
         "price of python's last digits: with auto they matched python's in "
         f"{sum(1 for x in same if x)} of {len(same)} runs (LAPACK's blocked reductions sum in "
-        "an order that depends on the thread count). A statement that runs alone is as fast as "
-        "python's either way in the default.")
+        "an order that depends on the thread count). A statement that runs alone has python's "
+        "pools, and python's speed, in the default.")

@@ -255,6 +255,9 @@ def trace_script(script: Script, argv0: str, args: Sequence[str] = (), *,
 def _conflicts(a: str, b: str) -> bool:
     if a == b:
         return True
+    if a.startswith("<environ") and b.startswith("<environ"):
+        # "<environ>" is the whole environment (iterated, counted, copied)
+        return a == "<environ>" or b == "<environ>"
     if a.startswith("<file ") and b.startswith("<file "):
         pa, pb = a[6:-1], b[6:-1]
         return pa.startswith(pb + "/") or pb.startswith(pa + "/")
@@ -655,8 +658,11 @@ def _hidden_state(fp: _Fingerprint) -> dict[str, bytes]:
 
     out = {"random": digest(random.getstate()),
            "cwd": digest(_REAL_GETCWD()),
-           "environ": digest(sorted(os.environ._data.items())),
            "sys.path": digest(list(sys.path))}
+    # one entry per variable: a library that reads MPLBACKEND does not
+    # depend on an import that set KMP_DUPLICATE_LIB_OK (see _conflicts)
+    for k, v in os.environ._data.items():
+        out["environ " + k.decode(errors="replace")] = digest(v)
     out["warnings filters"] = digest(repr(warnings.filters))
     for mname, m in list(sys.modules.items()):
         reg = getattr(m, "__dict__", {}).get("__warningregistry__") if m is not None else None
@@ -774,8 +780,8 @@ def _install_read_hooks(rec: _Recorder) -> None:
         orig = getattr(env_cls, meth)
 
         def wrapper(self, *a, __orig=orig):
-            if rec.active:
-                rec.reads.add("<environ>")
+            if rec.active:  # one variable when a key is given, else all of them
+                rec.reads.add(f"<environ {a[0]}>" if a and isinstance(a[0], str) else "<environ>")
             return __orig(self, *a)
         setattr(env_cls, meth, wrapper)
 

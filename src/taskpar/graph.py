@@ -243,6 +243,8 @@ def to_json(graph: TaskGraph) -> dict:
                 "mutates": sorted(s.mutates),
                 "resources": sorted(s.resources),
                 "barrier": s.barrier,
+                "barrier_reason": s.barrier_reason or None,
+                "assumed": sorted(s.assumed),
                 "pin": s.pin,
             }
             for s in graph.statements

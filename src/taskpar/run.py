@@ -24,6 +24,7 @@ from .errors import BackendUnavailable, UnpicklableValueError, UsageError, Worke
 from .graph import TaskGraph, build_graph
 from .plan import Plan, build_plan
 from .replay import Replay
+from .runtime.worker import worker_environment
 
 __all__ = ["RunResult", "StatementTiming", "Prepared", "run_script", "prepare", "execute",
            "record_run", "BACKENDS", "SCHEDULES", "DYNAMIC_BACKENDS"]
@@ -290,7 +291,7 @@ def execute(
         argv=(os.fspath(path), *args),
         cwd=os.getcwd(),
         sys_path0=os.path.dirname(script.filename),
-        env=None,
+        env=worker_environment(os.environ),
         threads_per_worker=check_blas_threads(blas_threads),
     )
     runner = _backend(backend, plan.workers, **(backend_options or {}))

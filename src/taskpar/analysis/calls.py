@@ -36,6 +36,7 @@ import ast
 from dataclasses import dataclass
 
 from . import rules
+from .frames import FnFrame
 from .objects import EMPTY_SUMMARY, class_keys, fn_keys, inst_keys
 
 
@@ -166,6 +167,7 @@ class CallsMixin:
 
     def lib_call_generic(self, callee: set, args: CallArgs, node) -> set:
         """A callable the analysis does not know: it may change itself."""
+        self.eff.resources.add(rules.LIBRARY_RNG)
         self.mutate(callee)
         base = callee | args.all()
         self.implicit(self.reach(base, stop_classes=True))
@@ -290,7 +292,10 @@ class CallsMixin:
         eff = self.eff
         eff.reads |= s.reads
         eff.resources |= s.resources
-        eff.barrier |= s.barrier
+        if s.barrier:
+            eff.set_barrier(f"calls {info.name}(), which {s.barrier_reason}"
+                            if s.barrier_reason.startswith(("calls ", "reads ", "binds "))
+                            else f"calls {info.name}(): {s.barrier_reason}")
         for _ in range(2 if s.deferred else 1):
             for callee_syms, argobjs, origin in s.deferred:
                 res = self.call_objects(M(callee_syms), CallArgs([M(argobjs)], {}, star=True),
@@ -362,7 +367,7 @@ class CallsMixin:
                 if m is not None:
                     out |= self.call_method_fn(m, {o}, {o}, args, node)
                 if m is None or sc.open_hierarchy(k):
-                    out |= self.lib_method({o}, name, args, node, store)
+                    out |= self.lib_method({o}, name, args, node, store, frame)
             for k in cks:
                 m = sc.lookup(k, name)
                 if m is not None:
@@ -372,13 +377,13 @@ class CallsMixin:
                     elif kind != "property":
                         out |= self.apply(fk, self.bind(fk, args), {self.fn_object(fk)}, node)
                 if m is None or sc.open_hierarchy(k):
-                    out |= self.lib_method({o}, name, args, node)
+                    out |= self.lib_method({o}, name, args, node, frame=frame)
         if unknown:
             for ck, fk, kind in sc.methods_by_name.get(name, ()):
                 if kind == "property":
                     continue
                 out |= self.call_method_fn((fk, kind), unknown, unknown, args, node)
-            out |= self.lib_method(unknown, name, args, node, store)
+            out |= self.lib_method(unknown, name, args, node, store, frame)
         return out
 
     def call_method_fn(self, m, self_objs, callee, args, node) -> set:
@@ -412,17 +417,49 @@ class CallsMixin:
             res.add("module:" + root)
         return res
 
+    def string_names(self, node, frame, what: str) -> None:
+        """Names a formula/expression string argument reads (``rules.evaluates_string``).
+
+        They are loaded in ``frame`` (the caller's namespace, as the library
+        does) and passed on as arguments, so script functions a formula
+        calls are applied like callbacks.
+        """
+        if not isinstance(node, ast.Call) or frame is None:
+            return None
+        arg = node.args[0] if node.args and not isinstance(node.args[0], ast.Starred) else None
+        for k in node.keywords:
+            if k.arg in rules.STRING_EVAL_KEYWORDS:
+                arg = k.value
+        if arg is None:
+            return None
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            self.eff.set_barrier(f"evaluates a computed string ({what}), which may name anything")
+            return None
+        objs: set = set()
+        for name in sorted(rules.names_in_string(arg.value)):
+            if name in self.script_bound or (isinstance(frame, FnFrame)
+                                             and frame.info.resolve(name) != "global"):
+                objs |= frame.load(name)
+        return objs
+
     def lib_function(self, qual: str, args: CallArgs, node, frame) -> set:
         eff = self.eff
+        if rules.evaluates_string(qual):
+            named = self.string_names(node, frame, qual)
+            if named:
+                args.kw["<formula>"] = named
         if qual.startswith("builtins."):
             qual = qual  # builtins resolved by name
         eff.resources |= self.lib_resources(qual, call=True)
-        if rules.is_barrier_call(qual) or (qual == "builtins.vars" and not args.pos):
-            eff.barrier = True
+        if not rules.rng_free_function(qual):
+            eff.resources.add(rules.LIBRARY_RNG)
+        reason = rules.barrier_reason(qual, nargs=len(args.pos) + len(args.kw))
+        if reason:
+            eff.set_barrier(reason)
         if qual in ("builtins.setattr", "builtins.delattr") and args.pos:
             mods = {o for o in args.pos[0] if o.kind == "module"}
             for m in mods:
-                eff.barrier = True
+                eff.set_barrier(f"sets an attribute of module {m.label} by name")
                 self.module_store(m.label)
             self.mutate(args.pos[0] - mods, force=True)
             if len(args.pos) > 2:
@@ -471,9 +508,16 @@ class CallsMixin:
             tags += ("unpicklable",)
         return self.make_result(kind, all_args, node, tags)
 
-    def lib_method(self, recv: set, name: str, args: CallArgs, node, store=None) -> set:
+    def lib_method(self, recv: set, name: str, args: CallArgs, node, store=None,
+                   frame=None) -> set:
         eff = self.eff
+        if rules.evaluates_string(method=name):
+            named = self.string_names(node, frame, "." + name + "()")
+            if named:
+                args.kw["<formula>"] = named
         mutates, kind = rules.method_rule(name)
+        if not rules.rng_free_method(name) and not (recv and all("pyplot" in o.tags for o in recv)):
+            eff.resources.add(rules.LIBRARY_RNG)
         if args.const_kw and args.const_kw.get(rules.INPLACE_KEYWORD) is True:
             mutates = True
         if "inplace" in args.kw and not (args.const_kw and "inplace" in args.const_kw):
@@ -524,21 +568,52 @@ class CallsMixin:
     # ------------------------------------------------------------ implicit calls
 
     def implicit(self, objs: set) -> None:
-        """Library code may call any script callable / implicit method in ``objs``."""
+        """Library code may call any script callable / implicit method in ``objs``.
+
+        Each such call gets every object in ``objs`` for every parameter
+        (havoc), so one call with the union of all the sets seen covers
+        every smaller one: ``implicit_done`` remembers, per (callable,
+        function) within the current statement or summary, the objects it
+        was applied with, and a call with no new object is skipped. Without
+        this, an implicit call whose summary touches its own callable again
+        (a generator expression given to ``sum``; ``__repr__`` of an instance
+        that reaches itself) nested once per object in reach: exponential.
+        Applications only add effects, so skipping a covered one loses
+        nothing; each (callable, function) is re-applied only when its set
+        grows, which bounds the work by callables x objects.
+        """
+        done = self.implicit_done
         for o in list(objs):
             if o.kind == "sym":
                 if self.mode != "top":
                     self.eff.touched.add(o)
                 continue
             for k in fn_keys(o):
-                self.apply(k, self.havoc(k, objs), {o}, o)
+                args = self._implicit_args(done, (o, k), objs)
+                if args is not None:
+                    self.apply(k, self.havoc(k, args), {o}, o)
             for k in inst_keys(o):
                 for fk, kind in self.scopes.implicit_methods(k):
-                    pm = self.havoc(fk, objs)
+                    args = self._implicit_args(done, (o, fk), objs)
+                    if args is None:
+                        continue
+                    pm = self.havoc(fk, args)
                     info = self.scopes.functions[fk]
                     if info.positional and kind != "staticmethod":
                         pm[info.positional[0]] = {o}
                     self.apply(fk, pm, {self.fn_object(fk)}, o)
+
+    @staticmethod
+    def _implicit_args(done: dict, key, objs) -> set | None:
+        """The objects to apply an implicit call with, or None if covered."""
+        seen = done.get(key)
+        if seen is None:
+            done[key] = seen = set(objs)
+            return set(seen)
+        if seen.issuperset(objs):
+            return None
+        seen |= objs
+        return set(seen)
 
     def is_iterator(self, o) -> bool:
         """May ``o`` be an iterator (something iterating it changes)?

@@ -41,7 +41,7 @@ from .frames import TopFrame
 from .functions import compute_summaries
 from .interp import Interp
 from .mainfn import find_main, flatten
-from .model import Statement
+from .model import PROCESS_LOCAL, Statement
 from .objects import Effects
 from .pins import find_pins
 from .scopes import ScriptScopes, scope_bindings
@@ -261,6 +261,8 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
     reach_of: dict[str, set] = {}
     bound: dict[str, tuple[int, int]] = {}
     holders: dict = {}
+    #: global generators some earlier statement touched (see rules.LIBRARY_RNG)
+    generators_used: set = set()
     for idx, (node, path, scope, call_lineno) in enumerate(items):
         it.mode, it.fkey, it.eff = "top", None, Effects()
         frame = TopFrame(it)
@@ -270,11 +272,12 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
         start = reach_of
         it.grown = set()
         it.budget = APPLY_BUDGET
+        it.implicit_done = {}
         try:
             it.exec(node, frame)
         except AnalysisBudgetExceeded:
             # too intricate to analyse in bounded time: right but serial
-            it.eff.barrier = True
+            it.eff.set_barrier("is too intricate to analyse in bounded time")
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for a in node.names:
                 root = rules.root_module(a.name if isinstance(node, ast.Import) else (node.module or ""))
@@ -297,6 +300,13 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
         if compound:
             reads |= writes
         resources = set(eff.resources)
+        # library code after a global generator was used: it may draw from it
+        assumed: set = set()
+        if rules.LIBRARY_RNG in resources:
+            resources.discard(rules.LIBRARY_RNG)
+            assumed = generators_used - resources
+            resources |= assumed
+        generators_used |= (resources - assumed).intersection(rules.GLOBAL_GENERATORS)
         names = reads | writes | mutates
         seen: set = set()
         for name in names:
@@ -318,10 +328,18 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
                 hs.add(name)
                 if len(hs) >= 2 and o not in shared_since:
                     shared_since[o] = (idx, sorted(hs))
+        if eff.barrier:
+            # a barrier touches every live object (see ``_barriers``)
+            for v in start.values():
+                seen |= v
         reach_of = end
         results.append(dict(node=node, path=path, scope=scope, call_lineno=call_lineno,
                             reads=reads, writes=writes,
-                            mutates=mutates, resources=resources, barrier=eff.barrier))
+                            mutates=mutates, resources=resources, assumed=assumed,
+                            barrier=eff.barrier,
+                            barrier_reason=eff.barrier_reason))
+    _barriers(results)
+    _imports_set_environment(results)
 
     # objects shared by two names and mutated afterwards: one process
     for o, (k, hs) in shared_since.items():
@@ -356,9 +374,59 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
             source=_segment(lines, node), path=r["path"],
             reads=frozenset(r["reads"]), writes=frozenset(r["writes"]),
             mutates=frozenset(r["mutates"]), resources=frozenset(r["resources"]),
-            barrier=bool(r["barrier"]), pin=pins.get(node.lineno), kind=_kind(node),
+            assumed=frozenset(r["assumed"] & r["resources"]),
+            barrier=bool(r["barrier"]), barrier_reason=r["barrier_reason"],
+            pin=pins.get(node.lineno), kind=_kind(node),
             scope=r["scope"], call_lineno=r["call_lineno"]))
     return out, notes
+
+
+def _barriers(results: list[dict]) -> None:
+    """What a barrier may touch: everything.
+
+    A barrier (``exec``, ``globals()``, ``from m import *``...) is a
+    statement the analysis cannot see into, so it must be *right*, not only
+    ordered: it reads every name bound before it (its worker receives every
+    live value; the main loop adds those and every object they reach, so it
+    joins the process of any shared or unpicklable object), it may bind or
+    rebind every name of the script (every later reader takes its value from
+    the barrier's worker), and it may use any process-local hidden state an
+    earlier statement used (the random generators, pyplot, the working
+    directory...), so it runs in the same process as those.
+    """
+    every: set[str] = set()
+    for r in results:
+        every |= r["reads"] | r["writes"] | r["mutates"]
+    local_before: set[str] = set()
+    bound_before: set[str] = set()
+    for r in results:
+        if r["barrier"]:
+            r["reads"] |= bound_before
+            r["writes"] |= every
+            r["resources"] |= local_before
+        local_before |= {x for x in r["resources"]
+                         if x in PROCESS_LOCAL or x.startswith("module:")}
+        bound_before |= r["writes"] | r["mutates"]
+
+
+def _imports_set_environment(results: list[dict]) -> None:
+    """Libraries set environment variables as they load (scikit-learn sets
+    ``KMP_DUPLICATE_LIB_OK``): when the script reads the environment itself,
+    its imports of non-standard-library modules touch ``environ`` too, so
+    they run, in order, in the process of the statements that read it."""
+    if not any("environ" in r["resources"] for r in results
+               if not isinstance(r["node"], (ast.Import, ast.ImportFrom))):
+        return
+    for r in results:
+        node = r["node"]
+        if isinstance(node, ast.Import):
+            roots = [a.name.split(".")[0] for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            roots = [(node.module or "").split(".")[0]]
+        else:
+            continue
+        if any(root not in rules.STDLIB for root in roots):
+            r["resources"].add("environ")
 
 
 def _update_reach(it, reach_of: dict, bound: dict, holders: dict, eff_writes) -> tuple[dict, list]:

@@ -41,16 +41,17 @@ def compute_summaries(interp) -> None:
         if not changed:
             return
     for k, s in interp.summaries.items():  # pragma: no cover - safety net
-        s.barrier = True
+        s.barrier, s.barrier_reason = True, "could not be summarised"
 
 
 def summarize(interp, key: str) -> Summary:
     info = interp.scopes.functions[key]
     saved = (interp.mode, interp.heap, interp.eff, interp.fkey, getattr(interp, "root_frame", None),
-             interp._active, interp.budget)
+             interp._active, interp.budget, interp.implicit_done)
     interp.mode, interp.heap, interp.eff, interp.fkey = "fn", {}, Effects(), key
     interp._active = set()
     interp.budget = APPLY_BUDGET
+    interp.implicit_done = {}
     frame = FnFrame(interp, info)
     interp.root_frame = frame
     try:
@@ -72,12 +73,12 @@ def summarize(interp, key: str) -> Summary:
             interp._loop(lambda: interp.exec_body(node.body, frame), frame)
     except AnalysisBudgetExceeded:
         # too intricate to summarise in bounded time: calling it is a barrier
-        interp.eff.barrier = True
+        interp.eff.set_barrier("is too intricate to analyse in bounded time")
     try:
         return _extract(interp, key)
     finally:
         (interp.mode, interp.heap, interp.eff, interp.fkey, interp.root_frame,
-         interp._active, interp.budget) = saved
+         interp._active, interp.budget, interp.implicit_done) = saved
 
 
 def _exported(o, key: str) -> bool:
@@ -111,6 +112,7 @@ def _extract(interp, key: str) -> Summary:
         mut_names=frozenset(eff.mut_names),
         resources=frozenset(eff.resources),
         barrier=eff.barrier,
+        barrier_reason=eff.barrier_reason,
         gwrites=tuple((n, keep(v)) for n, v in sorted(eff.gwrites.items())),
         deferred=_merge_deferred(eff.deferred, keep),
         touched=keep(eff.touched),

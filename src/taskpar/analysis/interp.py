@@ -63,6 +63,8 @@ class Interp(CallsMixin):
         self.grown: set = set()
         #: summary applications left for the current statement (see calls.APPLY_BUDGET)
         self.budget = APPLY_BUDGET
+        #: implicit calls made in the current statement / summary (calls.implicit)
+        self.implicit_done: dict = {}
         #: objects of ``a`` in the last evaluation of ``a.b`` / ``a[k]``
         self._bases: dict = {}
         self.future_annotations = facts.future_annotations
@@ -414,7 +416,7 @@ class Interp(CallsMixin):
         if qual in ("sys.stdout", "sys.stderr", "sys.stdin", "sys.__stdout__"):
             eff.resources.add("stdout")
         if qual.startswith("sys.modules") or qual.startswith("builtins"):
-            eff.barrier = True
+            eff.set_barrier(f"changes {qual}, which every later statement may see")
 
     # ------------------------------------------------------------ statements
 
@@ -602,7 +604,7 @@ class Interp(CallsMixin):
         mod = ("." * (node.level or 0)) + (node.module or "")
         for a in node.names:
             if a.name == "*":
-                self.eff.barrier = True
+                self.eff.set_barrier(f"from {mod} import * binds names the analysis cannot see")
                 continue
             q = f"{mod}.{a.name}" if mod else a.name
             frame.store(a.asname or a.name, {self.objs.module(q)})

@@ -119,6 +119,8 @@ class Effects:
     mut_names: set[str] = field(default_factory=set)
     resources: set[str] = field(default_factory=set)
     barrier: bool = False
+    #: why (the first reason found), for ``taskpar graph``
+    barrier_reason: str = ""
     #: global name -> objects it may be bound to by a ``global`` assignment
     gwrites: dict = field(default_factory=dict)
     #: unresolved calls: (callee objects, argument objects, origin node id)
@@ -126,6 +128,11 @@ class Effects:
     #: objects whose implicit methods / callbacks a library may run
     touched: set[Obj] = field(default_factory=set)
     ret: set[Obj] = field(default_factory=set)
+
+    def set_barrier(self, reason: str) -> None:
+        if not self.barrier:
+            self.barrier, self.barrier_reason = True, reason
+
     #: (summary mode) syms iterated over: iterators among their objects at a
     #: call site are consumed, i.e. changed
     iterated: set[Obj] = field(default_factory=set)
@@ -140,6 +147,7 @@ class Summary:
     mut_names: frozenset = frozenset()
     resources: frozenset = frozenset()
     barrier: bool = False
+    barrier_reason: str = ""
     gwrites: tuple = ()
     deferred: tuple = ()
     touched: frozenset = frozenset()

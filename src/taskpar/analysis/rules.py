@@ -33,6 +33,7 @@ prefix; see ``taskpar.analysis.model.RESOURCES`` for the names.
 from __future__ import annotations
 
 import builtins
+import sys
 
 FRESH, SHALLOW, ELEM, ALIAS = "fresh", "shallow", "elem", "alias"
 
@@ -304,13 +305,162 @@ def resources_of_qualname(qual: str, *, call: bool) -> set[str]:
     return out
 
 
-def is_barrier_call(qual: str) -> bool:
-    # Library configuration (print options, display precision, error modes)
-    # changes how *any* later statement using that library behaves, which no
-    # variable shows: a barrier. Scripts set it near the top, so this costs
-    # little parallelism.
-    return qual in BARRIER_FUNCTIONS or qual.startswith(BARRIER_PREFIXES) \
-        or qual in MODULE_CONFIG_FUNCTIONS
+#: builtins that, called without arguments, see every name of the module
+#: (``dir()`` and ``vars()`` only then; ``globals``/``locals`` always)
+INTROSPECTION = frozenset({"builtins.globals", "builtins.locals", "builtins.vars",
+                           "builtins.dir"})
+
+
+def barrier_reason(qual: str, nargs: int) -> str:
+    """Why calling ``qual`` (with ``nargs`` arguments) is a barrier, or "".
+
+    Library configuration (print options, display precision, error modes)
+    changes how *any* later statement using that library behaves, which no
+    variable shows: a barrier. Scripts set it near the top, so this costs
+    little parallelism.
+    """
+    name = qual.rsplit(".", 1)[-1]
+    if qual in INTROSPECTION:
+        if qual in ("builtins.dir", "builtins.vars") and nargs:
+            return ""
+        return f"reads every name of the module ({name}())"
+    if qual in MODULE_CONFIG_FUNCTIONS:
+        return f"changes library configuration ({qual}), which every later use may see"
+    if qual in BARRIER_FUNCTIONS or qual.startswith(BARRIER_PREFIXES):
+        return f"runs code the analysis cannot see ({qual.removeprefix('builtins.')}())"
+    return ""
+
+
+# --------------------------------------------------------------------------
+# Names read through strings. Formula interfaces evaluate a string in the
+# caller's namespace: ``smf.glm("y ~ double_it(x)", data=df)`` calls the
+# script's ``double_it``; ``df.query("a > @limit")`` reads ``limit``;
+# ``numexpr.evaluate("a * b")`` reads ``a`` and ``b``. A literal string is
+# read for the names it mentions; any other expression there (an f-string,
+# a variable) may name anything: the call is a barrier.
+STRING_EVAL_FUNCTIONS = frozenset({
+    "patsy.dmatrices", "patsy.dmatrix", "patsy.ModelDesc.from_formula",
+    "formulaic.model_matrix", "formulaic.Formula", "pandas.eval", "numexpr.evaluate",
+    "numexpr.re_evaluate",
+})
+STRING_EVAL_PREFIXES = ("statsmodels.formula.api.",)
+#: methods (receiver unknown) taking such a string
+STRING_EVAL_METHODS = frozenset({"query", "eval", "from_formula"})
+#: the parameter that holds the string: first positional, or one of these
+STRING_EVAL_KEYWORDS = ("formula", "expr", "ex", "formula_like")
+
+
+def evaluates_string(qual: str | None = None, method: str | None = None) -> bool:
+    """Does this call evaluate a string argument in the caller's namespace?"""
+    if method is not None:
+        return method in STRING_EVAL_METHODS
+    return qual in STRING_EVAL_FUNCTIONS or qual.startswith(STRING_EVAL_PREFIXES)
+
+
+def names_in_string(text: str) -> set[str]:
+    """Identifiers a formula / expression string may refer to."""
+    import keyword
+    import re
+
+    return {n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text) if not keyword.iskeyword(n)}
+
+
+# --------------------------------------------------------------------------
+# The global generators used by library code without being named.
+#
+# Rule (see ``effects``): once a statement has touched a global generator
+# (``random`` or ``numpy.random``: seeded it, drawn from it), every *later*
+# call into library code that this table does not document as leaving the
+# generators alone is assumed to draw from it too: scikit-learn estimators
+# with ``random_state=None`` and ``make_*`` datasets, ``scipy.stats`` draws,
+# ``DataFrame.sample``, statsmodels' ``generate_sample``, networkx's
+# random graphs all use the global generator silently. Such a statement
+# gets the generator as a resource, marked ``assumed``: runs observe whether
+# it really changed the generator, and later runs drop what it did not use.
+#
+#: a marker put in ``Effects.resources`` by a library call that may use a
+#: global generator; the top-level pass replaces it (never in a Statement)
+LIBRARY_RNG = "<library-rng>"
+GLOBAL_GENERATORS = ("random", "numpy.random")
+#: standard-library modules: none but ``random`` draws from a global generator
+STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins", "__future__"}
+#: third-party functions (by prefix) that never use a global generator
+RNG_FREE_PREFIXES = (
+    "matplotlib.pyplot.", "matplotlib.", "pandas.", "scipy.linalg.", "scipy.special.",
+    "scipy.fft.", "scipy.fftpack.", "scipy.integrate.", "scipy.interpolate.",
+    "scipy.ndimage.", "scipy.signal.", "scipy.spatial.", "scipy.io.", "scipy.constants.",
+    "sklearn.metrics.", "sklearn.preprocessing.", "sklearn.base.clone",
+    "sklearn.datasets.load_", "sklearn.pipeline.make_pipeline",
+    "sklearn.compose.make_column_transformer", "threadpoolctl.", "joblib.dump",
+    "joblib.load", "PIL.", "tqdm.",
+)
+#: ... and these, which do, inside otherwise free packages
+RNG_USING = frozenset({
+    "matplotlib.pylab", "pandas.DataFrame.sample", "pandas.Series.sample",
+    "scipy.signal.max_len_seq",
+})
+#: deterministic scipy.optimize / scipy.stats entry points (the rest of
+#: scipy.stats draws when asked for samples; basinhopping and friends draw)
+RNG_FREE_FUNCTIONS = frozenset(
+    ["scipy.optimize." + n for n in
+     "minimize minimize_scalar root root_scalar brentq brenth bisect newton ridder "
+     "least_squares curve_fit linprog milp fsolve fmin fmin_bfgs fmin_l_bfgs_b "
+     "linear_sum_assignment nnls lsq_linear approx_fprime check_grad golden "
+     "brute fixed_point".split()]
+    + ["scipy.stats." + n for n in
+       "pearsonr spearmanr kendalltau linregress ttest_ind ttest_rel ttest_1samp "
+       "describe zscore sem skew kurtosis mode gmean hmean iqr rankdata entropy "
+       "chi2_contingency chisquare ks_2samp kstest shapiro normaltest mannwhitneyu "
+       "wilcoxon kruskal f_oneway binomtest fisher_exact gaussian_kde".split()])
+#: methods of distributions that compute, not draw
+RNG_FREE_DIST_METHODS = frozenset(
+    "pdf logpdf cdf logcdf sf logsf ppf isf pmf logpmf mean median var std stats "
+    "moment entropy interval expect support".split())
+#: library methods (by name) that never use a global generator, besides the
+#: pure ones of ``METHODS`` and the container mutators
+RNG_FREE_METHODS = frozenset(
+    "append extend insert pop remove clear update setdefault add discard sort reverse "
+    "popitem write writelines read readline readlines close flush seek set_title "
+    "set_xlabel set_ylabel set_xlim set_ylim legend grid savefig tight_layout "
+    "set_params get_params fill put".split())
+
+
+def rng_free_function(qual: str) -> bool:
+    """True if calling library function ``qual`` leaves the global generators alone."""
+    if qual in RNG_USING or qual.startswith(("matplotlib.pylab.", "pylab.")):
+        return False
+    root = root_module(qual)
+    if root in STDLIB:
+        return root != "random"
+    if root == "numpy":
+        return not qual.startswith("numpy.random")
+    if qual in RNG_FREE_FUNCTIONS or qual.startswith(RNG_FREE_PREFIXES):
+        return True
+    parts = qual.split(".")
+    if root == "sklearn" and parts[-1][:1].isupper():
+        return True  # estimator constructors only store their parameters
+    if qual.startswith("scipy.stats.") and parts[-1] in RNG_FREE_DIST_METHODS:
+        return True
+    return False
+
+
+#: methods that draw from the global generator when given no ``random_state``
+#: (``DataFrame.sample``, ``scipy.stats`` ``rvs``) even though they look pure
+RNG_USING_METHODS = frozenset({"sample", "rvs", "random_sample", "bootstrap"})
+
+
+def rng_free_method(name: str) -> bool:
+    """True if a library method ``name`` (receiver unknown) leaves them alone.
+
+    Draws on a generator object (``rng.normal()``) use that object, not a
+    global generator: they are free here (the object itself is mutated).
+    """
+    if name in RNG_USING_METHODS:
+        return False
+    if name in RNG_FREE_METHODS or name in RNG_FREE_DIST_METHODS or name in RNG_METHODS:
+        return True
+    mutates, _ = METHODS.get(name, (True, ALIAS))
+    return not mutates or name in ("choice", "shuffle", "permutation", "permuted", "choices")
 
 
 # --------------------------------------------------------------------------

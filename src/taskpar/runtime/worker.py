@@ -74,8 +74,32 @@ def _watch_parent(manager_pid: int) -> None:
         _die()
 
 
+#: set beside PYTHONHASHSEED when taskpar chose the seed (not the user)
+HASHSEED_ENV = "TASKPAR_HASHSEED"
+
+
+def worker_environment(environ) -> dict[str, str] | None:
+    """The workers' environment: the manager's, with one string hash seed.
+
+    python hashes strings with a seed chosen at start-up, and the order of a
+    set of strings follows it. Workers with different seeds would rebuild a
+    set sent from another worker in an order python's one process never
+    shows; with one seed per run (random, as python's, unless the user fixed
+    ``PYTHONHASHSEED``) every worker iterates it alike. ``make_main_module``
+    removes the variable again, so the script's ``os.environ`` is python's.
+    None: inherit the environment as it is.
+    """
+    if environ.get("PYTHONHASHSEED", "random") != "random":
+        return None
+    import secrets
+
+    return dict(environ, PYTHONHASHSEED=str(secrets.randbelow(2**32)), **{HASHSEED_ENV: "1"})
+
+
 def make_main_module(script, job) -> types.ModuleType:
     """A real ``__main__`` module for the script, registered in sys.modules."""
+    if os.environ.pop(HASHSEED_ENV, None):
+        os.environ.pop("PYTHONHASHSEED", None)  # ours, not the user's
     doc = None
     tree = ast.parse(script.source, script.filename)
     if tree.body and isinstance(tree.body[0], ast.Expr) and isinstance(tree.body[0].value, ast.Constant) \
