@@ -306,7 +306,8 @@ def _locked(file: Path):
             fcntl.flock(lk, fcntl.LOCK_UN)
 
 
-def _write(file: Path, data: dict) -> None:
+def write_json_atomic(file: Path, data: dict) -> None:
+    """Write ``data`` as JSON to ``file`` all at once (temporary file, fsync, rename)."""
     fd, tmp = tempfile.mkstemp(prefix=file.name + ".", suffix=".tmp", dir=str(file.parent))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -328,7 +329,7 @@ def _update(script: Any, change) -> str | None:
         with _locked(file):
             data, msg = _read(file, path)
             change(data)
-            _write(file, data)
+            write_json_atomic(file, data)
     except OSError as e:
         return f"taskpar: could not write the cost cache {file} ({e.strerror or e})"
     if msg:

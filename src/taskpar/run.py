@@ -124,11 +124,15 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
         raise UsageError(f"--workers must be at least 1 (got {workers})")
     if schedule_policy not in SCHEDULES:
         raise UsageError(f"unknown --schedule {schedule_policy!r}; choose one of: {', '.join(SCHEDULES)}")
-    script = analyze_script(path)
-    if use_cache:
+    if use_cache:  # an unchanged script is not analysed again
+        from .analysis.cache import analyze_script_cached
+        from .costs import cache_dir
         from .learned import with_learned
 
-        script = with_learned(script)
+        # what earlier runs' guards learned (taskpar.learned)
+        script = with_learned(analyze_script_cached(path, cache_dir()))
+    else:
+        script = analyze_script(path)
     costs = load_costs(script, backend) if use_cache else Costs()
     colocate = load_colocation(script) if use_cache else []
     graph = build_graph(script, extra_colocate=colocate)

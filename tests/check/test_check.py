@@ -282,3 +282,25 @@ def test_known_miss(name, tmp_path):
     p = write(tmp_path, MISSED_BEFORE[name])
     r = check_script(p, timeout=50)
     assert r.missed == (), render_check(r)
+
+
+ENVIRON = """\
+import os
+os.environ["TASKPAR_T_A"] = "1"
+os.environ["TASKPAR_T_B"] = "2"
+a = os.environ.get("TASKPAR_T_A")
+n = len(os.environ)
+"""
+
+
+@pytest.mark.timeout(60)
+def test_environment_variables_are_traced_one_by_one(tmp_path):
+    """Reading one variable depends on the statement that set it, not on one
+    that set another (issue 14: an import setting KMP_DUPLICATE_LIB_OK and a
+    later plt.subplots were reported as interacting); reading all of them
+    depends on every writer."""
+    path = write(tmp_path, ENVIRON)
+    pairs = traced_pairs(check_script(path, graph=chain_graph(path)))
+    assert ("RAW", "<environ TASKPAR_T_A>") in pairs[(1, 3)]
+    assert (2, 3) not in pairs
+    assert (1, 4) in pairs and (2, 4) in pairs

@@ -13,6 +13,7 @@ import pytest
 
 from taskpar import analysis as tp_analysis
 from taskpar import run as tp_run
+from taskpar.analysis import cache as analysis_cache
 from taskpar.cli import main as cli_main
 
 from support import python, taskpar
@@ -75,6 +76,7 @@ def test_an_assumed_resource_left_alone_is_dropped(tmp_path, monkeypatch):
 
     monkeypatch.setattr(tp_analysis, "analyze_script", with_assumption)
     monkeypatch.setattr(tp_run, "analyze_script", with_assumption)
+    monkeypatch.setattr(analysis_cache, "analyze_script_cached", lambda path, _: with_assumption(path))
 
     def graph():
         out = io.StringIO()

@@ -164,3 +164,17 @@ def test_imports_touch_environ_when_the_script_reads_it():
 def test_imports_leave_environ_alone_when_nothing_reads_it():
     src = "from sklearn import datasets\nimport matplotlib.pyplot as plt\nfig = plt.figure()\n"
     assert not any("environ" in s.resources for s in analyze_source(src, "s.py").statements)
+
+
+@pytest.mark.parametrize("src", [
+    "import networkx as nx\nG = nx.path_graph(3)\nnx.draw(G)\n",
+    "import networkx as nx\nG = nx.path_graph(3)\nnx.draw_networkx_edges(G, {0: (0, 0)})\n",
+    "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2]})\ndf.plot()\n",
+    "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2]})\nax = df.plot.bar()\n",
+    "from sklearn.metrics import ConfusionMatrixDisplay\nConfusionMatrixDisplay.from_predictions([0], [0])\n",
+    "from scipy.cluster.hierarchy import dendrogram\nd = dendrogram([[0, 1, 1.0, 2]])\n",
+])
+def test_library_drawing_touches_pyplot(src):
+    """networkx's nx.draw and friends draw on pyplot's current figure (found by
+    `taskpar check` on networkx's own examples): they are pyplot users."""
+    assert "pyplot" in analyze_source(src, "s.py").statements[-1].resources

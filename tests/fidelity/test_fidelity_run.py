@@ -19,7 +19,12 @@ from support import python, taskpar
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 NEEDS = {"arma_samples.py": "statsmodels", "formula_names.py": "statsmodels",
-         "forest_seeded.py": "sklearn", "environ_after_import.py": "sklearn"}
+         "forest_seeded.py": "sklearn", "environ_after_import.py": "sklearn",
+         "networkx_drawing.py": "networkx"}
+
+
+def files(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
 
 
 @pytest.mark.timeout(180)
@@ -31,9 +36,13 @@ def test_program_identical_to_python(name, workers, tmp_path):
     env = dict(os.environ, TASKPAR_CACHE_DIR=str(tmp_path / "cache"), PYTHONHASHSEED="7")
     if name == "hash_across_workers.py":  # python's own random seed, one per run
         del env["PYTHONHASHSEED"]
-    expected = python(PROGRAMS / name, cwd=tmp_path, env=env)
+    (tmp_path / "python").mkdir()
+    expected = python(PROGRAMS / name, cwd=tmp_path / "python", env=env)
     assert expected.returncode == 0, expected.stderr
     for attempt in ("fresh cache", "warm cache"):
-        got = taskpar("run", PROGRAMS / name, "-w", workers, cwd=tmp_path, env=env)
+        cwd = tmp_path / attempt.split()[0]
+        cwd.mkdir()
+        got = taskpar("run", PROGRAMS / name, "-w", workers, cwd=cwd, env=env)
         assert (got.returncode, got.stdout, got.stderr) == (
             expected.returncode, expected.stdout, expected.stderr), attempt
+        assert files(cwd) == files(tmp_path / "python"), attempt

@@ -498,7 +498,7 @@ class CallsMixin:
             for o in all_args:
                 n.tags |= {t for t in o.tags if t.startswith("inst:")}
         tags: tuple = ()
-        if qual.startswith(("matplotlib", "pylab", "seaborn")):
+        if rules.uses_pyplot(qual):
             tags = ("pyplot",)
         elif qual.startswith("logging."):
             tags = ("logging",)
@@ -548,6 +548,9 @@ class CallsMixin:
                 if t in o.tags:
                     tags.add(t)
                     eff.resources.add(t)
+        if name in rules.PYPLOT_METHODS and not any(o.kind == "module" for o in recv):
+            tags.add("pyplot")
+            eff.resources.add("pyplot")
         self.implicit(self.reach(recv | all_args, stop_classes=True))
         return self.make_result(kind, recv | all_args, node, tuple(tags))
 

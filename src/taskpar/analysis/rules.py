@@ -259,6 +259,27 @@ TORCH_RANDOM = frozenset({
 TORCH_RANDOM_PREFIXES = ("torch.nn.", "torch.random.", "torch.utils.data.")
 
 
+#: library code that draws on pyplot's current figure (or makes one): its
+#: calls touch ``pyplot`` like ``plt.plot`` does
+PYPLOT_PREFIXES = ("matplotlib", "pylab", "seaborn", "networkx.draw", "networkx.drawing",
+                   "pandas.plotting.", "statsmodels.graphics.", "sklearn.tree.plot_tree",
+                   "scipy.cluster.hierarchy.dendrogram", "mpl_toolkits.", "plotnine.")
+#: methods (receiver unknown) that draw with pyplot: ``df.plot()``,
+#: ``df.plot.bar()``, ``series.hist()``, scikit-learn's ``*Display`` objects
+PYPLOT_METHODS = frozenset({"plot", "hist", "boxplot", "from_estimator", "from_predictions",
+                            "plot_tree", "bar", "barh", "scatter", "pie", "kde", "density",
+                            "area", "line", "hexbin"})
+
+
+def uses_pyplot(qual: str) -> bool:
+    """Does calling library function ``qual`` draw with pyplot?"""
+    if qual.startswith(PYPLOT_PREFIXES):
+        return True
+    last = qual.rsplit(".", 1)[-1]
+    # sklearn.metrics.RocCurveDisplay.from_estimator, ...Display(...).plot()
+    return qual.startswith("sklearn.") and ("Display" in qual and last != "__init__")
+
+
 def root_module(qual: str) -> str:
     return qual.split(".", 1)[0]
 
@@ -274,7 +295,7 @@ def resources_of_qualname(qual: str, *, call: bool) -> set[str]:
             out.add("numpy.random")
     if qual in TORCH_RANDOM or qual.startswith(TORCH_RANDOM_PREFIXES):
         out.add("torch.random")
-    if qual.startswith(("matplotlib", "pylab", "seaborn")):
+    if uses_pyplot(qual):
         out.add("pyplot")
     if qual.startswith(("os.environ", "os.environb")) or qual in (
             "os.getenv", "os.putenv", "os.unsetenv", "os.getenvb"):

@@ -112,6 +112,8 @@ def make_main_module(script, job) -> types.ModuleType:
     mod.__spec__ = None
     mod.__package__ = None
     mod.__cached__ = None
+    if sys.version_info < (3, 14):
+        mod.__annotations__ = {}  # python's __main__ has one before its first statement
     sys.modules["__main__"] = mod
     sys.argv = list(job.argv)
     if getattr(sys.flags, "safe_path", False) or not sys.path:
