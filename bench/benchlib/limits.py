@@ -158,3 +158,35 @@ def _growth(d) -> str:
                "on the worker count. A size whose predicted time exceeded the budget would be skipped "
                "with the prediction shown.")
     return " ".join(out)
+
+
+def _guard(d) -> str:
+    no, yes = d.get("no numpy", {}), d.get("numpy loaded", {})
+    return (
+        f"The guard adds {_m(no.get('cost'), fmt='{:.1f}')} µs per statement without numpy and "
+        f"{_m(yes.get('cost'), fmt='{:.1f}')} µs with numpy's global generator loaded (medians of "
+        "a difference of two ~12 µs figures, so noisy on a loaded machine; "
+        f"`StateGuard.check()` alone costs {_m(no.get('check'), fmt='{:.1f}')} / "
+        f"{_m(yes.get('check'), fmt='{:.1f}')} µs of CPU). One check per statement, not two: the "
+        "fingerprints taken after a statement are the next one's \"before\" unless something else ran "
+        "in between (a replica, an unpickled value). The generators' 2500-byte MT19937 states are "
+        "copied from their own memory (a memoryview over addresses checked once against "
+        "`getstate()`): `random.getstate()` (a 625-int tuple) costs ~20 µs and numpy's "
+        "`get_state()` ~100 µs. `os.getcwd()` (a system call, 1–2 µs here) and the comparison of "
+        "`os.environ` with its copy run only after an `os.chdir` / `os.putenv` / `os.unsetenv` "
+        "audit event, counted by an audit hook. What is left is python-level work: two 2500-byte "
+        "copies and comparisons and a few look-ups.")
+
+
+def _blas(d) -> str:
+    ratio = d.get("default_over_auto")
+    same = d.get("auto_identical") or []
+    return (
+        f"With the default, both workers' OpenBLAS pools have {d.get('cores', '?')} threads, as "
+        "python's has, so while the two eigvals overlap the 2 workers run twice as many threads as "
+        f"there are cores: the default takes {_m(ratio, fmt='{:.2f}')}× the time of "
+        "`--blas-threads auto` (median), which gives each worker cores ÷ 2 threads. That is the "
+        "price of python's last digits: with auto they matched python's in "
+        f"{sum(1 for x in same if x)} of {len(same)} runs (LAPACK's blocked reductions sum in "
+        "an order that depends on the thread count). A statement that runs alone has python's "
+        "pools, and python's speed, in the default.")

@@ -212,7 +212,9 @@ def check_script(path: str | os.PathLike, args: Sequence[str] = (), *,
     parsed, CheckError when the tracing process fails or times out.
     """
     if graph is None:
-        graph = build_graph(analyze_script(path))
+        from .learned import with_learned
+
+        graph = build_graph(with_learned(analyze_script(path)))
     trace = trace_script(graph.script, os.fspath(path), args, timeout=timeout)
     return compare(graph, trace)
 

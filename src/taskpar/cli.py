@@ -28,7 +28,7 @@ EXIT_INTERRUPTED = 130
 _RUN_OPTIONS = {
     "-w": True, "--workers": True, "--backend": True, "--address": True,
     "--schedule": True, "--report": True, "--no-cache": False, "--progress": False,
-    "--no-progress": False,
+    "--no-progress": False, "--blas-threads": True,
 }
 
 
@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--format", "-f", choices=("dot", "json", "svg", "png"), default=None,
                    help="output format (default: from -o's extension, else dot)")
     g.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    g.add_argument("--no-cache", action="store_true",
+                   help="the graph of the analysis alone, without what earlier runs learned")
     pl = sub.add_parser("plan", help="show where and when each statement of SCRIPT would run")
     pl.add_argument("script", metavar="SCRIPT")
     pl.add_argument("-w", "--workers", type=_positive_int, default=None,
@@ -103,6 +105,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                         "run, else dynamic; static: HEFT from measured costs (estimates where "
                         "none are known); dynamic: statements assigned as the run goes "
                         "(local and mpi backends); list: greedy in program order")
+    p.add_argument("--blas-threads", default="python", metavar="python|auto|N",
+                   help="threads of each worker's BLAS/OpenMP pools. python (default): as "
+                        "python sizes them, so results match python's to the last digit; "
+                        "auto: cores / workers, faster when statements overlap, but the last "
+                        "digits of multithreaded BLAS/LAPACK results may differ from python's; "
+                        "N: N threads")
     p.add_argument("--report", metavar="FILE.html", default=None, help="write an HTML report")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write measured costs")
     p.add_argument("--progress", dest="progress", action="store_true", default=None,
@@ -207,7 +215,7 @@ def _isatty(stream) -> bool:
 
 def _cmd_run(args) -> int:
     from .report.progress import Progress, wants_progress
-    from .run import default_workers, execute, prepare
+    from .run import check_blas_threads, default_workers, execute, prepare
     from .runtime.capture import buffering_for
 
     if args.report and not args.report.lower().endswith((".html", ".htm")):
@@ -220,6 +228,7 @@ def _cmd_run(args) -> int:
                 mpi.serve_worker_rank()  # ranks > 0 work and print nothing; never returns
             args.workers = mpi.external_workers(args.workers)  # K-1 (UsageError if -w disagrees)
     workers = args.workers or default_workers()
+    check_blas_threads(args.blas_threads)  # a bad value fails before any work
     prepared = prepare(args.script, workers, schedule_policy=args.schedule,
                        use_cache=not args.no_cache, backend=args.backend)
     graph = prepared.graph
@@ -239,12 +248,15 @@ def _cmd_run(args) -> int:
     try:
         result = execute(prepared, args.script, args.args, backend=args.backend, write=write,
                          on_progress=progress.update if progress else None,
-                         use_cache=not args.no_cache,
+                         use_cache=not args.no_cache, blas_threads=args.blas_threads,
                          backend_options={"address": args.address} if args.address else None,
                          buffering=buffering_for(_isatty(sys.stdout), _isatty(sys.stderr)))
     finally:
         if progress:
             progress.__exit__(None, None, None)
+    for line in result.surprises:  # after the script's output: rare, and worth knowing
+        sys.stderr.write(line + "\n")
+    sys.stderr.flush()
     if args.report:
         from .report.html import write_report
 
@@ -333,7 +345,12 @@ def _cmd_graph(args) -> int:
     if fmt is None:
         ext = os.path.splitext(args.output or "")[1].lower().lstrip(".")
         fmt = ext if ext in ("dot", "json", "svg", "png") else "dot"
-    graph = build_graph(analyze_script(args.script))
+    script = analyze_script(args.script)
+    if not args.no_cache:
+        from .learned import with_learned
+
+        script = with_learned(script)
+    graph = build_graph(script)
     if fmt == "json":
         data: str | bytes = dumps_json(graph) + "\n"
     elif fmt == "dot":

@@ -21,9 +21,18 @@ costs; line numbers do not matter. Layout::
 
     {"format": "taskpar-costs", "version": 1, "script": "/abs/path.py",
      "statements": {"<hash>:<k>": {"seconds": 0.25, "runs": 3,
-                                   "nbytes": {"a": 120}}},
+                                   "nbytes": {"a": 120},
+                                   "touches": ["numpy.random"],
+                                   "untouched": ["random"]}},
      "backends": {"local": {"latency": 1e-4, "bandwidth": 1e9}},
      "colocate": [["<hash>:<k>", "<hash>:<k>"], ...]}
+
+``touches`` and ``untouched`` (both optional) are hidden state the run-time
+guard saw (``runtime.guard``, ``taskpar.learned``): guarded states the
+statement changed although the plan did not expect it, and assumed ones
+(``Statement.assumed``) it ran without changing. A state once in
+``touches`` is never in ``untouched``. Files without them (written before
+the guard) read as before.
 
 Merging (``record_costs``): seconds are an exponential moving average
 (``new = ALPHA * measured + (1 - ALPHA) * old``), sizes, latency and
@@ -62,6 +71,8 @@ __all__ = [
     "record_costs",
     "record_colocation",
     "load_colocation",
+    "record_hidden_state",
+    "load_hidden_state",
 ]
 
 #: local backend defaults: 100 µs per message, 1 GB/s
@@ -192,6 +203,10 @@ def _validate(d: Any) -> None:
             raise ValueError(f"bad sizes for {key}")
         for v, b in nb.items():
             _number(b, "size")
+        for k in ("touches", "untouched"):
+            names = rec.get(k, [])
+            if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
+                raise ValueError(f"bad {k} for {key}")
     be = d.get("backends")
     if not isinstance(be, dict):
         raise ValueError("no backends table")
@@ -254,6 +269,20 @@ def load_colocation(script: Any) -> list[tuple[int, ...]]:
         if len(members) > 1:
             out.append(members)
     return sorted(set(out))
+
+
+def load_hidden_state(script: Any) -> dict[int, tuple[frozenset[str], frozenset[str]]]:
+    """What the guard learned per statement id of ``script``:
+    ``(touches, untouched)``; statements with neither are absent. A bad
+    cache file gives ``{}``."""
+    data, _ = _read(cache_file(script), _script_path(script))
+    table = data["statements"]
+    out = {}
+    for i, key in enumerate(statement_keys(script)):
+        rec = table.get(key)
+        if rec and (rec.get("touches") or rec.get("untouched")):
+            out[i] = (frozenset(rec.get("touches", ())), frozenset(rec.get("untouched", ())))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -364,5 +393,35 @@ def record_colocation(script: Any, ids: Iterable[int]) -> str | None:
         if group not in [sorted(g) for g in groups]:
             groups.append(group)
         data["colocate"] = groups
+
+    return _update(script, change)
+
+
+def record_hidden_state(script: Any, touches: Mapping[int, Iterable[str]],
+                        untouched: Mapping[int, Iterable[str]]) -> str | None:
+    """Remember what the guard saw: statement id -> states it changed
+    unexpectedly (``touches``), and -> assumed states it left alone
+    (``untouched``). A touched state leaves ``untouched`` and never returns
+    to it. Returns a message as ``record_costs`` does."""
+    keys = statement_keys(script)
+
+    def change(data: dict) -> None:
+        table = data["statements"]
+        for i, names in touches.items():
+            if 0 <= i < len(keys):
+                rec = table.setdefault(keys[i], {})
+                got = set(rec.get("touches", ())) | set(names)
+                rec["touches"] = sorted(got)
+                rest = sorted(set(rec.get("untouched", ())) - got)
+                if rest:
+                    rec["untouched"] = rest
+                else:
+                    rec.pop("untouched", None)
+        for i, names in untouched.items():
+            if 0 <= i < len(keys):
+                rec = table.setdefault(keys[i], {})
+                got = (set(rec.get("untouched", ())) | set(names)) - set(rec.get("touches", ()))
+                if got:
+                    rec["untouched"] = sorted(got)
 
     return _update(script, change)

@@ -57,6 +57,9 @@ class RunResult:
     stdout: str = ""
     stderr: str = ""
     advice: list[str] = field(default_factory=list)
+    #: one line per statement that changed hidden state the plan did not
+    #: expect (``taskpar.learned``); the CLI prints them on stderr
+    surprises: list[str] = field(default_factory=list)
 
     def worker_of(self, lineno: int) -> int | None:
         """1-based worker that ran the statement starting at ``lineno``."""
@@ -123,8 +126,10 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
     if use_cache:  # an unchanged script is not analysed again
         from .analysis.cache import analyze_script_cached
         from .costs import cache_dir
+        from .learned import with_learned
 
-        script = analyze_script_cached(path, cache_dir())
+        # what earlier runs' guards learned (taskpar.learned)
+        script = with_learned(analyze_script_cached(path, cache_dir()))
     else:
         script = analyze_script(path)
     costs = load_costs(script, backend) if use_cache else Costs()
@@ -168,6 +173,22 @@ def record_run(prepared: Prepared, result: "RunResult", backend: str) -> str | N
                         latency=latency, bandwidth=bandwidth)
 
 
+def check_blas_threads(value) -> int | str | None:
+    """A ``--blas-threads`` value as the workers take it ("python", "auto" or
+    a positive int); UsageError otherwise. See ``runtime.worker.blas_threads``."""
+    from .runtime.worker import BLAS_CHOICES
+
+    if value is None or value in BLAS_CHOICES:
+        return value
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = 0
+    if isinstance(value, bool) or n < 1 or str(n) != str(value).strip():
+        raise UsageError(f"--blas-threads takes python, auto or a number of threads (got {value!r})")
+    return n
+
+
 def _backend(name: str, workers: int, **options):
     """The backend object for ``--backend name`` (imported only when used)."""
     if name not in BACKENDS:
@@ -205,8 +226,15 @@ def run_script(
     use_cache: bool = True,
     backend_options: dict | None = None,
     buffering=None,
+    blas_threads: int | str | None = None,
 ) -> RunResult:
     """Run the script at ``path`` in parallel, as ``python path *args`` would.
+
+    ``blas_threads`` (``--blas-threads``): None or "python" (the default)
+    leaves each worker's BLAS/OpenMP pools as python sizes them, so results
+    are python's to the last digit; "auto" limits them to cores ÷ workers
+    (faster when statements overlap; the last digits of multithreaded
+    BLAS/LAPACK results may differ from python's); an int N to N threads.
 
     Returns a RunResult (exit status, per-statement timings and workers). With
     ``write=None`` the output is collected in ``result.stdout``/``stderr``;
@@ -223,7 +251,8 @@ def run_script(
     prepared = prepare(path, workers, schedule_policy=schedule_policy, use_cache=use_cache,
                        backend=backend)
     return execute(prepared, path, args, backend=backend, write=write, on_progress=on_progress,
-                   use_cache=use_cache, backend_options=backend_options, buffering=buffering)
+                   use_cache=use_cache, backend_options=backend_options, buffering=buffering,
+                   blas_threads=blas_threads)
 
 
 def execute(
@@ -237,6 +266,7 @@ def execute(
     use_cache: bool = True,
     backend_options: dict | None = None,
     buffering=None,
+    blas_threads: int | str | None = None,
 ) -> RunResult:
     """Carry out a prepared plan on ``backend`` and replay its output.
 
@@ -285,6 +315,7 @@ def execute(
         sys_path0=os.path.dirname(script.filename),
         env=worker_environment(os.environ),
         buffering=buffering,
+        threads_per_worker=check_blas_threads(blas_threads),
     )
     runner = _backend(backend, plan.workers, **(backend_options or {}))
     try:
@@ -320,8 +351,13 @@ def execute(
         stderr="".join(collected[2]),
         advice=list(prepared.notes),
     )
+    from .learned import observe, record_observations, surprise_notes
+
+    observed = observe(script, reports.values())
+    result.surprises = surprise_notes(script, observed, recorded=use_cache)
+    result.advice.extend(result.surprises)
     if use_cache:
-        note = record_run(prepared, result, backend)
-        if note:
-            result.advice.append(note)
+        for note in (record_run(prepared, result, backend), record_observations(script, observed)):
+            if note:
+                result.advice.append(note)
     return result

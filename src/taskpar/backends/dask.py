@@ -154,13 +154,6 @@ def _require_distributed():
     return distributed
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _address_key(address: str):
     """Sort key for worker addresses: host, then the port as a number."""
     head, _, port = address.rpartition(":")
@@ -258,9 +251,7 @@ class DaskBackend:
                 else:
                     client = self._client(self.address, self.address)
                 self.addresses = self._workers(client, plan.workers, cluster is not None)
-                threads = job.threads_per_worker
-                if threads is None and cluster is not None:
-                    threads = max(1, _cores() // plan.workers)
+                threads = job.threads_per_worker  # resolved by each worker (blas_threads)
                 run = _Run(client, run_id, job, plan, self.addresses, on_event, self.poll,
                            self.address or "the LocalCluster")
                 run.setup(threads)

@@ -61,7 +61,7 @@ from ..runtime.interpreter import (VALUE, Interpreter, Message, Outgoing, Payloa
                                    register_source)
 from ..runtime.messages import StatementOutput, StatementStarted, TransferReport
 from ..runtime.values import nbytes
-from ..runtime.worker import ThreadLimits, make_main_module
+from ..runtime.worker import ThreadLimits, blas_threads, make_main_module
 
 __all__ = ["setup", "run_segment", "take", "set_failed", "forget", "topic", "output_topic",
            "pack_output"]
@@ -219,7 +219,7 @@ def _clean_path(path: list, local_dirs: set) -> list:
 
 class _RunState:
     def __init__(self, run_id: str, k: int, job, program, preds, segments, threads,
-                 local_dirs: set):
+                 local_dirs: set, workers_here: int = 1):
         self.run_id, self.k, self.job = run_id, k, job
         self.script = job.script
         self.segments = segments  # [(start, end)]
@@ -240,7 +240,7 @@ class _RunState:
         self.cwd = job.cwd if os.path.isdir(job.cwd) else None
         self.private = {name: _fresh_module(name) for name in PRIVATE_MODULES}
         self.fds = _Fds.acquire()
-        limits = ThreadLimits(threads)
+        limits = ThreadLimits(blas_threads(threads, workers_here))
         # live output (job.buffering, set by the driver only when it listens
         # on output_topic): StatementOutput goes out as Dask events
         buffering = getattr(job, "buffering", None)
@@ -350,7 +350,9 @@ def setup(run_id: str, job, workers: dict, threads, dask_worker=None) -> int:
     """Create this worker's run state; ``workers``: address -> (k, program, preds, segments)."""
     k, program, preds, segments = workers[dask_worker.address]
     local_dirs = {getattr(dask_worker, "local_directory", None)}
-    state = _RunState(run_id, k, job, program, preds, segments, threads, local_dirs)
+    host = dask_worker.address.rpartition(":")[0]
+    here = sum(1 for a in workers if a.rpartition(":")[0] == host)  # plan workers on this node
+    state = _RunState(run_id, k, job, program, preds, segments, threads, local_dirs, here)
     state.dask_worker = dask_worker
     with _LOCK:
         _RUNS[(run_id, k)] = state

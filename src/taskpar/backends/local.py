@@ -62,13 +62,6 @@ _EOF = object()
 
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 class _WorkerProc:
     def __init__(self, index: int, proc: subprocess.Popen, ctl: ControlChannel, stderr):
         self.index = index
@@ -147,7 +140,7 @@ class LocalBackend:
             for w in range(plan.workers):
                 workers.append(self._spawn(w, job))
             self.pids = [p.proc.pid for p in workers]
-            threads = job.threads_per_worker or max(1, _cores() // plan.workers)
+            threads = job.threads_per_worker  # resolved by each worker (blas_threads)
             for p in workers:
                 threading.Thread(target=_read_control, args=(p, events), daemon=True,
                                  name=f"taskpar-ctl-{p.index}").start()
@@ -182,7 +175,7 @@ class LocalBackend:
             child.close()
         return _WorkerProc(w, proc, ControlChannel(parent), stderr)
 
-    def _init(self, w: int, run_id: str, secret: bytes, job: Job, plan: Plan, threads: int) -> Init:
+    def _init(self, w: int, run_id: str, secret: bytes, job: Job, plan: Plan, threads) -> Init:
         graph = plan.graph
         if plan.dynamic:
             # the program arrives as the run goes: any statement may come,

@@ -28,6 +28,10 @@ Op semantics (see ``taskpar.plan``):
   value's buffers are read by the transport while it is sent — then run it
   (``StatementRunner``) and report it. A failure makes ``F = min(F, s)``.
 * ``Exec(s, replica=True)``: the same, silently, with no report.
+  Every reported ``Exec`` is guarded (``runtime.guard``): its report's
+  ``changed`` names the hidden states (global generators, cwd, environ) it
+  changed. The fingerprints taken after a statement are the next one's
+  "before" unless a replica ran or a value was unpickled in between.
 * ``Send(v, p, k)``: ``Outgoing`` with the value of ``v`` pickled (or UNBOUND
   when ``v`` is not bound, POISON when ``p`` failed or was skipped, a TOKEN
   when ``v`` is None). A value that cannot be pickled emits
@@ -65,6 +69,7 @@ from ..analysis.model import Script
 from ..plan import Exec, Keep, Recv, Send
 from . import values
 from .capture import StatementRunner
+from .guard import StateGuard
 from .messages import StatementOutput, StatementReport, StatementStarted, TransferFailed
 
 __all__ = [
@@ -197,6 +202,7 @@ class Interpreter:
         poll: Callable[[], None] | None = None,
         open_ended: bool = False,
         kept: dict | None = None,
+        guard: StateGuard | None | bool = True,
     ):
         self.script = script
         self.program = list(program)
@@ -228,6 +234,11 @@ class Interpreter:
         self.urgent: list[Send | Keep] = []
         #: (var, version) -> Payload pickled by Keep
         self.kept: dict = {} if kept is None else kept
+        #: the hidden-state guard (``runtime.guard``): every reported
+        #: statement's report says which guarded states it changed;
+        #: ``stale`` while something else ran since the last fingerprints
+        self.guard = StateGuard() if guard is True else (guard or None)
+        self.guard_stale = True
 
     @property
     def done(self) -> bool:
@@ -331,9 +342,16 @@ class Interpreter:
             changed = None if stmt.barrier else stmt.writes | stmt.mutates
             for key in [k for k in self.kept if changed is None or k[0] in changed]:
                 del self.kept[key]
+        guard = None if op.replica else self.guard
+        if guard is not None and self.guard_stale:
+            guard.reset()
         if not op.replica:
             self.emit(StatementStarted(s, self.worker, self.clock()))
         out = self.runner.run(self.code[s], self.namespace, silent=op.replica, stmt=s)
+        changed = unseen = ()
+        if guard is not None:
+            changed, unseen = guard.check()
+        self.guard_stale = guard is None
         self.ran.add(s)
         if out.status != "ok":
             self.bad.add(s)
@@ -341,7 +359,8 @@ class Interpreter:
                 self.set_failed(s)
         if not op.replica:
             self.emit(StatementReport(s, self.worker, out.status, out.chunks, out.exit_code,
-                                      out.start, out.end, out.warnings, out.streamed))
+                                      out.start, out.end, out.warnings, out.streamed, changed,
+                                      unseen))
         return None
 
     def _keep(self, op: Keep):
@@ -389,6 +408,7 @@ class Interpreter:
         elif kind == UNBOUND:
             self.namespace.pop(op.var, None)
         elif kind == VALUE:
+            self.guard_stale = True  # unpickling may run the script's code
             try:
                 self.namespace[op.var] = values.loads(msg.payload.header, msg.payload.buffers,
                                                       self.namespace)

@@ -88,8 +88,10 @@ class Job:
     sys_path0: str
     #: None = inherit the manager's environment
     env: dict[str, str] | None = None
-    #: BLAS/OpenMP threads per worker; None = cores // workers (min 1)
-    threads_per_worker: int | None = None
+    #: BLAS/OpenMP threads per worker (``--blas-threads``, resolved on each
+    #: node by ``runtime.worker.blas_threads``): None or "python" = as python
+    #: sizes them (no limit), "auto" = cores // workers, or an int
+    threads_per_worker: int | str | None = None
     #: python's buffering of the driver's stdout/stderr: workers stream the
     #: flushed output of long statements (``StatementOutput``); None = every
     #: statement's output comes with its report only
@@ -149,6 +151,11 @@ class StatementReport:
 
     ``streamed``: how many ``StatementOutput`` events of this statement came
     before this report; ``chunks`` is then only the output after theirs.
+
+    ``changed``: the guarded hidden states (``runtime.guard.GUARDED``:
+    "random", "numpy.random", "cwd", "environ") the statement changed;
+    ``unseen``: those it could not observe (loaded by the statement itself).
+    The manager compares them with the plan (``taskpar.learned``).
     """
 
     stmt: int
@@ -160,6 +167,8 @@ class StatementReport:
     end: float
     warnings: tuple[tuple[WarningKey, int], ...] = ()
     streamed: int = 0
+    changed: tuple[str, ...] = ()
+    unseen: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,8 +201,8 @@ class Init:
     send_to: tuple[int, ...]
     #: workers this one receives from (they connect to it)
     recv_from: tuple[int, ...]
-    #: threads for BLAS/OpenMP pools, or None to leave them alone
-    threads: int | None
+    #: the --blas-threads setting (``worker.blas_threads`` resolves it)
+    threads: int | str | None
     manager_pid: int
     use_shm: bool = True
     #: True: ``program`` is empty and arrives in ``Ops`` records until ``End``

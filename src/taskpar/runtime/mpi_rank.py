@@ -102,8 +102,9 @@ class RankInit:
     preds: dict
     #: (var, version, frm, to) -> tag, for this worker's sends and receives
     tags: dict
-    #: BLAS/OpenMP threads, or None: the worker decides from its node
-    threads: int | None
+    #: the --blas-threads setting (``worker.blas_threads``): the rank resolves
+    #: it for its node
+    threads: int | str | None
     #: True: ``program`` is empty and arrives in ``RankOps`` until ``End``
     dynamic: bool = False
 
@@ -221,13 +222,6 @@ def _alloc(n: int):
     if n >= MMAP_MIN:
         return mmap.mmap(-1, n)
     return bytearray(n)
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _local_workers(size: int) -> int:
@@ -523,7 +517,7 @@ class RankWorker:
         init, job = self.init, self.init.job
         from .capture import FdCapture, StatementRunner, start_ticker
         from .interpreter import register_source
-        from .worker import ThreadLimits, make_main_module
+        from .worker import ThreadLimits, blas_threads, make_main_module
 
         try:
             os.chdir(job.cwd)
@@ -531,10 +525,7 @@ class RankWorker:
             pass
         mod = make_main_module(job.script, job)
         register_source(job.script)
-        threads = init.threads
-        if threads is None:
-            threads = max(1, _cores() // _local_workers(self.comm.Get_size()))
-        limits = ThreadLimits(threads)
+        limits = ThreadLimits(blas_threads(init.threads, _local_workers(self.comm.Get_size())))
         limits()
         buffering = getattr(job, "buffering", None)
         runner = StatementRunner(fd_capture=FdCapture(), after=limits, buffering=buffering)

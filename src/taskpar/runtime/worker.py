@@ -125,13 +125,49 @@ def make_main_module(script, job) -> types.ModuleType:
     return mod
 
 
+#: ``--blas-threads`` choices besides a number (see ``blas_threads``)
+BLAS_CHOICES = ("python", "auto")
+
+
+def cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def blas_threads(setting, workers_here: int) -> int | None:
+    """Threads per BLAS/OpenMP pool in a worker, from the ``--blas-threads``
+    setting; the one place this is decided (local, MPI and Dask workers call
+    it on their own node). ``workers_here``: workers of the run on this node.
+
+    * ``None`` or ``"python"`` (the default): no limit — each pool has the
+      size python gives it on this machine (its environment variables, all
+      cores), so a multithreaded BLAS/LAPACK result has python's last digits;
+      statements that overlap then share the cores (oversubscription);
+    * ``"auto"``: cores ÷ workers here (at least 1), unless the user set one
+      of ``THREAD_ENV_VARS``: faster when statements overlap, but the last
+      digits of multithreaded BLAS/LAPACK results may differ from python's;
+    * an int ``N``: N threads per pool.
+
+    Returns the thread count to impose, or None to leave the pools alone.
+    """
+    if setting is None or setting == "python":
+        return None
+    if setting == "auto":
+        if any(v in os.environ for v in THREAD_ENV_VARS):
+            return None  # the user chose: respect it
+        return max(1, cores() // max(1, workers_here))
+    return max(1, int(setting))
+
+
 class ThreadLimits:
-    """Limit BLAS/OpenMP pools to ``n`` threads; re-apply when modules were imported."""
+    """Limit BLAS/OpenMP pools to ``n`` threads (None: leave them alone);
+    re-apply when modules were imported."""
 
     def __init__(self, n: int | None):
         self.n = n
-        if n is not None and any(v in os.environ for v in THREAD_ENV_VARS):
-            self.n = None  # the user chose: respect it
         self._seen = -1
 
     def __call__(self) -> None:
@@ -234,7 +270,7 @@ class Worker:
         threading.Thread(target=self.read_control, name="taskpar-control", daemon=True).start()
         mod = make_main_module(job.script, job)
         register_source(job.script)
-        limits = ThreadLimits(init.threads)
+        limits = ThreadLimits(blas_threads(init.threads, init.workers))
         limits()
         buffering = getattr(job, "buffering", None)
         runner = StatementRunner(fd_capture=FdCapture(), after=limits, buffering=buffering)

@@ -1,0 +1,123 @@
+"""What runs teach about hidden state: surprises, and assumptions that did not hold.
+
+Input: the ``Script`` a run executed and its ``StatementReport`` records,
+whose ``changed`` / ``unseen`` fields come from the workers' guard
+(``runtime.guard``). Output: ``Observations`` — per statement, the guarded
+states it changed although the plan did not expect it (*surprises*), and
+the *assumed* resources (``Statement.assumed``) it was seen to leave alone
+— plus one line per surprising statement for the user.
+
+The cost cache remembers both (``costs.record_hidden_state``), keyed by the
+statement's source like its costs; ``with_learned`` applies them before the
+graph is built, the one place that ``run``, ``plan``, ``generate``,
+``graph`` and ``check`` go through::
+
+    resources' = resources ∪ touches − (untouched ∩ assumed)
+    assumed'   = assumed − untouched
+
+A resource the analysis found (not in ``assumed``) is never dropped; a
+state once seen changed stays (a later observation of it unchanged does not
+drop it again), so learning converges.
+
+An ``import`` is never a surprise: importing scikit-learn sets ``KMP_*``
+environment variables and draws from ``random``'s global generator, and
+every worker that imports the module does so alike (imports are replicated
+where their names are needed). Not learned therefore: a script that seeds
+a generator and then imports a module that draws from it at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+from .analysis.model import Script, Statement
+from .runtime.guard import GUARDED
+
+__all__ = ["Observations", "observe", "surprise_notes", "apply_learned", "with_learned",
+           "record_observations"]
+
+#: how a note names each guarded state
+DESCRIPTION = {
+    "random": "the random module's global generator",
+    "numpy.random": "numpy's global random generator",
+    "cwd": "the working directory",
+    "environ": "os.environ",
+}
+
+
+@dataclass(frozen=True)
+class Observations:
+    #: statement id -> guarded states it changed that its resources lack
+    surprises: dict[int, frozenset[str]] = field(default_factory=dict)
+    #: statement id -> assumed resources it ran without changing
+    untouched: dict[int, frozenset[str]] = field(default_factory=dict)
+
+
+def _expected(stmt: Statement) -> frozenset[str]:
+    if stmt.kind == "import":
+        return stmt.resources | frozenset(GUARDED)
+    return stmt.resources
+
+
+def observe(script: Script, reports: Iterable) -> Observations:
+    """Compare what each reported statement changed with what the plan let it touch."""
+    surprises: dict[int, frozenset[str]] = {}
+    untouched: dict[int, frozenset[str]] = {}
+    for r in reports:
+        if r.status == "skipped" or not 0 <= r.stmt < len(script.statements):
+            continue
+        stmt = script.statements[r.stmt]
+        changed = frozenset(getattr(r, "changed", ()))
+        extra = changed - _expected(stmt)
+        if extra:
+            surprises[r.stmt] = extra
+        if r.status == "ok":  # a failed statement may have stopped before drawing
+            left = (stmt.assumed & set(GUARDED)) - changed - frozenset(getattr(r, "unseen", ()))
+            if left:
+                untouched[r.stmt] = left
+    return Observations(surprises, untouched)
+
+
+def surprise_notes(script: Script, obs: Observations, recorded: bool = True) -> list[str]:
+    """One line per surprising statement, in program order."""
+    out = []
+    for i in sorted(obs.surprises):
+        s = script.statements[i]
+        what = " and ".join(DESCRIPTION.get(x, x) for x in sorted(obs.surprises[i]))
+        tail = "the next run orders it" if recorded else "not recorded (--no-cache)"
+        out.append(f"taskpar: line {s.lineno} ({s.label}) changed {what}, "
+                   f"which the plan did not expect; {tail}.")
+    return out
+
+
+def record_observations(script: Script, obs: Observations) -> str | None:
+    """Remember ``obs`` in the cost cache; a message for the user or None."""
+    if not obs.surprises and not obs.untouched:
+        return None
+    from .costs import record_hidden_state
+
+    return record_hidden_state(script, obs.surprises, obs.untouched)
+
+
+def apply_learned(script: Script, learned: dict[int, tuple[frozenset, frozenset]]) -> Script:
+    """``script`` with learned resources: ``learned[i] = (touches, untouched)``."""
+    if not learned:
+        return script
+    stmts = list(script.statements)
+    for i, (touches, untouched) in learned.items():
+        if not 0 <= i < len(stmts):
+            continue
+        s = stmts[i]
+        drop = (frozenset(untouched) & s.assumed) - frozenset(touches)
+        resources = (s.resources | frozenset(touches)) - drop
+        if resources != s.resources:
+            stmts[i] = replace(s, resources=resources, assumed=s.assumed - drop)
+    return replace(script, statements=tuple(stmts))
+
+
+def with_learned(script: Script) -> Script:
+    """``script`` with what earlier runs recorded in its cache applied."""
+    from .costs import load_hidden_state
+
+    return apply_learned(script, load_hidden_state(script))

@@ -1,0 +1,98 @@
+"""The run-time guard end to end: a surprise is noted once, then learned; an
+assumed resource a run saw unused is dropped by the next plan."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from contextlib import redirect_stdout
+from dataclasses import replace
+
+import pytest
+
+from taskpar import analysis as tp_analysis
+from taskpar import run as tp_run
+from taskpar.analysis import cache as analysis_cache
+from taskpar.cli import main as cli_main
+
+from support import python, taskpar
+
+pytestmark = pytest.mark.timeout(240)
+
+HIDDEN = """\
+import numpy as np
+import scipy.stats
+v = scipy.stats.norm.rvs(size=3)
+w = sum(np.ones(3))
+print(len(v), w)
+"""
+
+
+def test_a_hidden_draw_is_noted_once_and_ordered_by_the_next_run(tmp_path):
+    pytest.importorskip("scipy")
+    src = tmp_path / "hidden.py"
+    src.write_text(HIDDEN)
+    env = {**os.environ, "TASKPAR_CACHE_DIR": str(tmp_path / "cache")}
+    expected = python(src)
+    first = taskpar("run", src, "-w", "2", env=env, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == expected.stdout
+    assert first.stderr == expected.stderr + (
+        "taskpar: line 3 (v = scipy.stats.norm.rvs(size=3)) changed numpy's global random "
+        "generator, which the plan did not expect; the next run orders it.\n")
+    graph = json.loads(taskpar("graph", src, "--format", "json", env=env).stdout)
+    assert graph["statements"][2]["resources"] == ["numpy.random"]
+    bare = json.loads(taskpar("graph", src, "--format", "json", "--no-cache", env=env).stdout)
+    assert bare["statements"][2]["resources"] == []
+    second = taskpar("run", src, "-w", "2", env=env, timeout=120)
+    assert (second.returncode, second.stdout, second.stderr) == (0, expected.stdout,
+                                                                  expected.stderr)
+
+
+ASSUMED = """\
+import numpy as np
+np.random.seed(0)
+import json
+v = json.dumps([1])
+w = np.random.rand(2)
+print(v, w)
+"""
+
+
+def test_an_assumed_resource_left_alone_is_dropped(tmp_path, monkeypatch):
+    """`assumed` added by hand: the analysis that fills it is written elsewhere."""
+    src = tmp_path / "assumed.py"
+    src.write_text(ASSUMED)
+    monkeypatch.setenv("TASKPAR_CACHE_DIR", str(tmp_path / "cache"))
+    analyze = tp_analysis.analyze_script
+
+    def with_assumption(path):
+        sc = analyze(path)
+        s = sc.statements[3]
+        assert s.source == "v = json.dumps([1])"
+        s = replace(s, resources=s.resources | {"numpy.random"}, assumed=frozenset({"numpy.random"}))
+        return replace(sc, statements=sc.statements[:3] + (s,) + sc.statements[4:])
+
+    monkeypatch.setattr(tp_analysis, "analyze_script", with_assumption)
+    monkeypatch.setattr(tp_run, "analyze_script", with_assumption)
+    monkeypatch.setattr(analysis_cache, "analyze_script_cached", lambda path, _: with_assumption(path))
+
+    def graph():
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert cli_main(["graph", str(src), "--format", "json"]) == 0
+        return json.loads(out.getvalue())
+
+    before = graph()
+    assert before["statements"][3]["resources"] == ["numpy.random"]
+    assert [1, 3, 4] in before["colocate"]
+    result = tp_run.run_script(src, workers=2)
+    assert (result.exit_status, result.stdout) == (0, python(src).stdout)
+    assert result.surprises == []
+    after = graph()
+    assert after["statements"][3]["resources"] == []
+    assert after["colocate"] == [[1, 4]]
+    # and the next run plans from it
+    prepared = tp_run.prepare(src, 2)
+    assert prepared.script.statements[3].resources == frozenset()
