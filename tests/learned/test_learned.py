@@ -38,7 +38,8 @@ def script(tmp_path, *stmts):
 
 
 def report(i, changed=(), status="ok", unseen=()):
-    return StatementReport(i, 0, status, (), None, 0.0, 0.0, (), tuple(changed), tuple(unseen))
+    return StatementReport(i, 0, status, (), None, 0.0, 0.0, (), changed=tuple(changed),
+                           unseen=tuple(unseen))
 
 
 def test_a_change_outside_the_resources_is_a_surprise(tmp_path):
