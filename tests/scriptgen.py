@@ -665,10 +665,13 @@ def hunt(first: int, last: int, out: Path, reduce_max: int, jobs: int, introspec
 
     out.mkdir(parents=True, exist_ok=True)
 
+    # made before the threads start: python 3.11's ast.parse is not thread-safe
+    sources = {seed: program_from_seed(seed, introspect=introspect)
+               for seed in range(first, last + 1)}
+
     def one(seed):
-        src = program_from_seed(seed, introspect=introspect)
-        expected, got = compare(src)
-        return seed, src, expected, got
+        expected, got = compare(sources[seed])
+        return seed, sources[seed], expected, got
 
     failures = []
     with ThreadPoolExecutor(jobs) as ex:

@@ -35,9 +35,8 @@ def _triple(p):
     return (p.returncode, p.stdout, p.stderr)
 
 
-def _check_one(seed, base):
+def _check_one(seed, src, base):
     """None if python and both taskpar runs agree, else the failure text."""
-    src = program_from_seed(seed, introspect=INTROSPECT)
     d = base / f"seed{seed}"
     d.mkdir()
     prog = d / "prog.py"
@@ -64,6 +63,9 @@ def _check_one(seed, base):
 @pytest.mark.timeout(400)
 @pytest.mark.parametrize("seeds", BATCHES, ids=lambda b: f"seeds{b[0]}-{b[-1]}")
 def test_scene_programs_identical_to_python(seeds, tmp_path):
+    # made here, not in the threads: python 3.11's ast.parse is not thread-safe
+    # ("AST constructor recursion depth mismatch"), and the generator parses
+    sources = {s: program_from_seed(s, introspect=INTROSPECT) for s in seeds}
     with ThreadPoolExecutor(len(seeds)) as ex:
-        failures = [f for f in ex.map(lambda s: _check_one(s, tmp_path), seeds) if f]
+        failures = [f for f in ex.map(lambda s: _check_one(s, sources[s], tmp_path), seeds) if f]
     assert not failures, "\n\n".join(failures)
