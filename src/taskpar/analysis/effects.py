@@ -28,7 +28,12 @@ Design note. ``analyze_module`` runs the pipeline:
    gets the process-local resource ``object:NAME`` on every statement that
    touches it from the point it became shared;
 7. taint: a statement touching a name that reaches a ``pyplot``/``logging``
-   object touches that resource; pins (``pins``).
+   object touches that resource; pins (``pins``);
+8. what the analysis cannot see: a barrier reads every live name, may write
+   every name and joins the process-local state before it (``_barriers``);
+   library calls after a global generator was used are assumed to draw
+   from it (``rules.LIBRARY_RNG``, ``Statement.assumed``); imports touch
+   ``environ`` when the script reads it (``_imports_set_environment``).
 """
 
 from __future__ import annotations
