@@ -3,8 +3,9 @@
 Input: the ``Script`` a run executed and its ``StatementReport`` records,
 whose ``changed`` / ``unseen`` fields come from the workers' guard
 (``runtime.guard``). Output: ``Observations`` — per statement, the guarded
-states it changed although the plan did not expect it (*surprises*), and
-the *assumed* resources (``Statement.assumed``) it was seen to leave alone
+states it changed although the plan did not expect it (*surprises*: of a
+global generator, only once an earlier statement used it — before that its
+state is random), and the *assumed* resources (``Statement.assumed``) it was seen to leave alone
 — plus one line per surprising statement for the user.
 
 The cost cache remembers both (``costs.record_hidden_state``), keyed by the
@@ -37,6 +38,9 @@ from .runtime.guard import GUARDED
 __all__ = ["Observations", "observe", "surprise_notes", "apply_learned", "with_learned",
            "record_observations"]
 
+#: the guarded states that are random generators
+GENERATORS = ("random", "numpy.random")
+
 #: how a note names each guarded state
 DESCRIPTION = {
     "random": "the random module's global generator",
@@ -64,12 +68,19 @@ def observe(script: Script, reports: Iterable) -> Observations:
     """Compare what each reported statement changed with what the plan let it touch."""
     surprises: dict[int, frozenset[str]] = {}
     untouched: dict[int, frozenset[str]] = {}
+    # a global generator no earlier statement used is in an unseeded, random
+    # state: where its draws happen cannot change what the script computes
+    # (python's own output differs run to run), so drawing from it is no surprise
+    first_use = {g: min((s.id for s in script.statements if g in s.resources), default=None)
+                 for g in GENERATORS}
     for r in reports:
         if r.status == "skipped" or not 0 <= r.stmt < len(script.statements):
             continue
         stmt = script.statements[r.stmt]
         changed = frozenset(getattr(r, "changed", ()))
-        extra = changed - _expected(stmt)
+        extra = frozenset(x for x in changed - _expected(stmt)
+                          if x not in first_use or (first_use[x] is not None
+                                                    and first_use[x] < r.stmt))
         if extra:
             surprises[r.stmt] = extra
         if r.status == "ok":  # a failed statement may have stopped before drawing

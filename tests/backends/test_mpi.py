@@ -29,7 +29,9 @@ from taskpar.runtime.messages import Job, StatementReport, StatementStarted, Tra
 HERE = Path(__file__).resolve().parent
 CLI = [sys.executable, "-m", "taskpar"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.py"))
+#: the examples, but the CPU-heavy model_comparison.py (tests/conformance runs
+#: every example on this backend, model_comparison.py under every schedule)
+EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.py") if p.name != "model_comparison.py")
 
 
 def _unavailable() -> str | None:

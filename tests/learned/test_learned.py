@@ -63,9 +63,20 @@ def test_two_states_in_one_line_and_skipped_statements_say_nothing(tmp_path):
 
 def test_an_import_is_never_a_surprise(tmp_path):
     # importing scikit-learn sets KMP_* variables and draws from `random`, alike in every worker
-    sc = script(tmp_path, stmt(0, "import sklearn", kind="import"), stmt(1, "f()"))
-    assert observe(sc, [report(0, ["environ", "random"]), report(1, ["random"])]).surprises == {
-        1: {"random"}}
+    sc = script(tmp_path, stmt(0, "import random", {"random"}, kind="import"),
+                stmt(1, "random.seed(1)", {"random"}),
+                stmt(2, "import sklearn", kind="import"), stmt(3, "f()"))
+    assert observe(sc, [report(2, ["environ", "random"]), report(3, ["random"])]).surprises == {
+        3: {"random"}}
+
+
+def test_a_draw_from_a_generator_nothing_used_before_is_no_surprise(tmp_path):
+    # unseeded: its state is random in python too, so where it is drawn does not matter
+    sc = script(tmp_path, stmt(0, "svc.fit(X, y)"), stmt(1, "np.random.seed(0)", {"numpy.random"}),
+                stmt(2, "m.fit(X, y)"))
+    obs = observe(sc, [report(0, ["numpy.random"]), report(1, ["numpy.random"]),
+                       report(2, ["numpy.random"])])
+    assert obs.surprises == {2: {"numpy.random"}}
 
 
 def test_assumed_state_left_alone_is_observed_only_for_ok_and_seen(tmp_path):
