@@ -178,3 +178,14 @@ def test_library_drawing_touches_pyplot(src):
     """networkx's nx.draw and friends draw on pyplot's current figure (found by
     `taskpar check` on networkx's own examples): they are pyplot users."""
     assert "pyplot" in analyze_source(src, "s.py").statements[-1].resources
+
+
+def test_redirect_stdout_writes_into_its_target():
+    """Found by the scene generator: the print inside the `with` ran on another
+    worker than `buf.getvalue()` on a warm cache, which then read ''."""
+    src = ("import io, contextlib\nbuf = io.StringIO()\n"
+           "with contextlib.redirect_stdout(buf):\n    print('inside')\nout = buf.getvalue()\n")
+    st = analyze_source(src, "s.py").statements
+    assert "buf" in st[2].mutates
+    assert any(e.src == 2 and e.dst == 3 and "buf" in e.vars
+               for e in build_graph(analyze_source(src, "s.py")).edges)

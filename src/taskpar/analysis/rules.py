@@ -77,6 +77,8 @@ MUTATING_FUNCTIONS: dict[str, tuple[int, ...]] = {
     "numpy.save": (0,), "numpy.savez": (0,), "numpy.savez_compressed": (0,),
     "numpy.savetxt": (0,), "shutil.copyfileobj": (1,),
     "copy.copy": (), "gc.collect": (),
+    # what is printed inside ``with redirect_stdout(buf):`` is written into buf
+    "contextlib.redirect_stdout": (0,), "contextlib.redirect_stderr": (0,),
 }
 #: keyword arguments that name an object changed in place
 MUTATED_KEYWORDS = frozenset({"out", "file", "fp", "buf", "dst"})
