@@ -18,6 +18,7 @@ return a ``Script`` of ``Statement`` records (see ``model``). Modules:
 * ``pins``     — ``# taskpar: worker K`` comments
 * ``mainfn``   — the ``main()`` pattern: a final ``main()`` call analysed as
                  its body (``Statement.scope``/``call_lineno``, ``Script.notes``)
+* ``loops``    — loops whose iterations run apart (``Script.loops``)
 """
 
 from __future__ import annotations
@@ -41,20 +42,29 @@ __all__ = [
 ]
 
 
-def analyze_source(source: str, filename: str = "<script>") -> Script:
-    """Analyse script text; raise ScriptSyntaxError / PinError on bad input."""
+def analyze_source(source: str, filename: str = "<script>", loops: bool = True) -> Script:
+    """Analyse script text; raise ScriptSyntaxError / PinError on bad input.
+
+    ``loops``: split the loops whose iterations can run apart (``loops``);
+    False keeps every top-level statement one statement.
+    """
     from .effects import analyze_tree  # the whole analysis: imported on first use
 
     tree = parse_script(source, filename)
     statements, notes = analyze_tree(tree, source, filename)
-    return Script(filename=filename, source=source, statements=tuple(statements),
-                  notes=tuple(notes))
+    script = Script(filename=filename, source=source, statements=tuple(statements),
+                    notes=tuple(notes))
+    if loops:
+        from .loops import split_loops
+
+        script = split_loops(script, tree)
+    return script
 
 
-def analyze_script(path: str | os.PathLike) -> Script:
+def analyze_script(path: str | os.PathLike, loops: bool = True) -> Script:
     """Read and analyse the script at ``path`` (named as python names it)."""
     source = read_script(path)
-    return analyze_source(source, script_filename(path))
+    return analyze_source(source, script_filename(path), loops=loops)
 
 
 def __getattr__(name):

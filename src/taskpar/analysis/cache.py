@@ -33,11 +33,13 @@ from pathlib import Path
 
 from ..costs import write_json_atomic
 from .load import read_script, script_filename
-from .model import Script, Statement
+from dataclasses import asdict
+
+from .model import LoopSplit, Script, Statement
 
 __all__ = ["analyze_script_cached", "script_to_json", "script_from_json"]
 
-_FORMAT = "taskpar-analysis-1"
+_FORMAT = "taskpar-analysis-2"
 _SETS = ("reads", "writes", "mutates", "resources", "assumed")
 
 
@@ -67,9 +69,10 @@ def script_to_json(script: Script) -> dict:
         for k in _SETS:
             d[k] = sorted(d[k])
         d["path"] = list(s.path)
+        d["loop"] = list(s.loop) if s.loop is not None else None
         statements.append(d)
     return {"format": _FORMAT, "filename": script.filename, "notes": list(script.notes),
-            "statements": statements}
+            "statements": statements, "loops": [asdict(x) for x in script.loops]}
 
 
 def script_from_json(data: dict, source: str) -> Script:
@@ -82,9 +85,21 @@ def script_from_json(data: dict, source: str) -> Script:
         for k in _SETS:
             d[k] = frozenset(d[k])
         d["path"] = tuple(d["path"])
+        d["loop"] = tuple(d["loop"]) if d["loop"] is not None else None
         statements.append(Statement(**d))
+    loops = []
+    for d in data["loops"]:
+        d = dict(d)
+        d["path"] = tuple(d["path"])
+        d["pieces"] = tuple(d["pieces"])
+        d["hoists"] = tuple((j, tuple(a)) for j, a in d["hoists"])
+        d["outputs"] = tuple(tuple(o) for o in d["outputs"])
+        d["target_reads"] = tuple(d["target_reads"])
+        d["binds"] = tuple(d["binds"])
+        d["reads"] = tuple(d["reads"])
+        loops.append(LoopSplit(**d))
     return Script(filename=data["filename"], source=source, statements=tuple(statements),
-                  notes=tuple(data["notes"]))
+                  notes=tuple(data["notes"]), loops=tuple(loops))
 
 
 def analyze_script_cached(path, cache_dir: Path) -> Script:

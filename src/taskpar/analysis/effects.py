@@ -249,6 +249,13 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
     if mc is not None:
         tree, items = flatten(tree, mc, top_level_statements(tree))
     pins = find_pins(source, filename)
+    return analyze_items(tree, items, source, pins), notes
+
+
+def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> list[Statement]:
+    """The top-level pass over ``items`` ``(node, path, scope, call_lineno)``
+    of module ``tree`` (steps 2-8 of the module docstring); ``loops`` runs
+    it over a module it made."""
     scopes = ScriptScopes(tree)
     facts = ScriptFacts(tree, scopes)
     it = Interp(scopes, facts)
@@ -383,7 +390,7 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
             barrier=bool(r["barrier"]), barrier_reason=r["barrier_reason"],
             pin=pins.get(node.lineno), kind=_kind(node),
             scope=r["scope"], call_lineno=r["call_lineno"]))
-    return out, notes
+    return out
 
 
 def _barriers(results: list[dict]) -> None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Statement", "Script", "RESOURCES", "PROCESS_LOCAL"]
+__all__ = ["Statement", "Script", "LoopSplit", "RESOURCES", "PROCESS_LOCAL"]
 
 #: Hidden state modelled as pseudo-variables. Names are stable: they appear
 #: in the JSON graph. Two families are added per script:
@@ -99,6 +99,12 @@ class Statement:
     #: with ``scope``: the line of the ``main()`` call, the ``<module>`` frame
     #: python shows above the function's in a traceback
     call_lineno: int | None = None
+    #: for a statement made from a loop split into iterations (``loops``):
+    #: ``(loop, role, part)``, role "items" (evaluates the iterable), "part"
+    #: (the private part of the body for block ``part`` of the iterations),
+    #: "chain" (the loop itself over block ``part``, in order, taking the
+    #: parts' results); None for a statement of the script
+    loop: tuple | None = None
 
     @property
     def label(self) -> str:
@@ -117,6 +123,47 @@ class Script:
     #: one-line remarks for ``taskpar plan``, e.g. why a ``main()`` call runs
     #: as one statement (see ``mainfn``)
     notes: tuple[str, ...] = ()
+    #: loops split into iterations (see ``loops``), by ``LoopSplit.index``
+    loops: tuple["LoopSplit", ...] = ()
 
     def __len__(self) -> int:
         return len(self.statements)
+
+
+@dataclass(frozen=True)
+class LoopSplit:
+    """A top-level ``for`` loop whose iterations run apart (see ``loops``).
+
+    ``pieces`` are the body statements (indices into ``node.body``) that
+    only touch what is private to their iteration: the parts run them,
+    block by block, on any worker. ``hoists`` are expressions taken out of
+    the other (ordered) body statements, also private: ``(j, address)``,
+    ``address`` the field path from ``node.body[j]`` to the expression, e.g.
+    ``("value",)`` or ``("value", "args", 1)``. The chains run the loop
+    itself in order, taking what the parts computed instead of running
+    those pieces and hoists again.
+    """
+
+    index: int
+    #: the ``for`` statement's path in the module (as ``Statement.path``)
+    path: tuple[int, ...]
+    lineno: int
+    parts: int
+    pieces: tuple[int, ...]
+    hoists: tuple[tuple, ...]
+    #: per piece (same order as ``pieces``): the names the chain takes
+    #: from it (read by the ordered statements or after the loop)
+    outputs: tuple[tuple[str, ...], ...]
+    #: names of the loop target the pieces read (sent to the parts)
+    target_reads: tuple[str, ...]
+    #: every name the pieces bind, and the target's: a part restores them
+    binds: tuple[str, ...]
+    #: the body may ``break`` (an iterator is then consumed as python does)
+    has_break: bool = False
+    #: names the parts read from the worker's globals (besides the target):
+    #: what they bind is checked not to be one of these objects or in them
+    reads: tuple[str, ...] = ()
+    #: the hidden names of this loop's values (state, items, results)
+    @property
+    def var(self) -> str:
+        return f"__tp_L{self.index}"

@@ -465,7 +465,8 @@ class StatementRunner:
             status = "exit"
         except BaseException as e:  # noqa: BLE001 - the user's error is reported, not swallowed
             status, exit_code = "error", 130 if isinstance(e, KeyboardInterrupt) else 1
-            tail = self._traceback(e, code)
+            replayed = getattr(e, "replayed_text", None)  # runtime.loops.Replayed
+            tail = replayed if isinstance(replayed, str) else self._traceback(e, code)
         finally:
             end = self._clock()
             if live is not None:
@@ -489,6 +490,48 @@ class StatementRunner:
             return Outcome(status, (), exit_code, (), start, end)
         return Outcome(status, rec.frozen(), exit_code, tuple(rec.warnings), start, end,
                        live.streamed if live is not None else 0)
+
+    # -- loop parts (``runtime.loops``) --------------------------------------
+    def begin_segment(self):
+        """Record what follows apart from the running statement's output (a
+        piece of a loop part: its output is shown later, where the loop's
+        chain reaches it); returns a token for ``end_segment``."""
+        self._collect_fds()
+        outer, rec = self._recording, _Recording()
+        if self._lock is None:
+            self._recording = rec
+        else:
+            with self._lock:
+                self._recording = rec
+        return outer
+
+    def end_segment(self, outer) -> tuple[tuple, tuple]:
+        """Stop recording apart; returns the segment's ``(chunks, warnings)``."""
+        self._flush_python_streams()
+        self._collect_fds(flush_c=True)
+        rec = self._recording
+        if self._lock is None:
+            self._recording = outer
+        else:
+            with self._lock:
+                self._recording = outer
+        return rec.frozen(), tuple(rec.warnings)
+
+    def replay(self, chunks, warns) -> None:
+        """Write a segment's output into the running statement's, as if it
+        had been written now (warnings keep their keys)."""
+        by_index = dict((idx, key) for key, idx in warns)
+        for idx, (stream, text) in enumerate(chunks):
+            if idx in by_index:
+                rec = self._target()
+                rec.warnings.append((by_index[idx], rec.add(stream, text, mergeable=False)))
+                if self._lock is not None:
+                    with self._lock:
+                        self._flushed(rec)
+            elif stream == STDOUT:
+                self.stdout.write(text)
+            else:
+                self.stderr.write(text)
 
     def _traceback(self, exc: BaseException, code) -> str:
         hook = sys.excepthook

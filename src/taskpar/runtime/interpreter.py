@@ -85,6 +85,8 @@ __all__ = [
 ]
 
 VALUE, UNBOUND, POISON, TOKEN = "value", "unbound", "poison", "token"
+#: names of values that only split loops' statements see (``runtime.loops``)
+HIDDEN = "__tp_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +173,14 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
                 and isinstance(node.value.value, str) and stmt.path != (0,)):
             # a lone string compiled first in a module would become __doc__
             nodes = [ast.copy_location(ast.Pass(), node), node]
-        if stmt.scope is not None:
+        if stmt.loop is not None:
+            from .loopcode import statement_ast
+
+            split = script.loops[stmt.loop[0]]
+            body = statement_ast(split, node, stmt.loop[1], stmt.loop[2])
+            code = compile(ast.Module(body=body, type_ignores=[]), script.filename, "exec",
+                           flags=flags, dont_inherit=True)
+        elif stmt.scope is not None:
             from ..analysis.mainfn import compile_in_scope
 
             # a statement of main()'s body run at top level: compiled inside
@@ -184,6 +193,34 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
             code = compile(module, script.filename, "exec", flags=flags, dont_inherit=True)
         out[i] = code
     return out
+
+
+def loop_codes(script: Script) -> dict:
+    """The compiled pieces of every split loop (``runtime.loops.LoopCode``)."""
+    if not script.loops:
+        return {}
+    from .loopcode import compile_loop
+
+    tree = ast.parse(script.source, script.filename)
+    flags = _future_flags(tree)
+    out = {}
+    for split in script.loops:
+        body, node = tree.body, None
+        for k in split.path:
+            node = body[k]
+            body = getattr(node, "body", [])
+        out[split.index] = compile_loop(split, node, script.filename, flags)
+    return out
+
+
+def hidden_names(script: Script, runner) -> dict:
+    """The hidden names (``__tp_*``) a worker starts with: what the split
+    loops' statements call (see ``runtime.loops``)."""
+    if not script.loops:
+        return {}
+    from . import loops
+
+    return {"__tp_rt": loops, "__tp_loops": loop_codes(script), "__tp_runner": runner}
 
 
 class Interpreter:
@@ -222,6 +259,9 @@ class Interpreter:
         ids = (range(len(script.statements)) if open_ended
                else {op.stmt for op in self.program if isinstance(op, Exec)})
         self.code = compile_statements(script, ids)
+        #: values of hidden names (``__tp_*``, split loops): out of the
+        #: script's namespace except while a loop statement runs
+        self.hidden = hidden_names(script, self.runner)
         self.pc = 0
         self.failed: int | None = None  # F: first failed statement known here
         self.bad: set[int] = set()  # statements failed, skipped or poisoned here
@@ -347,7 +387,10 @@ class Interpreter:
             guard.reset()
         if not op.replica:
             self.emit(StatementStarted(s, self.worker, self.clock()))
-        out = self.runner.run(self.code[s], self.namespace, silent=op.replica, stmt=s)
+        if stmt.loop is None:
+            out = self.runner.run(self.code[s], self.namespace, silent=op.replica, stmt=s)
+        else:
+            out = self._run_loop_statement(s, op.replica)
         changed = unseen = ()
         if guard is not None:
             changed, unseen = guard.check()
@@ -363,10 +406,24 @@ class Interpreter:
                                       unseen))
         return None
 
+    def _run_loop_statement(self, s: int, replica: bool):
+        ns = self.namespace
+        ns.update(self.hidden)
+        try:
+            return self.runner.run(self.code[s], ns, silent=replica, stmt=s)
+        finally:
+            for name in [n for n in ns if n.startswith(HIDDEN)]:
+                self.hidden[name] = ns.pop(name)
+
+    def _where(self, var: str) -> dict:
+        """The dict holding ``var``: hidden names live apart (split loops)."""
+        return self.hidden if var.startswith(HIDDEN) else self.namespace
+
     def _keep(self, op: Keep):
-        if op.version not in self.bad and op.var in self.namespace:
+        where = self._where(op.var)
+        if op.version not in self.bad and op.var in where:
             try:
-                header, buffers = values.dumps(self.namespace[op.var], self.namespace)
+                header, buffers = values.dumps(where[op.var], self.namespace)
             except Exception:  # noqa: BLE001 - a Send of it will report it
                 return None
             self.kept[(op.var, op.version)] = Payload(VALUE, header, tuple(buffers))
@@ -380,11 +437,11 @@ class Interpreter:
             payload = kept
         elif op.var is None:
             payload = Payload(TOKEN)
-        elif op.var not in self.namespace:
+        elif op.var not in self._where(op.var):
             payload = Payload(UNBOUND)
         else:
             try:
-                header, buffers = values.dumps(self.namespace[op.var], self.namespace)
+                header, buffers = values.dumps(self._where(op.var)[op.var], self.namespace)
                 payload = Payload(VALUE, header, tuple(buffers))
             except Exception as e:  # noqa: BLE001 - reported, and the run stops
                 self.emit(TransferFailed(op.var, op.version, self.worker, op.to, "send",
@@ -406,11 +463,11 @@ class Interpreter:
         if kind == POISON:
             self.bad.add(op.version)
         elif kind == UNBOUND:
-            self.namespace.pop(op.var, None)
+            self._where(op.var).pop(op.var, None)
         elif kind == VALUE:
             self.guard_stale = True  # unpickling may run the script's code
             try:
-                self.namespace[op.var] = values.loads(msg.payload.header, msg.payload.buffers,
+                self._where(op.var)[op.var] = values.loads(msg.payload.header, msg.payload.buffers,
                                                       self.namespace)
             except Exception as e:  # noqa: BLE001 - reported, and the run stops
                 self.emit(TransferFailed(op.var, op.version, op.frm, self.worker, "receive",

@@ -1,0 +1,523 @@
+"""Loops split into iterations: which body statements may run apart.
+
+Input: the analysed ``Script`` and its module AST. Output: the same script
+where each top-level ``for`` loop whose iterations have private work is
+replaced by statements that run that work in parallel (``LoopSplit``,
+``Statement.loop``), and a note for every loop that stays one statement.
+
+Design note (DESIGN.md, "Loops"). A loop is analysed *unrolled twice*: a
+synthetic module holds, in place of the loop, the evaluation of its
+iterable (``I``), the target bound to an item (``T``), the body (copy A),
+the target again and the body again (copy B), then the rest of the script.
+The ordinary top-level pass (``effects.analyze_items``) and ``build_graph``
+then say everything needed:
+
+* an edge from a statement of copy A into one of copy B is a dependence
+  carried from one iteration to the next;
+* a statement of copy B is *private* when it touches no hidden state, is no
+  barrier, defines nothing, has no ``break``/``continue``, changes no object
+  but its iteration's own, no carried edge enters it and no edge enters it
+  from a statement of its iteration that is not private. (What it binds
+  may still be an object made before the loop — library results look so to
+  the analysis —; the parts check that at run time, see ``runtime.loops``);
+* an ordered statement (``print``, ``d[k] = v``, ``total += v``,
+  ``results.append(v)``) gives up private subexpressions that contain a
+  call (*hoists*): ``total += heavy(x)`` computes ``heavy(x)`` apart and
+  adds it in order, so float sums are exact.
+
+Private statements and hoists run in *parts* (blocks of iterations, any
+worker); the *chains* run the loop itself in iteration order on the
+worker that evaluated the iterable, taking the parts' results (or running
+a piece itself when a part could not deliver it). A loop is split only
+when some private statement or hoist contains a call (there is work to
+share); otherwise it stays one statement with a note naming the line that
+keeps it serial.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from dataclasses import replace
+
+from .model import LoopSplit, Script, Statement
+
+__all__ = ["split_loops", "PARTS", "node_at", "hoist_sites", "expr_at"]
+
+#: parts (and chains) per split loop: enough to balance a few workers
+#: whatever the iteration count; each is one statement in the plan
+PARTS = 8
+#: a loop with a literal iterable shorter than this gets one part per item
+_HIDDEN = "__tp_"
+
+
+def node_at(tree: ast.Module, path: tuple[int, ...]) -> ast.stmt:
+    body, node = tree.body, None
+    for k in path:
+        node = body[k]
+        body = getattr(node, "body", [])
+    return node
+
+
+def _contains_call(node) -> bool:
+    return any(isinstance(n, ast.Call) for n in ast.walk(node))
+
+
+#: calls too cheap to be worth running apart (a loop of only these stays
+#: one statement): builtins and methods of builtin containers and strings
+CHEAP_CALLS = frozenset({
+    "print", "len", "str", "repr", "int", "float", "bool", "complex", "round", "abs", "min",
+    "max", "list", "tuple", "dict", "set", "frozenset", "range", "enumerate", "zip",
+    "isinstance", "issubclass", "type", "format", "hash", "id", "ord", "chr", "divmod",
+    "any", "all", "getattr", "hasattr", "setattr", "iter", "next", "reversed", "bin", "hex",
+    "append", "extend", "insert", "remove", "pop", "get", "keys", "values", "items", "copy",
+    "update", "setdefault", "add", "discard", "clear", "index", "count", "join", "split",
+    "strip", "rstrip", "lstrip", "upper", "lower", "replace", "startswith", "endswith",
+    "encode", "decode", "write", "flush", "getvalue",
+})
+
+
+def _has_work(node) -> bool:
+    """True if ``node`` calls something that may take time."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call):
+            f = n.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+            if name not in CHEAP_CALLS:
+                return True
+    return False
+
+
+def _hoistable(expr) -> bool:
+    if not _contains_call(expr):
+        return False
+    return not any(isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr, ast.Starred))
+                   for n in ast.walk(expr))
+
+
+#: how deep hoisting looks into an ordered statement's expressions
+_HOIST_DEPTH = 3
+
+
+def _children(expr, address: tuple) -> list[tuple[tuple, ast.expr]]:
+    """Direct subexpressions of ``expr`` that may be hoisted on their own."""
+    out = []
+    if isinstance(expr, ast.BinOp):
+        out = [(address + ("left",), expr.left), (address + ("right",), expr.right)]
+    elif isinstance(expr, ast.UnaryOp):
+        out = [(address + ("operand",), expr.operand)]
+    elif isinstance(expr, ast.Call):
+        out = [(address + ("args", i), a) for i, a in enumerate(expr.args)]
+        out += [(address + ("keywords", i, "value"), kw.value)
+                for i, kw in enumerate(expr.keywords) if kw.arg is not None]
+    elif isinstance(expr, ast.Compare):
+        out = [(address + ("left",), expr.left)]
+        out += [(address + ("comparators", i), c) for i, c in enumerate(expr.comparators)]
+    elif isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+        out = [(address + ("elts", i), e) for i, e in enumerate(expr.elts)]
+    elif isinstance(expr, ast.JoinedStr):
+        out = [(address + ("values", i, "value"), v.value) for i, v in enumerate(expr.values)
+               if isinstance(v, ast.FormattedValue)]
+    elif isinstance(expr, ast.Dict):
+        out = [(address + ("values", i), v) for i, v in enumerate(expr.values)]
+    return [(a, e) for a, e in out if _hoistable(e)]
+
+
+def hoist_sites(stmt: ast.stmt) -> list[tuple[tuple, ast.expr, int | None]]:
+    """Subexpressions of an ordered statement that may be computed apart:
+    ``(address, expr, parent)``, ``parent`` the index of the site this one
+    is inside (it is used only when that one cannot be hoisted) or None;
+    see ``LoopSplit.hoists``."""
+    top = []
+    if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and stmt.value is not None:
+        top = [(("value",), stmt.value)] if _hoistable(stmt.value) else []
+    elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        top = _children(stmt.value, ("value",))
+    out: list = [(a, e, None) for a, e in top]
+    level = list(range(len(out)))
+    for _ in range(_HOIST_DEPTH - 1):
+        nxt = []
+        for i in level:
+            for a, e in _children(out[i][1], out[i][0]):
+                nxt.append(len(out))
+                out.append((a, e, i))
+        level = nxt
+    return out
+
+
+def expr_at(stmt: ast.stmt, address: tuple):
+    node = stmt
+    for step in address:
+        node = node[step] if isinstance(step, int) else getattr(node, step)
+    return node
+
+
+def set_expr_at(stmt: ast.stmt, address: tuple, new) -> None:
+    node = stmt
+    for step in address[:-1]:
+        node = node[step] if isinstance(step, int) else getattr(node, step)
+    last = address[-1]
+    if isinstance(last, int):
+        node[last] = new
+    else:
+        setattr(node, last, new)
+
+
+def _target_names(target) -> list[str] | None:
+    """Names bound by a loop target made only of names (else None)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        out = []
+        for elt in target.elts:
+            sub = _target_names(elt)
+            if sub is None:
+                return None
+            out += sub
+        return out
+    return None
+
+
+def _own_nodes(stmts):
+    """Nodes of ``stmts`` outside nested function/class scopes."""
+    stack = list(stmts)
+    while stack:
+        n = stack.pop()
+        yield n
+        for c in ast.iter_child_nodes(n):
+            if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(c)
+
+
+def _loop_control(stmt) -> bool:
+    """True if ``stmt`` holds a break/continue of the loop it is in."""
+    stack = [stmt]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.Break, ast.Continue)):
+            return True
+        for c in ast.iter_child_nodes(n):
+            if isinstance(c, (ast.For, ast.AsyncFor, ast.While)):
+                stack.extend(c.orelse)  # a break in the inner loop's else is ours
+                continue
+            if isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            stack.append(c)
+    return False
+
+
+def _static_reason(node: ast.For) -> str:
+    """Why a loop cannot be split whatever its body does, or ""."""
+    if _target_names(node.target) is None:
+        return "its target is not made of plain names"
+    for n in _own_nodes(node.body + node.orelse + [node.iter]):
+        if isinstance(n, (ast.Global, ast.Nonlocal)):
+            return f"line {n.lineno}: a `{type(n).__name__.lower()}` statement in the body"
+        if isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await, ast.Return)):
+            return f"line {n.lineno}: `{type(n).__name__.lower()}` in the body"
+    return ""
+
+
+class _Unrolled:
+    """Bookkeeping of the synthetic module: what each of its statements is."""
+
+    def __init__(self):
+        self.body: list[ast.stmt] = []
+        #: per synthetic statement: ("stmt", id) | ("items", L) | ("target", L, copy)
+        #: | ("piece", L, copy, j) | ("hoist", L, copy, j, h)
+        self.meta: list[tuple] = []
+
+    def add(self, node, meta):
+        self.body.append(node)
+        self.meta.append(meta)
+
+
+def _hoist_name(L: int, j: int, h: int) -> str:
+    return f"{_HIDDEN}h{L}_{j}_{h}"
+
+
+def _bind_target(node: ast.For, items: str) -> ast.stmt:
+    """A statement binding the loop target to an item, for the analysis.
+
+    ``for i, x in enumerate(xs)``: ``i`` is a number, ``x`` an item of
+    ``xs``; ``for a, b in zip(as_, bs)``: ``a`` of ``as_``, ``b`` of ``bs``;
+    ``for k, v in d.items()``: ``k`` a key, ``v`` a value (the analysis of
+    the plain iteration would let every name reach every item).
+    """
+    def each(target, iterable):
+        return ast.For(target=copy.deepcopy(target), iter=iterable, body=[ast.Pass()],
+                       orelse=[], type_comment=None)
+
+    t, it = node.target, node.iter
+    pairs = None
+    if (isinstance(t, ast.Tuple) and isinstance(it, ast.Call) and not it.keywords
+            and isinstance(it.func, ast.Name)):
+        if it.func.id == "enumerate" and len(it.args) == 1 and len(t.elts) == 2:
+            pairs = [(t.elts[1], copy.deepcopy(it.args[0]))]
+            first = t.elts[0]
+        elif it.func.id == "zip" and len(it.args) == len(t.elts) and it.args:
+            pairs = [(e, copy.deepcopy(a)) for e, a in zip(t.elts, it.args)]
+            first = None
+    if (pairs is None and isinstance(t, ast.Tuple) and len(t.elts) == 2
+            and isinstance(it, ast.Call) and not it.args and not it.keywords
+            and isinstance(it.func, ast.Attribute) and it.func.attr == "items"):
+        d = it.func.value
+        pairs = [(e, ast.Call(func=ast.Attribute(copy.deepcopy(d), attr, ast.Load()), args=[],
+                              keywords=[])) for e, attr in zip(t.elts, ("keys", "values"))]
+        first = None
+    if pairs is None or any(isinstance(a, ast.Starred) for _, a in pairs):
+        stmt = each(t, ast.Name(items, ast.Load()))
+    else:
+        body = [each(e, a) for e, a in pairs]
+        if first is not None:
+            body.insert(0, ast.Assign(targets=[copy.deepcopy(first)], value=ast.Constant(0)))
+        stmt = ast.If(test=ast.Constant(True), body=body, orelse=[])
+    return ast.fix_missing_locations(ast.copy_location(stmt, node))
+
+
+def _unroll(script: Script, tree: ast.Module, loops: dict[int, ast.For]) -> _Unrolled:
+    u = _Unrolled()
+    for s in script.statements:
+        node = node_at(tree, s.path)
+        L = s.id
+        if L not in loops:
+            u.add(node, ("stmt", s.id))
+            continue
+        items = f"{_HIDDEN}items{L}"
+        u.add(ast.copy_location(ast.Assign(targets=[ast.Name(items, ast.Store())],
+                                           value=copy.deepcopy(node.iter)), node),
+              ("items", L))
+        for c in ("A", "B"):
+            u.add(_bind_target(node, items), ("target", L, c))
+            for j, stmt in enumerate(node.body):
+                sites = hoist_sites(stmt)
+                rewritten = copy.deepcopy(stmt)
+                for h, (address, expr, parent) in enumerate(sites):
+                    name = _hoist_name(L, j, h)
+                    assign = ast.Assign(targets=[ast.Name(name, ast.Store())],
+                                        value=copy.deepcopy(expr))
+                    u.add(ast.fix_missing_locations(ast.copy_location(assign, expr)),
+                          ("hoist", L, c, j, h))
+                    if parent is None:
+                        set_expr_at(rewritten, address,
+                                    ast.copy_location(ast.Name(name, ast.Load()), expr))
+                u.add(rewritten, ("piece", L, c, j))
+    return u
+
+
+def split_loops(script: Script, tree: ast.Module) -> Script:
+    """``script`` with its splittable loops split (see the module docstring)."""
+    if any(s.scope is not None for s in script.statements):
+        return script  # main()'s statements: loops there are not split yet
+    notes = list(script.notes)
+    loops: dict[int, ast.For] = {}
+    for s in script.statements:
+        node = node_at(tree, s.path)
+        if not isinstance(node, ast.For) or s.barrier or s.pin is not None:
+            continue
+        why = _static_reason(node)
+        if why:
+            notes.append(f"line {s.lineno}: the loop runs as one statement: {why}")
+            continue
+        loops[s.id] = node
+    if not loops:
+        return replace(script, notes=tuple(notes)) if notes != list(script.notes) else script
+
+    from .effects import analyze_items
+    from ..graph import EdgeKind, build_graph
+
+    u = _unroll(script, tree, loops)
+    syn_tree = ast.Module(body=u.body, type_ignores=[])
+    stmts = analyze_items(syn_tree, [(n, (i,), None, None) for i, n in enumerate(u.body)],
+                          script.source, {})
+    syn = Script(filename=script.filename, source=script.source, statements=tuple(stmts))
+    graph = build_graph(syn)
+
+    splits: dict[int, tuple] = {}
+    for L, node in loops.items():
+        result = _classify(L, node, u, syn, graph, EdgeKind)
+        if isinstance(result, str):
+            if result:
+                notes.append(f"line {node.lineno}: the loop runs as one statement: {result}")
+        else:
+            splits[L] = result
+    if not splits:
+        return replace(script, notes=tuple(notes))
+    return _rebuild(script, tree, splits, syn, u, notes)
+
+
+def _classify(L, node, u, syn, graph, EdgeKind):
+    """``(pieces, hoists, outputs, target_reads, binds, part_reads)`` or a reason."""
+    idx_of = {m: i for i, m in enumerate(u.meta)}
+    b_ids = [i for i, m in enumerate(u.meta) if m[0] in ("piece", "hoist") and m[1] == L
+             and m[2] == "B"]
+    a_ids = {i for i, m in enumerate(u.meta) if m[1:2] == (L,) and len(m) > 2 and m[2] == "A"}
+    after = range(max(b_ids) + 1 if b_ids else idx_of[("target", L, "B")] + 1, len(u.meta))
+    targets = set(_target_names(node.target))
+    S = syn.statements
+    private: dict[int, str] = {}  # synthetic id -> "" (private) or why not
+    bound_in_iteration = set(targets)
+    pieces, hoists, piece_ids, hoist_ids = [], [], [], []
+    pending: list[int] = []  # private hoists of the piece to come
+    for i in b_ids:
+        m, s = u.meta[i], S[i]
+        stmt_node = node.body[m[3]]
+        why = ""
+        if s.barrier:
+            why = f"line {s.lineno}: {s.barrier_reason or 'cannot be analysed'}"
+        elif s.resources:
+            r = sorted(s.resources)[0]
+            what = f"`{r[7:]}`" if r.startswith("object:") else r
+            why = f"line {s.lineno}: uses {what}, shared by every iteration"
+        elif m[0] == "piece" and (s.kind != "other" or _loop_control(stmt_node)):
+            why = f"line {s.lineno}: a definition or loop control runs in order"
+        else:
+            outside = sorted(s.mutates - bound_in_iteration)
+            if outside:
+                why = f"line {s.lineno}: changes `{outside[0]}`, made before the loop"
+        if not why:
+            for e in graph.in_edges(i):
+                if e.kind not in (EdgeKind.RAW, EdgeKind.ORDER):
+                    continue
+                if e.src in a_ids:
+                    var = e.vars[0] if e.vars else "?"
+                    why = (f"line {s.lineno}: `{var}` is read before it is written "
+                           "in the next iteration")
+                    break
+                if private.get(e.src):
+                    why = f"line {s.lineno}: needs line {S[e.src].lineno}, which runs in order"
+                    break
+        if m[0] == "hoist":
+            private[i] = why
+            if not why:
+                pending.append(i)
+        else:
+            top = [h for h in hoists_in(u, L, m[3], idx_of)
+                   if hoist_sites(stmt_node)[u.meta[h][4]][2] is None]
+            if not why and all(not private[h] for h in top):
+                pieces.append(m[3])
+                piece_ids.append(i)
+                private[i] = ""
+            else:
+                private[i] = why or f"line {s.lineno}: runs in order"
+                sites = hoist_sites(stmt_node)
+                chosen = set()
+                for h in pending:
+                    parent = sites[u.meta[h][4]][2]
+                    if parent is not None and parent in chosen or _ancestor_ok(
+                            sites, u.meta[h][4], pending_idx={u.meta[x][4] for x in pending}):
+                        continue
+                    chosen.add(u.meta[h][4])
+                    hoists.append((m[3], sites[u.meta[h][4]][0]))
+                    hoist_ids.append(h)
+            pending = []
+        bound_in_iteration |= s.writes
+    # what the chain reads: the ordered statements, and everything after
+    ordered = [i for i in b_ids if i not in piece_ids and i not in hoist_ids
+               and u.meta[i][0] == "piece"]
+    chain_reads: set = set()
+    for i in ordered + list(after):
+        chain_reads |= S[i].reads | S[i].mutates
+    outputs = []
+    for pid in piece_ids:
+        outputs.append(tuple(sorted(n for n in S[pid].writes if n in chain_reads
+                                    and not n.startswith(_HIDDEN))))
+    work = ([j for j in pieces if _has_work(node.body[j])]
+            + [a for j, a in hoists if _has_work(expr_at(node.body[j], a))])
+    if not work:
+        for i in b_ids:
+            m = u.meta[i]
+            what = (hoist_sites(node.body[m[3]])[m[4]][1] if m[0] == "hoist"
+                    else node.body[m[3]])
+            if private[i] and _has_work(what):
+                return private[i]
+        return ""  # nothing worth running apart: one statement, no note
+    binds = set(targets)
+    part_reads: set = set()
+    whole = [h for pid in piece_ids for h in hoists_in(u, L, u.meta[pid][3], idx_of)]
+    for i in piece_ids + hoist_ids + whole:
+        binds |= S[i].writes
+        part_reads |= S[i].reads | S[i].mutates
+    own = binds | {n for n in part_reads if n.startswith(_HIDDEN)}
+    target_reads = tuple(sorted(targets & part_reads))
+    part_reads -= own
+    return (tuple(pieces), tuple(hoists), tuple(outputs), target_reads,
+            tuple(sorted(n for n in binds if not n.startswith(_HIDDEN))), frozenset(part_reads),
+            idx_of[("items", L)])
+
+
+def _ancestor_ok(sites, h: int, pending_idx: set) -> bool:
+    """True if a site enclosing site ``h`` is hoisted (so ``h`` goes with it)."""
+    parent = sites[h][2]
+    while parent is not None:
+        if parent in pending_idx:
+            return True
+        parent = sites[parent][2]
+    return False
+
+
+def hoists_in(u: _Unrolled, L: int, j: int, idx_of: dict) -> list[int]:
+    out, h = [], 0
+    while ("hoist", L, "B", j, h) in idx_of:
+        out.append(idx_of[("hoist", L, "B", j, h)])
+        h += 1
+    return out
+
+
+def _rebuild(script: Script, tree, splits: dict, syn: Script, u: _Unrolled, notes) -> Script:
+    out: list[Statement] = []
+    loops: list[LoopSplit] = []
+    for s in script.statements:
+        if s.id not in splits:
+            out.append(replace(s, id=len(out)))
+            continue
+        node = node_at(tree, s.path)
+        pieces, hoists, outputs, target_reads, binds, part_reads, items_id = splits[s.id]
+        k = len(loops)
+        n_static = _static_length(node.iter)
+        parts = PARTS if n_static is None else max(1, min(PARTS, n_static))
+        split = LoopSplit(index=k, path=s.path, lineno=s.lineno, parts=parts, pieces=pieces,
+                          hoists=hoists, outputs=outputs, target_reads=target_reads,
+                          binds=binds, has_break=any(_loop_control(b) for b in node.body),
+                          reads=tuple(sorted(part_reads)))
+        loops.append(split)
+        var = split.var
+        colocate = f"object:{var}"
+        first = s.source.splitlines()[0]
+        I = syn.statements[items_id]
+        common = dict(lineno=s.lineno, col_offset=s.col_offset, end_lineno=s.end_lineno,
+                      end_col_offset=s.end_col_offset, path=s.path, pin=None, kind="other")
+        out.append(Statement(id=len(out), source=f"[items] {first}", reads=I.reads | I.mutates,
+                             writes=frozenset({var, var + "_p"}), mutates=I.mutates,
+                             resources=I.resources | {colocate}, assumed=I.assumed,
+                             loop=(k, "items", 0), **common))
+        for p in range(parts):
+            out.append(Statement(id=len(out), source=f"[part {p + 1}/{parts}] {first}",
+                                 reads=part_reads | {var + "_p"},
+                                 writes=frozenset({f"{var}_o{p}"}),
+                                 loop=(k, "part", p), **common))
+        for p in range(parts):
+            out.append(Statement(id=len(out), source=f"[in order {p + 1}/{parts}] {first}",
+                                 reads=s.reads | s.mutates | {var, f"{var}_o{p}"},
+                                 writes=s.writes | {var}, mutates=s.mutates,
+                                 resources=s.resources | {colocate}, assumed=s.assumed,
+                                 loop=(k, "chain", p), **common))
+    return replace(script, statements=tuple(out), notes=tuple(notes), loops=tuple(loops))
+
+
+def _static_length(expr) -> int | None:
+    """The length of a literal iterable (a display or ``range`` of constants)."""
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        if any(isinstance(e, ast.Starred) for e in expr.elts):
+            return None
+        return len(expr.elts)
+    if isinstance(expr, ast.Dict):
+        return len(expr.keys)
+    if (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "range"
+            and not expr.keywords and all(isinstance(a, ast.Constant) and isinstance(a.value, int)
+                                          for a in expr.args)):
+        try:
+            return len(range(*[a.value for a in expr.args]))
+        except (TypeError, ValueError):
+            return None
+    return None

@@ -1,0 +1,390 @@
+"""Running a split loop (``analysis.loops``): the helpers its statements call.
+
+A split loop ``L`` is three kinds of statements (``Statement.loop``), made
+by ``runtime.loopcode`` and run like any other statement:
+
+``items``   ``__tp_L, __tp_L_p = items(loop, <iterable>)`` on the worker
+            that runs the chains: evaluates the iterable once, as python
+            does, and decides the mode. ``__tp_L`` (a ``LoopState``) stays
+            on that worker; ``__tp_L_p`` (the target values the pieces read,
+            per iteration) travels to the parts. Serial mode (``p`` None):
+            an iterable that must be consumed lazily (a generator), or with
+            more than ``MAX_ITEMS`` items, or whose items cannot be pickled.
+``part p``  ``__tp_L_o<p> = part(loop, __tp_L_p, p, runner)`` on any worker:
+            runs the private pieces and hoists for block ``p`` of the
+            iterations in the worker's globals (what it binds is restored
+            afterwards), output recorded per piece, the first exception
+            formatted as python prints it. Each iteration's results are
+            pickled on their own (one that cannot be pickled is run again by
+            the chain).
+``chain p`` the loop itself over block ``p``, in order, on the items'
+            worker: the live iterator gives each item (so a body that
+            changes the list it loops over sees what python sees); a
+            part's result for that iteration is used only if the item is the
+            one the part had; ``take``/``value`` bind a piece's names or give
+            a hoist's value, replay its output and raise its error at the
+            point python would; otherwise the chain runs the piece itself.
+
+Names beginning with ``__tp_`` are hidden: the interpreter keeps them out of
+the script's namespace except while a loop statement runs.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import types
+
+from . import values
+from .capture import format_exception
+
+__all__ = ["LoopState", "LoopCode", "Replayed", "items", "part", "block", "take", "has",
+           "value", "completed", "finished", "MAX_ITEMS"]
+
+#: more iterations than this run serially (the chain holds a result per
+#: iteration; a billion-element range is not split into a billion)
+MAX_ITEMS = 100_000
+_MISSING = object()
+
+
+class Replayed(Exception):
+    """An error a part met, raised again by the chain: ``text`` is the
+    traceback python would print (``capture`` prints it as is)."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.replayed_text = text
+
+
+class LoopCode:
+    """What a worker compiled for split loop ``split`` (``loopcode``):
+    ``units`` in body order, ``("piece", k, code)`` or ``("hoist", h, code)``
+    (``code`` an eval code); ``target`` binds the target from ``__tp_item``."""
+
+    def __init__(self, split, units, target):
+        self.split = split
+        self.units = units
+        self.target = target
+
+
+#: iterators that produce their items without running code of the script
+_PLAIN_ITERATORS = tuple({type(iter(x)) for x in ([], (), "", b"", range(0), {}, {}.keys(),
+                                                   {}.values(), {}.items(), set(),
+                                                   bytearray())})
+_CONTAINERS = (list, tuple, range, str, bytes, bytearray, dict, set, frozenset,
+               type({}.keys()), type({}.values()), type({}.items()))
+
+
+def _plain_iterator(obj) -> bool:
+    if isinstance(obj, _PLAIN_ITERATORS):
+        return True
+    if type(obj).__name__ == "flatiter" and type(obj).__module__ == "numpy":
+        return True
+    if isinstance(obj, (enumerate, zip, reversed)):
+        try:
+            _, args = obj.__reduce__()[:2]
+        except Exception:  # noqa: BLE001 - an exotic iterator: not plain
+            return False
+        return all(_plain_iterator(a) for a in args if not isinstance(a, int))
+    return False
+
+
+def _is_container(obj) -> bool:
+    if isinstance(obj, _CONTAINERS):
+        return True
+    t = type(obj)
+    return t.__name__ == "ndarray" and t.__module__ == "numpy"
+
+
+class LoopState:
+    """The chain's side of a split loop (lives on the items' worker)."""
+
+    def __init__(self, code: LoopCode, live, seq, reason: str):
+        self.code = code
+        self.live = live  # the iterator python would use
+        self.seq = seq  # the items the parts were given (None: serial)
+        self.reason = reason
+        self.index = 0  # items taken from ``live``
+        self.stopped = False  # a block ended by break (or an error)
+        self.results: dict[int, object] = {}
+        self.current = None  # results of the iteration running in the chain
+        self.block_of = None
+        self.ns = None
+
+
+def _bounds(n: int, parts: int, p: int) -> tuple[int, int]:
+    q, r = divmod(n, parts)
+    lo = p * q + min(p, r)
+    return lo, lo + q + (1 if p < r else 0)
+
+
+def items(code: LoopCode, iterable):
+    """Evaluate the loop's iterable: ``(state, target values per item or None)``."""
+    split = code.split
+    if _is_container(iterable):
+        try:
+            n = len(iterable)
+        except TypeError:
+            n = MAX_ITEMS + 1
+        if n > MAX_ITEMS:
+            return LoopState(code, iter(iterable), None, "too many iterations"), None
+        seq = list(iterable)
+        live = iter(iterable)
+    elif _plain_iterator(iterable) and not split.has_break:
+        seq = []
+        for x in iterable:
+            seq.append(x)
+            if len(seq) > MAX_ITEMS:
+                import itertools
+
+                return LoopState(code, itertools.chain(seq, iterable), None,
+                                 "too many iterations"), None
+        live = iter(seq)
+    else:
+        return LoopState(code, iter(iterable), None, "the iterable is consumed lazily"), None
+    state = LoopState(code, live, seq, "")
+    try:
+        proj = []
+        for item in seq:
+            scratch = {"__tp_item": item, "__builtins__": {}}
+            exec(code.target, scratch)
+            proj.append(tuple(scratch[n] for n in split.target_reads))
+        values.dumps(proj)
+    except Exception:  # noqa: BLE001 - unpacking fails (python raises in the loop) or unpicklable
+        state.seq = None
+        state.reason = "its items cannot be sent to other workers"
+        return state, None
+    return state, proj
+
+
+def part(code: LoopCode, proj, p: int, runner):
+    """Run block ``p``'s private pieces: ``(lo, [packed results...])``."""
+    if proj is None:
+        return None
+    split = code.split
+    lo, hi = _bounds(len(proj), split.parts, p)
+    ns = sys._getframe(1).f_globals
+    saved = {name: ns.get(name, _MISSING) for name in split.binds}
+    out = []
+    invariants = None  # ids of the objects the pieces read, on first need
+    try:
+        for i in range(lo, hi):
+            for name, v in zip(split.target_reads, proj[i]):
+                ns[name] = v
+            rec, failed = _iteration(code, ns, runner)
+            if not failed and invariants is not _MISSING:
+                if invariants is None:
+                    invariants = _reach([ns[n] for n in split.reads if n in ns], _LIMIT)
+                if _shares(rec, invariants):
+                    out.append(None)  # a copy would not be the object: the chain runs it
+                    continue
+            try:
+                header, buffers = values.dumps(rec, ns)
+                out.append((header, [bytes(b) for b in buffers]))
+            except Exception:  # noqa: BLE001 - the chain runs this iteration itself
+                out.append(None)
+            if failed:
+                break
+    finally:
+        for name, v in saved.items():
+            if v is _MISSING:
+                ns.pop(name, None)
+            else:
+                ns[name] = v
+    return lo, out
+
+
+#: objects looked at when checking what a result may share
+_LIMIT = 200_000
+_ATOMS = (int, float, complex, str, bytes, bool, type(None), range, slice)
+_OPAQUE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
+           types.MethodType, types.CodeType)
+
+
+def _reach(roots, limit: int):
+    """ids of the mutable objects reachable from ``roots`` (None: more than
+    ``limit``, i.e. unknown)."""
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        o = stack.pop()
+        if isinstance(o, _ATOMS) or isinstance(o, _OPAQUE) or id(o) in seen:
+            continue
+        seen.add(id(o))
+        if len(seen) > limit:
+            return None
+        if isinstance(o, dict) and "__builtins__" in o:
+            continue  # a module namespace
+        stack.extend(gc.get_referents(o))
+    return seen
+
+
+def _shares(rec: dict, invariants) -> bool:
+    """True if an iteration's results may be (or hold) an object the pieces
+    were given: the chain must see that object itself, not a copy."""
+    roots = []
+    for (kind, _), (_, payload, _, _) in rec.items():
+        roots.extend(payload.values() if kind == "piece" else [payload])
+    mine = _reach(roots, _LIMIT)
+    if mine is None or invariants is None:
+        return bool(mine is None or mine)
+    return not mine.isdisjoint(invariants)
+
+
+def _iteration(code: LoopCode, ns: dict, runner):
+    """One iteration's units: ``({unit: (kind, payload, chunks, warnings)}, failed)``."""
+    rec: dict = {}
+    split = code.split
+    for kind, k, unit in code.units:
+        before = ({n: ns.get(n, _MISSING) for n in split.outputs[k]} if kind == "piece" else None)
+        token = runner.begin_segment() if runner is not None else None
+        payload, failed = None, False
+        try:
+            if kind == "piece":
+                exec(unit, ns)
+            else:
+                payload = eval(unit, ns)
+        except KeyboardInterrupt:
+            raise
+        except SystemExit as e:
+            payload, failed = ("exit", e.code), True
+        except BaseException as e:  # noqa: BLE001 - raised again by the chain
+            payload, failed = ("error", format_exception(e, unit)), True
+        finally:
+            chunks, warns = runner.end_segment(token) if runner is not None else ((), ())
+        if not failed and kind == "piece":
+            bound = {}
+            for n in split.outputs[k]:
+                v = ns.get(n, _MISSING)
+                if v is not before[n]:
+                    bound[n] = v if v is not _MISSING else _Deleted
+            payload = bound
+        rec[(kind, k)] = (failed, payload, chunks, warns)
+        if failed:
+            return rec, True
+    return rec, False
+
+
+class _Deleted:
+    """Marker: the piece deleted the name."""
+
+
+# -- the chain -------------------------------------------------------------------
+
+def block(state: LoopState, results, p: int) -> bool:
+    """Start chain block ``p``; False when it has nothing to do."""
+    if state.stopped:
+        return False
+    if state.seq is None and p > 0:
+        return False  # serial: block 0 ran the whole loop
+    if results is not None:
+        lo, packed = results
+        for j, r in enumerate(packed):
+            state.results[lo + j] = r
+    state.block_of = p
+    state.stopped = True  # until completed(): a break or an error leaves it so
+    state.ns = sys._getframe(1).f_globals
+    return True
+
+
+def iterate(state: LoopState):
+    """The items of the current block, from the live iterator."""
+    split = state.code.split
+    p = state.block_of
+    if state.seq is None:
+        hi = None
+    else:
+        _, hi = _bounds(len(state.seq), split.parts, p)
+        if p == split.parts - 1:
+            hi = None  # the last block runs until the iterator ends
+    while hi is None or state.index < hi:
+        try:
+            item = next(state.live)
+        except StopIteration:
+            return
+        i = state.index
+        state.index += 1
+        state.current = _record(state, i, item)
+        yield item
+
+
+def _same(a, b) -> bool:
+    if a is b:
+        return True
+    t = type(a)
+    if t is not type(b):
+        return False
+    if t in (int, float, complex, str, bytes, bool):
+        return a == b
+    if t is tuple:
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if t.__name__ == "ndarray" and t.__module__ == "numpy":
+        ia, ib = a.__array_interface__, b.__array_interface__
+        return (ia["data"] == ib["data"] and ia["shape"] == ib["shape"]
+                and ia.get("strides") == ib.get("strides") and a.dtype == b.dtype)
+    return False
+
+
+def _record(state: LoopState, i: int, item):
+    if state.seq is None or i >= len(state.seq) or not _same(item, state.seq[i]):
+        return None
+    packed = state.results.pop(i, None)
+    if packed is None:
+        return None
+    header, buffers = packed
+    try:
+        return values.loads(header, buffers, state.ns)
+    except Exception:  # noqa: BLE001 - run it here instead
+        return None
+
+
+def _replay(runner, entry):
+    failed, payload, chunks, warns = entry
+    if runner is not None and (chunks or warns):
+        runner.replay(chunks, warns)
+    if failed:
+        kind, detail = payload
+        if kind == "exit":
+            raise SystemExit(detail)
+        raise Replayed(detail)
+    return payload
+
+
+def has(state: LoopState, h: int) -> bool:
+    """True if the part computed hoist ``h`` of this iteration."""
+    return state.current is not None and ("hoist", h) in state.current
+
+
+def take(state: LoopState, k: int, runner=None) -> bool:
+    """Bind piece ``k``'s names from the part (True), or False: run it here."""
+    rec = state.current
+    if rec is None:
+        return False
+    entry = rec.get(("piece", k))
+    if entry is None:
+        state.current = None
+        return False
+    bound = _replay(runner, entry)
+    ns = sys._getframe(1).f_globals
+    for n, v in bound.items():
+        if v is _Deleted:
+            ns.pop(n, None)
+        else:
+            ns[n] = v
+    return True
+
+
+def value(state: LoopState, h: int, runner=None):
+    entry = state.current.get(("hoist", h))
+    return _replay(runner, entry)
+
+
+def completed(state: LoopState) -> None:
+    """The block's items are done without a break."""
+    state.stopped = False
+
+
+def finished(state: LoopState) -> bool:
+    """The loop ended without a break (its ``else`` runs)."""
+    return not state.stopped
+
