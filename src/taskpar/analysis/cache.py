@@ -40,7 +40,7 @@ from .model import LoopSplit, Script, Statement
 __all__ = ["analyze_script_cached", "script_to_json", "script_from_json"]
 
 _FORMAT = "taskpar-analysis-2"
-_SETS = ("reads", "writes", "mutates", "resources", "assumed")
+_SETS = ("reads", "writes", "mutates", "resources", "assumed", "maybe_binds")
 
 
 def _code_fingerprint() -> str:
@@ -97,6 +97,8 @@ def script_from_json(data: dict, source: str) -> Script:
         d["target_reads"] = tuple(d["target_reads"])
         d["binds"] = tuple(d["binds"])
         d["reads"] = tuple(d["reads"])
+        d["fresh"] = tuple(d["fresh"])
+        d["touching"] = tuple(tuple(t) for t in d["touching"])
         loops.append(LoopSplit(**d))
     return Script(filename=data["filename"], source=source, statements=tuple(statements),
                   notes=tuple(data["notes"]), loops=tuple(loops))

@@ -309,6 +309,7 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
                     mutates.add(name)
         reads = set(eff.reads)
         writes = set(eff.writes)
+        maybe = (writes - reads) if compound else set()
         if compound:
             reads |= writes
         resources = set(eff.resources)
@@ -346,7 +347,7 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
                 seen |= v
         reach_of = end
         results.append(dict(node=node, path=path, scope=scope, call_lineno=call_lineno,
-                            reads=reads, writes=writes,
+                            reads=reads, writes=writes, maybe=maybe,
                             mutates=mutates, resources=resources, assumed=assumed,
                             barrier=eff.barrier,
                             barrier_reason=eff.barrier_reason))
@@ -371,10 +372,12 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
                 made_at[o] = j
     for o, k in made_at.items():
         names = sorted(nm for nm, objs in it.env.items() if o in objs)
-        res = "object:" + (it.first_name.get(o) or (names[0] if names else o.label))
+        label = it.first_name.get(o) or (names[0] if names else o.label)
         for j in range(k, n):
             if o in touched[j]:
-                results[j]["resources"].add(res)
+                # (``unpicklable:`` adds no order: ``object:`` has it; it
+                # tells ``loops`` this one cannot travel)
+                results[j]["resources"] |= {"object:" + label, "unpicklable:" + label}
 
     lines = ast._splitlines_no_ff(source)  # once: ast.get_source_segment splits per call
     out = []
@@ -385,6 +388,7 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
             end_lineno=node.end_lineno, end_col_offset=node.end_col_offset,
             source=_segment(lines, node), path=r["path"],
             reads=frozenset(r["reads"]), writes=frozenset(r["writes"]),
+            maybe_binds=frozenset(r["maybe"] & r["reads"] - r["mutates"]),
             mutates=frozenset(r["mutates"]), resources=frozenset(r["resources"]),
             assumed=frozenset(r["assumed"] & r["resources"]),
             barrier=bool(r["barrier"]), barrier_reason=r["barrier_reason"],

@@ -226,10 +226,14 @@ class _Unrolled:
         #: per synthetic statement: ("stmt", id) | ("items", L) | ("target", L, copy)
         #: | ("piece", L, copy, j) | ("hoist", L, copy, j, h)
         self.meta: list[tuple] = []
+        #: the function a statement was taken from (``main()``), or None
+        self.scope: list = []
+        self.scope_now = None
 
     def add(self, node, meta):
         self.body.append(node)
         self.meta.append(meta)
+        self.scope.append(self.scope_now)
 
 
 def _hoist_name(L: int, j: int, h: int) -> str:
@@ -275,11 +279,25 @@ def _bind_target(node: ast.For, items: str) -> ast.stmt:
     return ast.fix_missing_locations(ast.copy_location(stmt, node))
 
 
-def _unroll(script: Script, tree: ast.Module, loops: dict[int, ast.For]) -> _Unrolled:
+def _analysed_nodes(script: Script, tree: ast.Module) -> list[ast.stmt]:
+    """The node of each statement as the analysis saw it (with ``main()``
+    flattened: its body's statements, and a stub for its ``def``)."""
+    if all(s.scope is None for s in script.statements):
+        return [node_at(tree, s.path) for s in script.statements]
+    from .effects import _is_main_guard, top_level_statements
+    from .mainfn import find_main, flatten
+
+    mc, _ = find_main(tree, _is_main_guard)
+    _, items = flatten(tree, mc, top_level_statements(tree))
+    return [node for node, *_ in items]
+
+
+def _unroll(script: Script, nodes: list, loops: dict[int, ast.For]) -> _Unrolled:
     u = _Unrolled()
     for s in script.statements:
-        node = node_at(tree, s.path)
+        node = nodes[s.id]
         L = s.id
+        u.scope_now = s.scope
         if L not in loops:
             u.add(node, ("stmt", s.id))
             continue
@@ -287,7 +305,13 @@ def _unroll(script: Script, tree: ast.Module, loops: dict[int, ast.For]) -> _Unr
         u.add(ast.copy_location(ast.Assign(targets=[ast.Name(items, ast.Store())],
                                            value=copy.deepcopy(node.iter)), node),
               ("items", L))
+        names = _target_names(node.target)
         for c in ("A", "B"):
+            # unbind the target first: the binding below may not happen (to
+            # the analysis), and the target's old objects would linger
+            reset = ast.Assign(targets=[ast.Name(n, ast.Store()) for n in names],
+                               value=ast.Constant(None))
+            u.add(ast.fix_missing_locations(ast.copy_location(reset, node)), ("reset", L, c))
             u.add(_bind_target(node, items), ("target", L, c))
             for j, stmt in enumerate(node.body):
                 sites = hoist_sites(stmt)
@@ -307,12 +331,11 @@ def _unroll(script: Script, tree: ast.Module, loops: dict[int, ast.For]) -> _Unr
 
 def split_loops(script: Script, tree: ast.Module) -> Script:
     """``script`` with its splittable loops split (see the module docstring)."""
-    if any(s.scope is not None for s in script.statements):
-        return script  # main()'s statements: loops there are not split yet
+    nodes = _analysed_nodes(script, tree)
     notes = list(script.notes)
     loops: dict[int, ast.For] = {}
     for s in script.statements:
-        node = node_at(tree, s.path)
+        node = nodes[s.id]
         if not isinstance(node, ast.For) or s.barrier or s.pin is not None:
             continue
         why = _static_reason(node)
@@ -326,9 +349,9 @@ def split_loops(script: Script, tree: ast.Module) -> Script:
     from .effects import analyze_items
     from ..graph import EdgeKind, build_graph
 
-    u = _unroll(script, tree, loops)
+    u = _unroll(script, nodes, loops)
     syn_tree = ast.Module(body=u.body, type_ignores=[])
-    stmts = analyze_items(syn_tree, [(n, (i,), None, None) for i, n in enumerate(u.body)],
+    stmts = analyze_items(syn_tree, [(n, (i,), u.scope[i], None) for i, n in enumerate(u.body)],
                           script.source, {})
     syn = Script(filename=script.filename, source=script.source, statements=tuple(stmts))
     graph = build_graph(syn)
@@ -338,7 +361,8 @@ def split_loops(script: Script, tree: ast.Module) -> Script:
         result = _classify(L, node, u, syn, graph, EdgeKind)
         if isinstance(result, str):
             if result:
-                notes.append(f"line {node.lineno}: the loop runs as one statement: {result}")
+                notes.append(f"line {node.lineno}: the loop runs as one statement: "
+                             f"{_readable(result)}")
         else:
             splits[L] = result
     if not splits:
@@ -355,6 +379,16 @@ def _classify(L, node, u, syn, graph, EdgeKind):
     after = range(max(b_ids) + 1 if b_ids else idx_of[("target", L, "B")] + 1, len(u.meta))
     targets = set(_target_names(node.target))
     S = syn.statements
+    fresh = _fresh_generators(node, u, S, b_ids, L)
+
+    def read_later(i):
+        """Names read (really) by a later statement of the iteration or after the loop."""
+        out = set()
+        for j in range(i + 1, len(S)):
+            if j in a_ids or u.meta[j][0] in ("reset", "target") and u.meta[j][1] == L:
+                continue
+            out |= (S[j].reads - S[j].maybe_binds) | S[j].mutates
+        return out
     private: dict[int, str] = {}  # synthetic id -> "" (private) or why not
     bound_in_iteration = set(targets)
     pieces, hoists, piece_ids, hoist_ids = [], [], [], []
@@ -365,21 +399,32 @@ def _classify(L, node, u, syn, graph, EdgeKind):
         why = ""
         if s.barrier:
             why = f"line {s.lineno}: {s.barrier_reason or 'cannot be analysed'}"
-        elif s.resources:
-            r = sorted(s.resources)[0]
-            what = f"`{r[7:]}`" if r.startswith("object:") else r
+        elif _blocking(s.resources - fresh, s.reads - bound_in_iteration):
+            r = sorted(_blocking(s.resources - fresh, s.reads - bound_in_iteration))[0]
+            what = (f"`{r[12:]}`, which cannot be pickled" if r.startswith("unpicklable:")
+                    else r)
             why = f"line {s.lineno}: uses {what}, shared by every iteration"
         elif m[0] == "piece" and (s.kind != "other" or _loop_control(stmt_node)):
             why = f"line {s.lineno}: a definition or loop control runs in order"
         else:
-            outside = sorted(s.mutates - bound_in_iteration)
+            outside = sorted(n for n in s.mutates - bound_in_iteration
+                             if not n.startswith(_HIDDEN))
             if outside:
                 why = f"line {s.lineno}: changes `{outside[0]}`, made before the loop"
         if not why:
             for e in graph.in_edges(i):
                 if e.kind not in (EdgeKind.RAW, EdgeKind.ORDER):
                     continue
+                if e.kind is EdgeKind.ORDER and not _blocking(set(e.vars) - fresh,
+                                                              s.reads - bound_in_iteration):
+                    continue  # the iteration's own generator chain, or shared objects
                 if e.src in a_ids:
+                    own = set(s.maybe_binds)
+                    if m[0] == "piece" and isinstance(stmt_node, ast.For):
+                        own |= set(_target_names(stmt_node.target) or ())  # bound before read
+                    if e.kind is EdgeKind.RAW and set(e.vars) <= own and not (
+                            set(e.vars) & read_later(i)):
+                        continue  # bound here if at all, and its old value is never read
                     var = e.vars[0] if e.vars else "?"
                     why = (f"line {s.lineno}: `{var}` is read before it is written "
                            "in the next iteration")
@@ -441,9 +486,64 @@ def _classify(L, node, u, syn, graph, EdgeKind):
     own = binds | {n for n in part_reads if n.startswith(_HIDDEN)}
     target_reads = tuple(sorted(targets & part_reads))
     part_reads -= own
+    touching = tuple(("piece", k) for k, pid in enumerate(piece_ids)
+                     if any(S[i].resources & fresh
+                            for i in [pid] + hoists_in(u, L, u.meta[pid][3], idx_of)))
+    touching += tuple(("hoist", h) for h, hid in enumerate(hoist_ids) if S[hid].resources & fresh)
     return (tuple(pieces), tuple(hoists), tuple(outputs), target_reads,
             tuple(sorted(n for n in binds if not n.startswith(_HIDDEN))), frozenset(part_reads),
-            idx_of[("items", L)])
+            idx_of[("items", L)], tuple(sorted(fresh)), touching)
+
+
+def _blocking(resources, invariants) -> set[str]:
+    """The hidden state a private statement may not touch. Not ``object:``
+    (an object two names share): a private statement changes no object but
+    its iteration's own, and a change elsewhere reaches it as an edge. Not
+    ``unpicklable:`` either, unless it is a value bound before the loop that
+    the statement reads (it would have to travel to the part; an object
+    made in the iteration does not travel, and what a part gives back is
+    pickled by the part itself, see ``runtime.loops``)."""
+    return {r for r in resources if not r.startswith(("object:", "unpicklable:"))
+            or (r.startswith("unpicklable:") and r[12:] in invariants)}
+
+
+def _readable(reason: str) -> str:
+    """A reason without the analysis' own names."""
+    import re
+
+    reason = re.sub(r"`__tp_items\d+`", "an object of the loop's items", reason)
+    return re.sub(r"`__tp_h[\d_]+`", "an object computed in the body", reason)
+
+
+def _fresh_generators(node, u, S, b_ids, L) -> set[str]:
+    """Global generators each iteration seeds before it uses them
+    (``rules.RESEEDING``): the iteration's draws are its own chain."""
+    from .rules import GLOBAL_GENERATORS, RESEEDING
+
+    out = set()
+    for r in GLOBAL_GENERATORS:
+        first = next((i for i in b_ids if r in S[i].resources), None)
+        if first is None or u.meta[first][0] != "piece":
+            continue
+        stmt = node.body[u.meta[first][3]]
+        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+            continue
+        call = stmt.value
+        if len(call.args) != 1 or call.keywords or S[first].resources != {r}:
+            continue
+        parts = []
+        f = call.func
+        while isinstance(f, ast.Attribute):
+            parts.append(f.attr)
+            f = f.value
+        if isinstance(f, ast.Name):
+            parts.append(f.id)
+        dotted = ".".join(reversed(parts))
+        if any(RESEEDING[q] == r and (dotted == q or dotted.endswith("." + q)
+                                      or (q.startswith("numpy.") and dotted.endswith(q[6:])))
+               for q in RESEEDING):
+            out.add(r)
+    return out
 
 
 def _ancestor_ok(sites, h: int, pending_idx: set) -> bool:
@@ -471,22 +571,25 @@ def _rebuild(script: Script, tree, splits: dict, syn: Script, u: _Unrolled, note
         if s.id not in splits:
             out.append(replace(s, id=len(out)))
             continue
-        node = node_at(tree, s.path)
-        pieces, hoists, outputs, target_reads, binds, part_reads, items_id = splits[s.id]
+        node = node_at(tree, s.path)  # a main() statement's path is in its def
+        (pieces, hoists, outputs, target_reads, binds, part_reads, items_id, fresh,
+         touching) = splits[s.id]
         k = len(loops)
         n_static = _static_length(node.iter)
         parts = PARTS if n_static is None else max(1, min(PARTS, n_static))
         split = LoopSplit(index=k, path=s.path, lineno=s.lineno, parts=parts, pieces=pieces,
                           hoists=hoists, outputs=outputs, target_reads=target_reads,
                           binds=binds, has_break=any(_loop_control(b) for b in node.body),
-                          reads=tuple(sorted(part_reads)))
+                          reads=tuple(sorted(part_reads)), fresh=fresh, touching=touching)
         loops.append(split)
+        notes.append(_split_note(split, node))
         var = split.var
         colocate = f"object:{var}"
         first = s.source.splitlines()[0]
         I = syn.statements[items_id]
         common = dict(lineno=s.lineno, col_offset=s.col_offset, end_lineno=s.end_lineno,
-                      end_col_offset=s.end_col_offset, path=s.path, pin=None, kind="other")
+                      end_col_offset=s.end_col_offset, path=s.path, pin=None, kind="other",
+                      scope=s.scope, call_lineno=s.call_lineno)
         out.append(Statement(id=len(out), source=f"[items] {first}", reads=I.reads | I.mutates,
                              writes=frozenset({var, var + "_p"}), mutates=I.mutates,
                              resources=I.resources | {colocate}, assumed=I.assumed,
@@ -503,6 +606,25 @@ def _rebuild(script: Script, tree, splits: dict, syn: Script, u: _Unrolled, note
                                  resources=s.resources | {colocate}, assumed=s.assumed,
                                  loop=(k, "chain", p), **common))
     return replace(script, statements=tuple(out), notes=tuple(notes), loops=tuple(loops))
+
+
+def _split_note(split: LoopSplit, node: ast.For) -> str:
+    """One line for ``taskpar plan``: what of the body runs apart."""
+    def lines(js):
+        return ", ".join(str(node.body[j].lineno) for j in js)
+
+    hoisted = sorted({j for j, _ in split.hoists})
+    ordered = [j for j in range(len(node.body)) if j not in split.pieces]
+    apart = []
+    if split.pieces:
+        apart.append("line" + ("s " if len(split.pieces) > 1 else " ") + lines(split.pieces))
+    if hoisted:
+        apart.append("calls in line" + ("s " if len(hoisted) > 1 else " ") + lines(hoisted))
+    text = (f"line {split.lineno}: the loop's iterations run in parallel "
+            f"({split.parts} parts): {' and '.join(apart)}")
+    if ordered:
+        text += f"; in iteration order: line{'s' if len(ordered) > 1 else ''} {lines(ordered)}"
+    return text
 
 
 def _static_length(expr) -> int | None:

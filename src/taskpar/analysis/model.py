@@ -37,6 +37,8 @@ __all__ = ["Statement", "Script", "LoopSplit", "RESOURCES", "PROCESS_LOCAL"]
 #: (``b = a`` then ``a.append(1)``): copies in two processes would break the
 #: sharing, so every statement touching it runs in one process. NAME is the
 #: first name the object was bound to. Both families are process-local.
+#: ``unpicklable:NAME`` joins ``object:NAME`` for a value that cannot be
+#: pickled (it adds no order or place; split loops must not send it).
 RESOURCES = {
     "random": "the global generator of the random module",
     "numpy.random": "numpy's legacy global generator (np.random.seed, np.random.rand, ...)",
@@ -80,6 +82,9 @@ class Statement:
     writes: frozenset[str] = frozenset()
     mutates: frozenset[str] = frozenset()
     resources: frozenset[str] = frozenset()
+    #: names in ``reads`` only because a compound statement may not bind
+    #: them (see the invariants above), not because it reads their value
+    maybe_binds: frozenset[str] = frozenset()
     barrier: bool = False
     #: why the statement is a barrier (one line, for ``taskpar graph``), or ""
     barrier_reason: str = ""
@@ -163,6 +168,12 @@ class LoopSplit:
     #: names the parts read from the worker's globals (besides the target):
     #: what they bind is checked not to be one of these objects or in them
     reads: tuple[str, ...] = ()
+    #: global generators every iteration seeds before drawing
+    #: (``rules.RESEEDING``): a part keeps its worker's own state of them,
+    #: and the chain takes each iteration's final state
+    fresh: tuple[str, ...] = ()
+    #: the units (``("piece", k)`` / ``("hoist", h)``) that use them
+    touching: tuple[tuple, ...] = ()
     #: the hidden names of this loop's values (state, items, results)
     @property
     def var(self) -> str:

@@ -405,6 +405,12 @@ def names_in_string(text: str) -> set[str]:
 #: global generator; the top-level pass replaces it (never in a Statement)
 LIBRARY_RNG = "<library-rng>"
 GLOBAL_GENERATORS = ("random", "numpy.random")
+#: calls that overwrite a global generator's whole state with one argument
+#: (a write that does not read it): what follows draws from a new chain,
+#: whatever came before (``loops``: iterations that each seed first are
+#: independent). ``random.seed()`` without an argument is not one: it reads
+#: the operating system's entropy, and python's output is random then.
+RESEEDING = {"random.seed": "random", "numpy.random.seed": "numpy.random"}
 #: standard-library modules: none but ``random`` draws from a global generator
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins", "__future__"}
 #: third-party functions (by prefix) that never use a global generator

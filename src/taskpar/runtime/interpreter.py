@@ -178,8 +178,16 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
 
             split = script.loops[stmt.loop[0]]
             body = statement_ast(split, node, stmt.loop[1], stmt.loop[2])
-            code = compile(ast.Module(body=body, type_ignores=[]), script.filename, "exec",
-                           flags=flags, dont_inherit=True)
+            if stmt.scope is None:
+                code = compile(ast.Module(body=body, type_ignores=[]), script.filename, "exec",
+                               flags=flags, dont_inherit=True)
+            else:
+                from ..analysis.mainfn import compile_in_scope
+
+                one = body[0] if len(body) == 1 else ast.copy_location(
+                    ast.If(test=ast.Constant(True), body=body, orelse=[]), node)
+                code = compile_in_scope(one, stmt.scope, script.filename, flags)
+                CALL_FRAMES[code] = (script.filename, stmt.call_lineno)
         elif stmt.scope is not None:
             from ..analysis.mainfn import compile_in_scope
 
@@ -209,7 +217,9 @@ def loop_codes(script: Script) -> dict:
         for k in split.path:
             node = body[k]
             body = getattr(node, "body", [])
-        out[split.index] = compile_loop(split, node, script.filename, flags)
+        items = next(s for s in script.statements if s.loop == (split.index, "items", 0))
+        out[split.index] = compile_loop(split, node, script.filename, flags, items.scope,
+                                        items.call_lineno)
     return out
 
 

@@ -21,6 +21,8 @@ from .loops import LoopCode
 __all__ = ["statement_ast", "compile_loop"]
 
 RT, LOOPS, RUNNER = "__tp_rt", "__tp_loops", "__tp_runner"
+#: the name a compiled hoist binds its value to (``runtime.loops``)
+HOIST_VALUE = "__tp_hv"
 
 
 def _name(id_: str, store: bool = False) -> ast.Name:
@@ -94,21 +96,34 @@ def _chain_body(split: LoopSplit, node: ast.For) -> list[ast.stmt]:
     return body
 
 
-def compile_loop(split: LoopSplit, node: ast.For, filename: str, flags: int) -> LoopCode:
+def compile_loop(split: LoopSplit, node: ast.For, filename: str, flags: int,
+                 scope: str | None = None, call_lineno: int | None = None) -> LoopCode:
+    """The pieces and hoists, each compiled on its own (a hoist as
+    ``__tp_hv = <expr>``); in ``scope`` (a ``main()`` loop) as the
+    interpreter compiles main()'s statements."""
+    from .interpreter import CALL_FRAMES
+
+    def one(stmt):
+        if scope is None:
+            return compile(ast.Module(body=[stmt], type_ignores=[]), filename, "exec",
+                           flags=flags, dont_inherit=True)
+        from ..analysis.mainfn import compile_in_scope
+
+        code = compile_in_scope(stmt, scope, filename, flags)
+        CALL_FRAMES[code] = (filename, call_lineno)
+        return code
+
     units = []
     hoists_of: dict[int, list[tuple[int, tuple]]] = {}
     for h, (j, address) in enumerate(split.hoists):
         hoists_of.setdefault(j, []).append((h, address))
     for j, stmt in enumerate(node.body):
         if j in split.pieces:
-            code = compile(ast.Module(body=[stmt], type_ignores=[]), filename, "exec",
-                           flags=flags, dont_inherit=True)
-            units.append(("piece", split.pieces.index(j), code))
+            units.append(("piece", split.pieces.index(j), one(stmt)))
         for h, address in hoists_of.get(j, ()):
             expr = expr_at(stmt, tuple(address))
-            code = compile(ast.Expression(body=expr), filename, "eval", flags=flags,
-                           dont_inherit=True)
-            units.append(("hoist", h, code))
+            assign = ast.Assign(targets=[_name(HOIST_VALUE, True)], value=expr)
+            units.append(("hoist", h, one(_at(assign, expr))))
     assign = ast.Assign(targets=[copy.deepcopy(node.target)], value=_name("__tp_item"))
     target = compile(ast.fix_missing_locations(ast.Module(body=[_at(assign, node)],
                                                           type_ignores=[])),

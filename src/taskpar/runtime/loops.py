@@ -59,12 +59,14 @@ class Replayed(Exception):
 class LoopCode:
     """What a worker compiled for split loop ``split`` (``loopcode``):
     ``units`` in body order, ``("piece", k, code)`` or ``("hoist", h, code)``
-    (``code`` an eval code); ``target`` binds the target from ``__tp_item``."""
+    (a hoist's code binds ``__tp_hv``); ``target`` binds the target from
+    ``__tp_item``."""
 
     def __init__(self, split, units, target):
         self.split = split
         self.units = units
         self.target = target
+        self.touching = frozenset(tuple(t) for t in split.touching)
 
 
 #: iterators that produce their items without running code of the script
@@ -165,6 +167,7 @@ def part(code: LoopCode, proj, p: int, runner):
     lo, hi = _bounds(len(proj), split.parts, p)
     ns = sys._getframe(1).f_globals
     saved = {name: ns.get(name, _MISSING) for name in split.binds}
+    generators = {r: _get_state(r) for r in split.fresh}
     out = []
     invariants = None  # ids of the objects the pieces read, on first need
     try:
@@ -186,6 +189,8 @@ def part(code: LoopCode, proj, p: int, runner):
             if failed:
                 break
     finally:
+        for r, state in generators.items():
+            _set_state(r, state)
         for name, v in saved.items():
             if v is _MISSING:
                 ns.pop(name, None)
@@ -223,7 +228,7 @@ def _shares(rec: dict, invariants) -> bool:
     """True if an iteration's results may be (or hold) an object the pieces
     were given: the chain must see that object itself, not a copy."""
     roots = []
-    for (kind, _), (_, payload, _, _) in rec.items():
+    for (kind, _), (_, payload, _, _, _) in rec.items():
         roots.extend(payload.values() if kind == "piece" else [payload])
     mine = _reach(roots, _LIMIT)
     if mine is None or invariants is None:
@@ -240,10 +245,9 @@ def _iteration(code: LoopCode, ns: dict, runner):
         token = runner.begin_segment() if runner is not None else None
         payload, failed = None, False
         try:
-            if kind == "piece":
-                exec(unit, ns)
-            else:
-                payload = eval(unit, ns)
+            exec(unit, ns)
+            if kind == "hoist":
+                payload = ns.pop("__tp_hv")
         except KeyboardInterrupt:
             raise
         except SystemExit as e:
@@ -259,10 +263,35 @@ def _iteration(code: LoopCode, ns: dict, runner):
                 if v is not before[n]:
                     bound[n] = v if v is not _MISSING else _Deleted
             payload = bound
-        rec[(kind, k)] = (failed, payload, chunks, warns)
+        states = ({r: _get_state(r) for r in split.fresh}
+                  if (kind, k) in code.touching else None)
+        rec[(kind, k)] = (failed, payload, chunks, warns, states)
         if failed:
             return rec, True
     return rec, False
+
+
+def _get_state(generator: str):
+    """The state of a global generator (``rules.GLOBAL_GENERATORS``)."""
+    if generator == "random":
+        import random
+
+        return random.getstate()
+    np_random = sys.modules.get("numpy.random")
+    return None if np_random is None else np_random.get_state()
+
+
+def _set_state(generator: str, state) -> None:
+    if state is None:
+        return
+    if generator == "random":
+        import random
+
+        random.setstate(state)
+    else:
+        import numpy.random
+
+        numpy.random.set_state(state)
 
 
 class _Deleted:
@@ -339,7 +368,9 @@ def _record(state: LoopState, i: int, item):
 
 
 def _replay(runner, entry):
-    failed, payload, chunks, warns = entry
+    failed, payload, chunks, warns, states = entry
+    for r, state in (states or {}).items():
+        _set_state(r, state)
     if runner is not None and (chunks or warns):
         runner.replay(chunks, warns)
     if failed:

@@ -1,0 +1,182 @@
+"""Which loops are split, what of their bodies runs apart, and the one-line
+reason for every loop that stays one statement (``analysis.loops``)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from taskpar.analysis import analyze_source
+from taskpar.graph import build_graph
+
+from support import EXAMPLES
+
+LOOPS = EXAMPLES / "loops"
+
+HEAVY = '''
+import math
+def heavy(x, n=1000):
+    s = 0.0
+    for k in range(n):
+        s += math.sin(x * k)
+    return s
+'''
+
+
+def analyse(body: str, name: str = "prog.py"):
+    return analyze_source(HEAVY + textwrap.dedent(body), name)
+
+
+def example(name: str):
+    return analyze_source((LOOPS / name).read_text(), str(LOOPS / name))
+
+
+def notes_of(script) -> str:
+    return "\n".join(script.notes)
+
+
+def test_sweep_hoists_the_fit_out_of_the_dict_store():
+    s = example("sweep.py")
+    (split,) = s.loops
+    assert split.parts == 6  # one part per item of the literal list
+    assert split.pieces == ()
+    assert split.hoists == ((0, ("value",)),)  # scores[alpha] = <ridge_cv(alpha)>
+    roles = [st.loop[1] for st in s.statements if st.loop]
+    assert roles == ["items"] + ["part"] * 6 + ["chain"] * 6
+    assert "line 26: the loop's iterations run in parallel (6 parts)" in notes_of(s)
+
+
+def test_parts_read_what_the_work_needs_and_write_only_their_results():
+    s = example("sweep.py")
+    parts = [st for st in s.statements if st.loop and st.loop[1] == "part"]
+    assert {"X", "y", "ridge_cv"} <= parts[0].reads
+    assert parts[0].writes == {"__tp_L0_o0"}
+    assert not parts[0].resources and not parts[0].mutates
+
+
+def test_chains_and_items_run_together_and_in_order():
+    s = example("subplots.py")
+    g = build_graph(s)
+    loop_ids = [st.id for st in s.statements if st.loop and st.loop[1] in ("items", "chain")]
+    assert any(set(loop_ids) <= set(group) for group in g.colocate)
+    chains = [st.id for st in s.statements if st.loop and st.loop[1] == "chain"]
+    for a, b in zip(chains, chains[1:]):
+        assert b in g.successors(a)
+
+
+def test_carried_state_stays_one_statement_naming_the_line():
+    s = example("carried.py")
+    assert ("line 18: the loop runs as one statement: line 19: `state` is read before it is "
+            "written in the next iteration") in notes_of(s)
+    lines = {sp.lineno: sp for sp in s.loops}
+    # draws.append(float(rng.normal()) + heavy(i / 10)): only heavy() is hoisted
+    assert lines[25].hoists == ((0, ("value", "args", 0, "right")),)
+    # total += heavy(x): the additions stay in order
+    assert lines[31].hoists == ((0, ("value",)),)
+    # the break loop: heavy() and the print run apart, the test and break in order
+    assert lines[37].pieces == (0, 1) and lines[37].has_break
+
+
+def test_a_generator_drawn_by_every_iteration_keeps_the_draw_in_order():
+    s = analyse('''
+    import numpy as np
+    rng = np.random.default_rng(1)
+    out = []
+    for i in range(4):
+        out.append(float(rng.normal()))
+    ''')
+    assert not s.loops
+    assert "line 12: the loop runs as one statement: line 13: changes `rng`" in notes_of(s)
+
+
+def test_reseeding_first_makes_the_global_generator_private():
+    s = example("reseeded.py")
+    (split,) = s.loops
+    assert split.lineno == 17 and split.fresh == ("numpy.random",)
+    assert split.touching == (("piece", 0), ("piece", 1))
+    assert ("line 22: the loop runs as one statement: line 23: uses numpy.random, shared by "
+            "every iteration") in notes_of(s)
+
+
+def test_reseeding_later_in_the_body_is_not_a_new_chain():
+    s = analyse('''
+    import random
+    for i in range(4):
+        a = random.random() + heavy(i)
+        random.seed(i)
+    ''')
+    (split,) = s.loops
+    # the draw stays in order; only heavy(i) runs apart
+    assert split.fresh == () and split.pieces == ()
+    assert split.hoists == ((0, ("value", "right")),)
+
+
+def test_enumerate_target_index_is_not_an_item():
+    s = analyse('''
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 3)
+    for k, ax in enumerate(axes.flat):
+        v = heavy(k)
+        ax.set_title(str(v))
+    ''')
+    (split,) = s.loops
+    assert split.pieces == (0,) and split.target_reads == ("k",)
+
+
+def test_mutating_an_item_runs_in_order():
+    s = analyse('''
+    models = [[1], [2], [3]]
+    for m in models:
+        m.append(heavy(m[0]))
+    ''')
+    (split,) = s.loops
+    assert split.pieces == () and split.hoists == ((0, ("value", "args", 0)),)
+
+
+def test_inner_loops_in_the_body_run_apart():
+    s = analyse('''
+    table = {}
+    for i in range(4):
+        acc = 0.0
+        for v in range(1000):
+            acc += heavy(v + i)
+        table[i] = acc
+    ''')
+    (split,) = s.loops
+    assert split.pieces == (0, 1)
+
+
+def test_cheap_loops_are_not_split_and_not_noted():
+    s = analyse('''
+    out = []
+    for i in range(10):
+        out.append(i * 2)
+        print(i)
+    ''')
+    assert not s.loops and "line" not in notes_of(s)
+
+
+def test_a_barrier_in_the_body_keeps_the_loop_whole():
+    s = analyse('''
+    for i in range(3):
+        v = heavy(i)
+        print(sorted(globals())[:2])
+    ''')
+    assert not s.loops
+
+
+def test_loops_off_keeps_every_statement():
+    src = (LOOPS / "sweep.py").read_text()
+    s = analyze_source(src, "sweep.py", loops=False)
+    assert not s.loops and all(st.loop is None for st in s.statements)
+
+
+def test_the_split_survives_the_analysis_cache(tmp_path):
+    from taskpar.analysis.cache import analyze_script_cached
+
+    path = tmp_path / "sweep.py"
+    path.write_text((LOOPS / "sweep.py").read_text())
+    first = analyze_script_cached(path, tmp_path)
+    second = analyze_script_cached(path, tmp_path)
+    assert second == first and second.loops

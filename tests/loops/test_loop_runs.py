@@ -1,0 +1,85 @@
+"""Split loops end to end: ``taskpar run`` prints and writes what python does.
+
+The loop examples (examples/loops, the issue's acceptance scripts) and the
+edge programs in programs/ (break/continue/else, an exception or sys.exit
+in an iteration's private work, empty iterables, closures over the loop
+variable, a body that grows the list it loops over, generators consumed in
+step with the body, items that cannot be pickled, results that are objects
+made before the loop, warnings raised apart) run on a fresh cache and a warm
+one, with 2 and 3 workers; a few also on the Dask and MPI backends.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from support import EXAMPLES, python, require_backend, taskpar
+
+LOOPS = EXAMPLES / "loops"
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+#: one BLAS thread for both sides (the output does not depend on it)
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+       "PYTHONHASHSEED": "3"}
+
+
+def files(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file() and "cache" not in p.parts}
+
+
+def compare(script: Path, tmp_path: Path, runs, backend: str = "local"):
+    env = dict(ENV, TASKPAR_CACHE_DIR=str(tmp_path / "cache"))
+    (tmp_path / "python").mkdir()
+    expected = python(script, cwd=tmp_path / "python", env=env, timeout=300)
+    for n, workers in enumerate(runs):
+        cwd = tmp_path / f"run{n}"
+        cwd.mkdir()
+        got = taskpar("run", script, "-w", workers, "--backend", backend, cwd=cwd, env=env,
+                      timeout=300)
+        what = f"run {n + 1} with -w {workers} on {backend}"
+        assert (got.returncode, got.stdout, got.stderr) == (
+            expected.returncode, expected.stdout, expected.stderr), what
+        assert files(cwd) == files(tmp_path / "python"), what
+    return expected
+
+
+CHEAP = sorted(p.name for p in LOOPS.glob("*.py") if p.name != "reused_models.py")
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("name", CHEAP)
+def test_loop_example_identical_to_python(name, tmp_path):
+    # fresh cache with 2 workers, warm with 2 (planned from measured costs), 3
+    expected = compare(LOOPS / name, tmp_path, runs=(2, 2, 3))
+    assert expected.returncode == 0
+
+
+@pytest.mark.timeout(600)
+def test_reused_models_identical_to_python(tmp_path):
+    pytest.importorskip("sklearn")
+    compare(LOOPS / "reused_models.py", tmp_path, runs=(2,))
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("name", sorted(p.name for p in PROGRAMS.glob("*.py")))
+def test_loop_edges_identical_to_python(name, tmp_path):
+    compare(PROGRAMS / name, tmp_path, runs=(2, 2, 3))
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("backend", ["dask", "mpi"])
+@pytest.mark.parametrize("script", [LOOPS / "subplots.py", PROGRAMS / "edges.py"],
+                         ids=["subplots", "edges"])
+def test_split_loops_on_other_backends(backend, script, tmp_path):
+    require_backend(backend)
+    compare(script, tmp_path, runs=(3,), backend=backend)
+
+
+def test_the_exception_of_an_iteration_is_pythons(tmp_path):
+    expected = compare(PROGRAMS / "edges.py", tmp_path, runs=(2,))
+    assert expected.returncode == 1
+    assert expected.stderr.rstrip().endswith("ZeroDivisionError: float division by zero")
+    assert "ok 1\n" in expected.stdout and "ok -1" not in expected.stdout
