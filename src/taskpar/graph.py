@@ -246,6 +246,8 @@ def to_json(graph: TaskGraph) -> dict:
                 "barrier_reason": s.barrier_reason or None,
                 "assumed": sorted(s.assumed),
                 "pin": s.pin,
+                "loop": (None if s.loop is None else
+                         {"line": s.lineno, "role": s.loop[1], "part": s.loop[2]}),
             }
             for s in graph.statements
         ],

@@ -52,7 +52,7 @@ def profile_script(path: str, args=(), *, record: bool = True) -> tuple[object, 
     from .analysis import analyze_script
     from .costs import record_colocation, record_costs
 
-    script = analyze_script(path)  # bad path / syntax errors before anything runs
+    script = analyze_script(path, loops=False)  # bad path / syntax errors before anything runs
     fd, out = tempfile.mkstemp(prefix="taskpar-profile-", suffix=".json")
     os.close(fd)
     try:
@@ -97,7 +97,7 @@ def _child(argv: list[str]) -> int:
     from .runtime.worker import make_main_module
 
     path, args = argv[0], argv[1:]
-    script = analyze_script(path)
+    script = analyze_script(path, loops=False)
     graph = build_graph(script)
     job = Job(script=script, argv=(path, *args), cwd=os.getcwd(),
               sys_path0=os.path.dirname(script.filename))

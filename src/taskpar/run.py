@@ -109,8 +109,11 @@ def _wants_dynamic(policy: str, sched, backend: str, workers: int) -> bool:
 
 
 def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "auto",
-            use_cache: bool = True, backend: str = "local") -> Prepared:
+            use_cache: bool = True, backend: str = "local", loops: bool = True) -> Prepared:
     """Analyse, build the graph, load costs, schedule and plan.
+
+    ``loops``: split loops whose iterations run apart (``analysis.loops``);
+    ``generate`` keeps them whole (its programs have no loop runtime).
 
     With ``use_cache`` the costs measured by earlier runs of this script
     (and co-location learned from values that could not be sent) shape the
@@ -129,9 +132,9 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
         from .learned import with_learned
 
         # what earlier runs' guards learned (taskpar.learned)
-        script = with_learned(analyze_script_cached(path, cache_dir()))
+        script = with_learned(analyze_script_cached(path, cache_dir(), loops=loops))
     else:
-        script = analyze_script(path)
+        script = analyze_script(path, loops=loops)
     costs = load_costs(script, backend) if use_cache else Costs()
     colocate = load_colocation(script) if use_cache else []
     graph = build_graph(script, extra_colocate=colocate)

@@ -104,13 +104,13 @@ def script_from_json(data: dict, source: str) -> Script:
                   notes=tuple(data["notes"]), loops=tuple(loops))
 
 
-def analyze_script_cached(path, cache_dir: Path) -> Script:
-    """``analyze_script(path)``, or the stored result for the same text and code."""
+def analyze_script_cached(path, cache_dir: Path, loops: bool = True) -> Script:
+    """``analyze_script(path, loops)``, or the stored result for the same text and code."""
     from . import analyze_source
 
     source = read_script(path)
     filename = script_filename(path)
-    file = cache_dir / "analysis" / f"{_key(filename, source)}.json"
+    file = cache_dir / "analysis" / f"{_key(filename, source + ('' if loops else chr(0)))}.json"
     try:
         with open(file, encoding="utf-8") as f:
             script = script_from_json(json.load(f), source)
@@ -118,7 +118,7 @@ def analyze_script_cached(path, cache_dir: Path) -> Script:
             return script
     except (OSError, ValueError, KeyError, TypeError):
         pass  # absent, unreadable or foreign: analyse again
-    script = analyze_source(source, filename)
+    script = analyze_source(source, filename, loops=loops)
     with contextlib.suppress(OSError):
         file.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(file, script_to_json(script))

@@ -441,8 +441,10 @@ class StatementRunner:
         return rec
 
     # -- running --------------------------------------------------------------
-    def run(self, code, namespace: dict, silent: bool = False, stmt=None) -> Outcome:
-        """Run ``code``; ``stmt`` names it in ``on_output`` calls (live output)."""
+    def run(self, code, namespace: dict, silent: bool = False, stmt=None,
+            stream: bool = True) -> Outcome:
+        """Run ``code``; ``stmt`` names it in ``on_output`` calls (live output;
+        ``stream=False``: none for this statement)."""
         self._collect_fds()  # anything written between statements goes to _pending
         rec = _Recording()  # a replica's is thrown away
         if not silent and self._pending.chunks:
@@ -456,7 +458,7 @@ class StatementRunner:
         status, exit_code, tail = "ok", None, None
         start = self._clock()
         live = None
-        if self._lock is not None and not silent and self.on_output is not None:
+        if self._lock is not None and not silent and self.on_output is not None and stream:
             live = self._live = _Live(rec, stmt, start)
         try:
             exec(code, namespace)
@@ -492,30 +494,38 @@ class StatementRunner:
                        live.streamed if live is not None else 0)
 
     # -- loop parts (``runtime.loops``) --------------------------------------
-    def begin_segment(self):
-        """Record what follows apart from the running statement's output (a
-        piece of a loop part: its output is shown later, where the loop's
-        chain reaches it); returns a token for ``end_segment``."""
-        self._collect_fds()
-        outer, rec = self._recording, _Recording()
-        if self._lock is None:
-            self._recording = rec
-        else:
-            with self._lock:
-                self._recording = rec
-        return outer
-
-    def end_segment(self, outer) -> tuple[tuple, tuple]:
-        """Stop recording apart; returns the segment's ``(chunks, warnings)``."""
-        self._flush_python_streams()
-        self._collect_fds(flush_c=True)
+    def mark(self) -> tuple[int, int, int]:
+        """Where the running statement's output is now (see ``take_since``)."""
+        if self._fd is not None and self._fd.sizes_changed():
+            self._collect_fds()
         rec = self._recording
-        if self._lock is None:
-            self._recording = outer
+        return len(rec.chunks), len(rec.chunks[-1][1]) if rec.chunks else 0, len(rec.warnings)
+
+    def take_since(self, mark) -> tuple[tuple, tuple]:
+        """Remove the output written since ``mark`` from the running
+        statement's and return it as ``(chunks, warnings)`` (a piece of a
+        loop part: its output is shown where the loop's chain reaches it).
+        Only for a statement run with ``stream=False``."""
+        self._flush_python_streams()
+        if self._fd is not None and self._fd.sizes_changed():
+            self._collect_fds(flush_c=True)
+        rec = self._recording
+        i, n, w = mark
+        if len(rec.chunks) == i and (i == 0 or len(rec.chunks[-1][1]) == n):
+            return (), ()
+        head = rec.chunks[:i]
+        taken = rec.chunks[i:]
+        if i and len(rec.chunks[i - 1][1]) > n:  # text added to the chunk that was open
+            last = rec.chunks[i - 1]
+            taken.insert(0, [last[0], last[1][n:], last[2]])
+            head[-1] = [last[0], last[1][:n], last[2]]
+            shift = i - 1
         else:
-            with self._lock:
-                self._recording = outer
-        return rec.frozen(), tuple(rec.warnings)
+            shift = i
+        rec.chunks = head
+        warns = tuple((k, idx - shift) for k, idx in rec.warnings[w:])
+        del rec.warnings[w:]
+        return tuple((st, t) for st, t, _ in taken), warns
 
     def replay(self, chunks, warns) -> None:
         """Write a segment's output into the running statement's, as if it

@@ -419,8 +419,10 @@ class Interpreter:
     def _run_loop_statement(self, s: int, replica: bool):
         ns = self.namespace
         ns.update(self.hidden)
+        # a part's output is the pieces', shown by the chain: never live
+        live = self.script.statements[s].loop[1] != "part"
         try:
-            return self.runner.run(self.code[s], ns, silent=replica, stmt=s)
+            return self.runner.run(self.code[s], ns, silent=replica, stmt=s, stream=live)
         finally:
             for name in [n for n in ns if n.startswith(HIDDEN)]:
                 self.hidden[name] = ns.pop(name)

@@ -62,8 +62,15 @@ def statement_ast(split: LoopSplit, node: ast.For, role: str, p: int) -> list[as
     loop = ast.For(target=node.target, iter=_rt("iterate", _name(var)), body=body,
                    orelse=[ast.Expr(_rt("completed", _name(var)))], type_comment=None)
     _at(loop.orelse[0], node)
-    out = [_at(ast.If(test=_rt("block", _name(var), _name(f"{var}_o{p}"), ast.Constant(p)),
-                      body=[_at(loop, node)], orelse=[]), node)]
+    parallel = _at(ast.If(test=_rt("block", _name(var), _name(f"{var}_o{p}"), ast.Constant(p)),
+                          body=[_at(loop, node)], orelse=[]), node)
+    if p == 0:
+        # serial mode: the loop as written, over the iterator items() made
+        serial = ast.For(target=node.target, iter=_rt("remaining", _name(var)), body=node.body,
+                         orelse=node.orelse, type_comment=None)
+        parallel = _at(ast.If(test=_rt("serial", _name(var)), body=[_at(serial, node)],
+                              orelse=[parallel]), node)
+    out = [parallel]
     if node.orelse and p == split.parts - 1:
         out.append(_at(ast.If(test=_rt("finished", _name(var)), body=node.orelse, orelse=[]),
                        node.orelse[0]))
@@ -124,8 +131,14 @@ def compile_loop(split: LoopSplit, node: ast.For, filename: str, flags: int,
             expr = expr_at(stmt, tuple(address))
             assign = ast.Assign(targets=[_name(HOIST_VALUE, True)], value=expr)
             units.append(("hoist", h, one(_at(assign, expr))))
+    # def __tp_project(__tp_item): <target> = __tp_item; return (<target reads>,)
     assign = ast.Assign(targets=[copy.deepcopy(node.target)], value=_name("__tp_item"))
-    target = compile(ast.fix_missing_locations(ast.Module(body=[_at(assign, node)],
-                                                          type_ignores=[])),
-                     "<loop target>", "exec")
-    return LoopCode(split, tuple(units), target)
+    ret = ast.Return(ast.Tuple([_name(n) for n in split.target_reads], ast.Load()))
+    fn = ast.FunctionDef(name="__tp_project", args=ast.arguments(
+        posonlyargs=[], args=[ast.arg("__tp_item")], vararg=None, kwonlyargs=[], kw_defaults=[],
+        kwarg=None, defaults=[]), body=[assign, ret], decorator_list=[], returns=None,
+        type_comment=None)
+    scratch: dict = {"__builtins__": {}}
+    exec(compile(ast.fix_missing_locations(ast.Module(body=[_at(fn, node)], type_ignores=[])),
+                 "<loop target>", "exec"), scratch)
+    return LoopCode(split, tuple(units), scratch["__tp_project"])

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import time
 import types
 
 from . import values
@@ -59,13 +60,13 @@ class Replayed(Exception):
 class LoopCode:
     """What a worker compiled for split loop ``split`` (``loopcode``):
     ``units`` in body order, ``("piece", k, code)`` or ``("hoist", h, code)``
-    (a hoist's code binds ``__tp_hv``); ``target`` binds the target from
-    ``__tp_item``."""
+    (a hoist's code binds ``__tp_hv``); ``project(item)`` gives the values
+    of ``split.target_reads`` for an item (unpacking it as the target does)."""
 
-    def __init__(self, split, units, target):
+    def __init__(self, split, units, project):
         self.split = split
         self.units = units
-        self.target = target
+        self.project = project
         self.touching = frozenset(tuple(t) for t in split.touching)
 
 
@@ -146,46 +147,56 @@ def items(code: LoopCode, iterable):
         return LoopState(code, iter(iterable), None, "the iterable is consumed lazily"), None
     state = LoopState(code, live, seq, "")
     try:
-        proj = []
-        for item in seq:
-            scratch = {"__tp_item": item, "__builtins__": {}}
-            exec(code.target, scratch)
-            proj.append(tuple(scratch[n] for n in split.target_reads))
-        values.dumps(proj)
+        project = code.project
+        proj = [project(item) for item in seq] if split.target_reads else [()] * len(seq)
+        # pickled here, a block per part: what cannot be pickled keeps the
+        # loop serial instead of failing a transfer
+        ns = sys._getframe(1).f_globals
+        blocks = [_dumps(proj[slice(*_bounds(len(proj), split.parts, p))], ns)
+                  for p in range(split.parts)]
     except Exception:  # noqa: BLE001 - unpacking fails (python raises in the loop) or unpicklable
         state.seq = None
         state.reason = "its items cannot be sent to other workers"
         return state, None
-    return state, proj
+    return state, (len(seq), blocks)
+
+
+#: a part whose iterations take less than this each (seconds, measured over
+#: its first ``_PROBE`` seconds) stops: sending results would cost more than
+#: the chain running those iterations itself
+TINY = 50e-6
+_PROBE = 0.005
 
 
 def part(code: LoopCode, proj, p: int, runner):
-    """Run block ``p``'s private pieces: ``(lo, [packed results...])``."""
+    """Run block ``p``'s private pieces: ``(lo, packed)``, ``packed`` the
+    pickled list of per-iteration results (None: the chain runs it)."""
     if proj is None:
         return None
     split = code.split
-    lo, hi = _bounds(len(proj), split.parts, p)
+    n, blocks = proj
+    lo, hi = _bounds(n, split.parts, p)
     ns = sys._getframe(1).f_globals
+    header, buffers = blocks[p]
+    mine = values.loads(header, buffers, ns)
     saved = {name: ns.get(name, _MISSING) for name in split.binds}
     generators = {r: _get_state(r) for r in split.fresh}
-    out = []
+    out: list = []
     invariants = None  # ids of the objects the pieces read, on first need
+    start = time.perf_counter()
     try:
         for i in range(lo, hi):
-            for name, v in zip(split.target_reads, proj[i]):
+            if len(out) >= 8 and time.perf_counter() - start < len(out) * TINY:
+                break  # tiny iterations: the chain runs the rest itself
+            for name, v in zip(split.target_reads, mine[i - lo]):
                 ns[name] = v
             rec, failed = _iteration(code, ns, runner)
-            if not failed and invariants is not _MISSING:
+            if not failed and rec:
                 if invariants is None:
                     invariants = _reach([ns[n] for n in split.reads if n in ns], _LIMIT)
                 if _shares(rec, invariants):
-                    out.append(None)  # a copy would not be the object: the chain runs it
-                    continue
-            try:
-                header, buffers = values.dumps(rec, ns)
-                out.append((header, [bytes(b) for b in buffers]))
-            except Exception:  # noqa: BLE001 - the chain runs this iteration itself
-                out.append(None)
+                    rec = None  # a copy would not be the object: the chain runs it
+            out.append(rec)
             if failed:
                 break
     finally:
@@ -196,7 +207,27 @@ def part(code: LoopCode, proj, p: int, runner):
                 ns.pop(name, None)
             else:
                 ns[name] = v
-    return lo, out
+    return lo, _pack(out, ns)
+
+
+def _pack(records: list, ns: dict):
+    """One pickle for the block; if that fails, one per iteration."""
+    try:
+        return _dumps(records, ns)
+    except Exception:  # noqa: BLE001 - some iteration's result cannot be pickled
+        pass
+    out = []
+    for rec in records:
+        try:
+            out.append(_dumps([rec], ns))
+        except Exception:  # noqa: BLE001 - the chain runs this iteration itself
+            out.append(None)
+    return out
+
+
+def _dumps(obj, ns):
+    header, buffers = values.dumps(obj, ns)
+    return header, [bytes(b) for b in buffers]
 
 
 #: objects looked at when checking what a result may share
@@ -237,12 +268,14 @@ def _shares(rec: dict, invariants) -> bool:
 
 
 def _iteration(code: LoopCode, ns: dict, runner):
-    """One iteration's units: ``({unit: (kind, payload, chunks, warnings)}, failed)``."""
+    """One iteration's units: ``({unit: (failed, payload, chunks, warnings,
+    generator states)}, failed)``."""
     rec: dict = {}
-    split = code.split
+    outputs = code.split.outputs
+    touching = code.touching
     for kind, k, unit in code.units:
-        before = ({n: ns.get(n, _MISSING) for n in split.outputs[k]} if kind == "piece" else None)
-        token = runner.begin_segment() if runner is not None else None
+        before = ({n: ns.get(n, _MISSING) for n in outputs[k]} if kind == "piece" else None)
+        mark = runner.mark() if runner is not None else None
         payload, failed = None, False
         try:
             exec(unit, ns)
@@ -254,17 +287,16 @@ def _iteration(code: LoopCode, ns: dict, runner):
             payload, failed = ("exit", e.code), True
         except BaseException as e:  # noqa: BLE001 - raised again by the chain
             payload, failed = ("error", format_exception(e, unit)), True
-        finally:
-            chunks, warns = runner.end_segment(token) if runner is not None else ((), ())
+        chunks, warns = runner.take_since(mark) if runner is not None else ((), ())
         if not failed and kind == "piece":
             bound = {}
-            for n in split.outputs[k]:
+            for n in outputs[k]:
                 v = ns.get(n, _MISSING)
                 if v is not before[n]:
                     bound[n] = v if v is not _MISSING else _Deleted
             payload = bound
-        states = ({r: _get_state(r) for r in split.fresh}
-                  if (kind, k) in code.touching else None)
+        states = ({r: _get_state(r) for r in code.split.fresh}
+                  if (kind, k) in touching else None)
         rec[(kind, k)] = (failed, payload, chunks, warns, states)
         if failed:
             return rec, True
@@ -300,15 +332,26 @@ class _Deleted:
 
 # -- the chain -------------------------------------------------------------------
 
+def serial(state: LoopState) -> bool:
+    """True if the loop runs as written (the first chain runs all of it)."""
+    if state.seq is None:
+        state.stopped = True  # nothing for the later chains, no second ``else``
+        return True
+    return False
+
+
+def remaining(state: LoopState):
+    return state.live
+
+
 def block(state: LoopState, results, p: int) -> bool:
     """Start chain block ``p``; False when it has nothing to do."""
-    if state.stopped:
-        return False
-    if state.seq is None and p > 0:
-        return False  # serial: block 0 ran the whole loop
+    if state.stopped or state.seq is None:
+        return False  # a break, an error, or serial (block 0 ran the whole loop)
     if results is not None:
         lo, packed = results
-        for j, r in enumerate(packed):
+        records = _unpack(packed, state.ns or sys._getframe(1).f_globals)
+        for j, r in enumerate(records):
             state.results[lo + j] = r
     state.block_of = p
     state.stopped = True  # until completed(): a break or an error leaves it so
@@ -354,17 +397,31 @@ def _same(a, b) -> bool:
     return False
 
 
+def _unpack(packed, ns) -> list:
+    """The part's records (None for each one that did not arrive whole)."""
+    def load(p):
+        header, buffers = p
+        return values.loads(header, buffers, ns)
+
+    if isinstance(packed, tuple):
+        try:
+            return load(packed)
+        except Exception:  # noqa: BLE001 - the chain runs those iterations itself
+            return []
+    out = []
+    for p in packed:
+        try:
+            out.extend(load(p) if p is not None else [None])
+        except Exception:  # noqa: BLE001 - the chain runs it itself
+            out.append(None)
+    return out
+
+
 def _record(state: LoopState, i: int, item):
     if state.seq is None or i >= len(state.seq) or not _same(item, state.seq[i]):
+        state.results.pop(i, None)
         return None
-    packed = state.results.pop(i, None)
-    if packed is None:
-        return None
-    header, buffers = packed
-    try:
-        return values.loads(header, buffers, state.ns)
-    except Exception:  # noqa: BLE001 - run it here instead
-        return None
+    return state.results.pop(i, None)
 
 
 def _replay(runner, entry):
