@@ -222,6 +222,13 @@ def _statement_texts(source: str, stmts) -> list[tuple[int, str]]:
     raw = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out = []
     for s in stmts:
+        if getattr(s, "main_part", None):  # made by flattening main(args): no text of its own
+            from .analysis.effects import _is_main_guard
+            from .analysis.mainfn import find_main, main_part_node
+
+            mc, _ = find_main(tree, _is_main_guard)
+            out.append((s.lineno, ast.unparse(main_part_node(tree, mc, s.main_part))))
+            continue
         node = tree.body[s.path[0]]
         for p in s.path[1:]:
             node = node.body[p]

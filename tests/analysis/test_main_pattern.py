@@ -138,7 +138,7 @@ def test_nested_function_reads_main_local_at_call_time():
 FAILS = {
     "async": ("async def main():\n    a = 1\n    b = 2\n", "async function"),
     "decorated": ("@staticmethod\ndef main():\n    a = 1\n    b = 2\n", "decorated"),
-    "params": ("def main(argv=None):\n    a = 1\n    b = 2\n", "takes parameters"),
+    "params": ("def main(*argv):\n    a = 1\n    b = 2\n", "variable parameters"),
     "twice": ("def main():\n    pass\ndef main():\n    a = 1\n    b = 2\n", "defined more than once"),
     "recursive": ("def main():\n    a = 1\n    if a > 1:\n        main()\n", "also used at line 4"),
     "passed": ("def main():\n    a = 1\n    b = 2\nrunner = main\n", "also used at line 4"),
@@ -186,11 +186,22 @@ def test_note_mentions_call_line_and_reason():
     assert s.notes == ("main() at line 6 runs as one statement: it returns a value at line 3",)
 
 
-@pytest.mark.parametrize("tail", ["main(1)\n", "import sys\nsys.exit(main())\n",
-                                  "raise SystemExit(main())\n"])
+@pytest.mark.parametrize("tail", ["main(x + 1)\n", "import sys\nsys.exit(main())\n",
+                                  "raise SystemExit(main())\n", "main(1, 2)\n"])
 def test_calls_not_flattened_say_why(tail):
-    s = analyse("def main(x=0):\n    a = 1\n    b = 2\n" + tail)
+    # an argument that is an expression; an exit of a function that does not
+    # end with a return; more arguments than parameters
+    s = analyse("x = 0\ndef main(y=0):\n    a = 1\n    b = 2\n" + tail)
     assert len(s.notes) == 1 and not any(st.scope for st in s.statements)
+
+
+def test_exit_of_main_with_arguments_is_flattened():
+    s = analyse("import sys\ndef main(argv, scale=2):\n    a = len(argv) * scale\n"
+                "    b = a + 1\n    return b - a - 1\n\nsys.exit(main(sys.argv))\n")
+    parts = [st.main_part for st in s.statements if st.scope]
+    assert parts == ["args", None, None, "exit"] and not s.notes
+    args = s.statements[2]
+    assert args.writes == {"argv", "scale"} and "sys" in args.reads
 
 
 @pytest.mark.parametrize("src", [

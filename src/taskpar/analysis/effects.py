@@ -246,10 +246,19 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
     mc, note = find_main(tree, _is_main_guard)
     if note:
         notes.append(note)
+    original = tree
     if mc is not None:
         tree, items = flatten(tree, mc, top_level_statements(tree))
     pins = find_pins(source, filename)
-    return analyze_items(tree, items, source, pins), notes
+    statements = analyze_items(tree, items, source, pins)
+    if mc is not None and (mc.params or mc.exit):
+        from dataclasses import replace
+
+        from .mainfn import main_part
+
+        statements = [replace(s, main_part=main_part(original, mc, s.path)) if s.scope
+                      else s for s in statements]
+    return statements, notes
 
 
 def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> list[Statement]:

@@ -75,6 +75,12 @@ class MainCall:
     call_lineno: int
     #: (index in the function body, statement) kept, in order
     body: list[tuple[int, ast.stmt]] = field(default_factory=list)
+    #: the function's parameters: bound first, from the call's arguments
+    #: (and the constant defaults) — statement ``main_part="args"``
+    params: tuple[str, ...] = ()
+    #: the call is ``sys.exit(main(...))`` (or ``exit``/``raise SystemExit``):
+    #: the final ``return v`` becomes that exit with ``v`` (``main_part="exit"``)
+    exit: bool = False
 
 
 def _own_scope(body):
@@ -142,17 +148,22 @@ def find_main(tree: ast.Module, is_main_guard) -> tuple[MainCall | None, str | N
     def note(why: str):
         return None, f"{head}: {why}"
 
-    if how == "exit":
-        return note("its result is used (the call sits inside sys.exit(...)/SystemExit)")
-    if call.args or call.keywords:
-        return note("it is called with arguments")
     if isinstance(fn, ast.AsyncFunctionDef):
         return note(f"it is an async function (line {fn.lineno})")
     if fn.decorator_list:
         return note(f"it is decorated (line {fn.lineno})")
     a = fn.args
-    if a.posonlyargs or a.args or a.kwonlyargs or a.vararg or a.kwarg:
-        return note(f"it takes parameters (line {fn.lineno})")
+    if a.posonlyargs or a.kwonlyargs or a.vararg or a.kwarg:
+        return note(f"it takes keyword-only, positional-only or variable parameters "
+                    f"(line {fn.lineno})")
+    if call.keywords or any(not _plain_argument(x) for x in call.args):
+        return note("it is called with keyword arguments or arguments that are not "
+                    "plain names or constants")
+    if len(call.args) > len(a.args) or len(call.args) < len(a.args) - len(a.defaults):
+        return note("it is called with another number of arguments than it takes")
+    if any(not isinstance(d, ast.Constant) for d in a.defaults[len(a.defaults) - (
+            len(a.args) - len(call.args)):] if len(a.args) > len(call.args)):
+        return note(f"a default it uses is not a constant (line {fn.lineno})")
     if len(defs) > 1:
         return note(f"it is defined more than once (lines {', '.join(str(body[k].lineno) for k in defs)})")
     # every other mention of the name anywhere in the script
@@ -183,7 +194,8 @@ def find_main(tree: ast.Module, is_main_guard) -> tuple[MainCall | None, str | N
         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str):
             continue  # docstring / bare string: would become __doc__ compiled as a module
         if i == len(fbody) - 1 and isinstance(s, ast.Return) and \
-                (s.value is None or (isinstance(s.value, ast.Constant) and s.value.value is None)):
+                (s.value is None or (isinstance(s.value, ast.Constant) and s.value.value is None)) \
+                and how != "exit":
             continue
         kept.append((i, s))
     if len(kept) < 2:
@@ -195,7 +207,7 @@ def find_main(tree: ast.Module, is_main_guard) -> tuple[MainCall | None, str | N
                 return note(f"it returns early at line {n.lineno}")
             return note(f"it returns a value at line {n.lineno}")
         if n is last_ret and n.value is not None and not (
-                isinstance(n.value, ast.Constant) and n.value.value is None):
+                isinstance(n.value, ast.Constant) and n.value.value is None) and how != "exit":
             return note(f"it returns a value at line {n.lineno}")
         if isinstance(n, (ast.Yield, ast.YieldFrom)):
             return note(f"it is a generator (yield at line {n.lineno})")
@@ -271,8 +283,21 @@ def find_main(tree: ast.Module, is_main_guard) -> tuple[MainCall | None, str | N
 
     if k_def > (k_call if not guard else len(tree.body) - 1):  # pragma: no cover
         return None, None
+    if how == "exit" and last_ret is None:
+        return note("its result is used (the call sits inside sys.exit(...)/SystemExit) "
+                    "and it does not end with a return")
     return MainCall(name=name, k_def=k_def, k_call=k_call, guard=guard,
-                    call_lineno=call.lineno, body=kept), None
+                    call_lineno=call.lineno, body=kept,
+                    params=tuple(x.arg for x in a.args) if call.args or a.args else (),
+                    exit=how == "exit"), None
+
+
+def _plain_argument(node) -> bool:
+    """An argument whose evaluation cannot fail or act: a name, a constant,
+    or an attribute of a name (``sys.argv``)."""
+    if isinstance(node, ast.Attribute):
+        return isinstance(node.value, ast.Name)
+    return isinstance(node, (ast.Name, ast.Constant))
 
 
 def _plain_annotation(node, static: set[str]) -> bool:
@@ -349,10 +374,16 @@ def flatten(tree: ast.Module, mc: MainCall, top_items) -> tuple[ast.Module, list
     stub.body = [p]
     items = []
     new_body = []
-    call_path = (mc.k_call, len(tree.body[mc.k_call].body) - 1) if mc.guard else (mc.k_call,)
+    call_path = main_call_path(tree, mc)
     for node, path in top_items:
         if path == call_path:
+            if mc.params:
+                s = main_part_node(tree, mc, "args")
+                items.append((s, call_path, mc.name, mc.call_lineno))
+                new_body.append(s)
             for i, s in mc.body:
+                if mc.exit and i == len(fn.body) - 1:
+                    s = main_part_node(tree, mc, "exit")
                 items.append((s, (mc.k_def, i), mc.name, mc.call_lineno))
                 new_body.append(s)
             continue
@@ -363,6 +394,64 @@ def flatten(tree: ast.Module, mc: MainCall, top_items) -> tuple[ast.Module, list
         items.append((node, path, None, None))
         new_body.append(node)
     return ast.Module(body=new_body, type_ignores=[]), items
+
+
+def main_call_path(tree: ast.Module, mc: MainCall) -> tuple[int, ...]:
+    """The path of the statement holding the call (``Statement.path``)."""
+    return (mc.k_call, len(tree.body[mc.k_call].body) - 1) if mc.guard else (mc.k_call,)
+
+
+def main_part(tree: ast.Module, mc: MainCall, path: tuple[int, ...]) -> str | None:
+    """"args" / "exit" for the statements flattening adds (see ``MainCall``)."""
+    if mc.params and path == main_call_path(tree, mc):
+        return "args"
+    if mc.exit and path == (mc.k_def, len(tree.body[mc.k_def].body) - 1):
+        return "exit"
+    return None
+
+
+def main_part_node(tree: ast.Module, mc: MainCall, part: str) -> ast.stmt:
+    """The statement flattening puts in place of the call's own work:
+
+    "args" — ``p1, p2 = a1, a2`` (the parameters from the call's arguments
+    and the defaults it leaves), at the call's position;
+    "exit" — the exit statement (``sys.exit(<v>)``) with the function's
+    final ``return v`` value in place of the call, at the return's position.
+    """
+    fn = tree.body[mc.k_def]
+    holder = tree.body[mc.k_call]
+    if mc.guard:
+        holder = holder.body[-1]
+    call = _call_of(holder)[0]
+    if part == "args":
+        a = fn.args
+        values = list(call.args) + list(a.defaults[len(a.defaults) - (len(a.args) - len(call.args)):]
+                                        if len(a.args) > len(call.args) else [])
+        node = ast.Assign(targets=[ast.Tuple([ast.Name(p, ast.Store()) for p in mc.params],
+                                             ast.Store())],
+                          value=ast.Tuple([copy.deepcopy(v) for v in values], ast.Load()))
+        return ast.fix_missing_locations(ast.copy_location(node, holder))
+    ret = fn.body[-1]
+    stmt = copy.deepcopy(holder)
+    value = copy.deepcopy(ret.value)
+    mine = {id(m) for m in ast.walk(value)}
+    for n in list(ast.walk(stmt)):
+        for field_name, v in ast.iter_fields(n):
+            if isinstance(v, list):
+                for k, x in enumerate(v):
+                    if isinstance(x, ast.Call) and _same_call(x, call):
+                        v[k] = value
+            elif isinstance(v, ast.Call) and _same_call(v, call):
+                setattr(n, field_name, value)
+    for n in ast.walk(stmt):  # the exit call itself stands where the return was
+        if id(n) not in mine and "lineno" in n._attributes:
+            ast.copy_location(n, ret)
+    return stmt
+
+
+def _same_call(a: ast.Call, b: ast.Call) -> bool:
+    return (a.lineno, a.col_offset, a.end_lineno, a.end_col_offset) == (
+        b.lineno, b.col_offset, b.end_lineno, b.end_col_offset)
 
 
 # ---------------------------------------------------------------- compiling

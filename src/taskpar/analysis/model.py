@@ -104,6 +104,11 @@ class Statement:
     #: with ``scope``: the line of the ``main()`` call, the ``<module>`` frame
     #: python shows above the function's in a traceback
     call_lineno: int | None = None
+    #: with ``scope``: "args" (binds the function's parameters from the
+    #: call's arguments; ``path`` is the call's statement) or "exit" (the
+    #: exit call with the final return's value; ``path`` is the return's),
+    #: see ``mainfn.main_part_node``; None for a statement of the body
+    main_part: str | None = None
     #: for a statement made from a loop split into iterations (``loops``):
     #: ``(loop, role, part)``, role "items" (evaluates the iterable), "part"
     #: (the private part of the body for block ``part`` of the iterations),

@@ -191,6 +191,8 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
         elif stmt.scope is not None:
             from ..analysis.mainfn import compile_in_scope
 
+            if stmt.main_part is not None:
+                node = _main_part_node(tree, stmt.main_part)
             # a statement of main()'s body run at top level: compiled inside
             # ``def main():`` (frame and qualnames as python names them), and
             # tracebacks get main()'s call frame
@@ -201,6 +203,14 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
             code = compile(module, script.filename, "exec", flags=flags, dont_inherit=True)
         out[i] = code
     return out
+
+
+def _main_part_node(tree: ast.Module, part: str) -> ast.stmt:
+    from ..analysis.effects import _is_main_guard
+    from ..analysis.mainfn import find_main, main_part_node
+
+    mc, _ = find_main(tree, _is_main_guard)
+    return main_part_node(tree, mc, part)
 
 
 def loop_codes(script: Script) -> dict:
