@@ -42,13 +42,27 @@ from dataclasses import replace
 
 from .model import LoopSplit, Script, Statement
 
-__all__ = ["split_loops", "PARTS", "node_at", "hoist_sites", "expr_at"]
+__all__ = ["split_loops", "PARTS", "node_at", "hoist_sites", "expr_at", "display_name"]
 
 #: parts (and chains) per split loop: enough to balance a few workers
 #: whatever the iteration count; each is one statement in the plan
 PARTS = 8
 #: a loop with a literal iterable shorter than this gets one part per item
 _HIDDEN = "__tp_"
+
+
+def display_name(var: str) -> str:
+    """How reports name a value: a split loop's hidden ones in words."""
+    import re
+
+    m = re.fullmatch(r"__tp_L(\d+)(?:_(p|o(\d+)))?", var)
+    if m is None:
+        return var
+    if m.group(2) == "p":
+        return "(the loop's items for its parts)"
+    if m.group(3) is not None:
+        return f"(the loop's results of part {int(m.group(3)) + 1})"
+    return "(the loop's state)"
 
 
 def node_at(tree: ast.Module, path: tuple[int, ...]) -> ast.stmt:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import os
 
+from ..analysis.loops import display_name
 from ..errors import TaskparError, UsageError
 
 __all__ = ["write_report", "report_html"]
@@ -61,7 +62,7 @@ def report_html(prepared, result) -> str:
             f"<td>{sched.assignment[s.id] + 1}</td><td>{_fmt(sched.start[s.id])}</td>"
             f"<td>{_fmt(sched.finish[s.id])}{est}</td>{actual}</tr>")
     transfers = [
-        f"<tr><td>{html.escape(tr.var)}</td><td>{graph.statements[tr.version].lineno}</td>"
+        f"<tr><td>{html.escape(display_name(tr.var))}</td><td>{graph.statements[tr.version].lineno}</td>"
         f"<td>{tr.frm + 1}</td><td>{tr.to + 1}</td><td>{tr.nbytes:,}</td>"
         f"<td>{tr.end - tr.start:.6f}</td></tr>"
         for tr in result.transfers

@@ -11,6 +11,8 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
+from ..analysis.loops import display_name
+
 __all__ = ["plan_renderables"]
 
 
@@ -35,7 +37,7 @@ def plan_renderables(prepared) -> list:
         for col in ("variable", "made at line", "from", "to", "bytes", "seconds"):
             tr.add_column(col, justify="left" if col == "variable" else "right")
         for t in values:
-            tr.add_row(t.var, str(graph.statements[t.src].lineno), str(t.frm + 1), str(t.to + 1),
+            tr.add_row(display_name(t.var), str(graph.statements[t.src].lineno), str(t.frm + 1), str(t.to + 1),
                        f"{t.nbytes:,}", f"{t.seconds:.6f}")
         out.append(tr)
     else:
