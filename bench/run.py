@@ -8,7 +8,7 @@ replaces the full results). Every figure
 is a ratio or a difference of measurements taken in the same run, repeated k
 times (5; 2 with --quick), interleaved across contenders, reported as min and
 median. Benchmarks (issue 6): overhead, startup, transfers, makespan, cpu,
-growth; guard and blas (issue 14); plus profiles (py-spy, full runs only, when installed).
+growth; guard and blas (issue 14); loops (issue 15); plus profiles (py-spy, full runs only, when installed).
 
 --quick shrinks every benchmark so the whole run takes under two minutes: it
 proves the script still runs (CI), its figures mean little. Nothing here
@@ -36,8 +36,8 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from benchlib import (blas, cpu, growth, guard, limits, makespan, overhead, profiling,  # noqa: E402
-                      startup, transfers)
+from benchlib import (blas, cpu, growth, guard, limits, loops, makespan, overhead,  # noqa: E402
+                      profiling, startup, transfers)
 from benchlib.harness import Ctx, bench_env, load_now, machine_info, versions  # noqa: E402
 from benchlib.report import Section, render_markdown, section_json  # noqa: E402
 
@@ -50,6 +50,7 @@ BENCHMARKS = {
     "growth": growth.run,
     "guard": guard.run,
     "blas": blas.run,
+    "loops": loops.run,
     "profiles": profiling.run,
 }
 
