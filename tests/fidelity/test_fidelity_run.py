@@ -43,7 +43,8 @@ def test_program_identical_to_python(name, workers, tmp_path):
         del env["PYTHONHASHSEED"]
     (tmp_path / "python").mkdir()
     expected = python(PROGRAMS / name, cwd=tmp_path / "python", env=env)
-    assert expected.returncode == 0, expected.stderr
+    # (a program that ends in a traceback on purpose says so in its name)
+    assert expected.returncode == 0 or "traceback" in name, expected.stderr
     for attempt in ("fresh cache", "warm cache"):
         cwd = tmp_path / attempt.split()[0]
         cwd.mkdir()

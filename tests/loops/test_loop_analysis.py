@@ -180,3 +180,24 @@ def test_the_split_survives_the_analysis_cache(tmp_path):
     first = analyze_script_cached(path, tmp_path)
     second = analyze_script_cached(path, tmp_path)
     assert second == first and second.loops
+
+
+def test_comprehensions_and_maps_are_loops():
+    s = example("comprehensions.py")
+    kinds = [sp.comp[0] for sp in s.loops]
+    assert kinds == ["list", "dict", "map", "gen"]
+    assert all(sp.hoists for sp in s.loops)  # the element is computed apart
+    assert ("line 19: the comprehension's elements are computed in parallel (6 parts) and "
+            "collected in order") in notes_of(s)
+
+
+def test_comprehension_shapes_left_alone():
+    s = analyse('''
+    a = [heavy(x) for x in range(3) if x]
+    b = [heavy(x) for x in range(3) for y in range(2)]
+    c = [lambda: heavy(x) for x in range(3)]
+    def sum(xs):
+        return 0
+    d = sum(heavy(x) for x in range(3))
+    ''')
+    assert not s.loops

@@ -99,6 +99,7 @@ def script_from_json(data: dict, source: str) -> Script:
         d["reads"] = tuple(d["reads"])
         d["fresh"] = tuple(d["fresh"])
         d["touching"] = tuple(tuple(t) for t in d["touching"])
+        d["comp"] = tuple(d["comp"])
         loops.append(LoopSplit(**d))
     return Script(filename=data["filename"], source=source, statements=tuple(statements),
                   notes=tuple(data["notes"]), loops=tuple(loops))

@@ -306,7 +306,9 @@ def _analysed_nodes(script: Script, tree: ast.Module) -> list[ast.stmt]:
     return [node for node, *_ in items]
 
 
-def _unroll(script: Script, nodes: list, loops: dict[int, ast.For]) -> _Unrolled:
+def _unroll(script: Script, nodes: list, loops: dict[int, ast.For], comps: dict) -> _Unrolled:
+    from .comprehensions import accumulator_init, result_expr
+
     u = _Unrolled()
     for s in script.statements:
         node = nodes[s.id]
@@ -315,6 +317,11 @@ def _unroll(script: Script, nodes: list, loops: dict[int, ast.For]) -> _Unrolled
         if L not in loops:
             u.add(node, ("stmt", s.id))
             continue
+        if L in comps:
+            shape, acc = comps[L]
+            u.add(accumulator_init(shape, acc, node), ("compinit", L))
+            final = result_expr(node, shape, acc)
+            node = loops[L]
         items = f"{_HIDDEN}items{L}"
         u.add(ast.copy_location(ast.Assign(targets=[ast.Name(items, ast.Store())],
                                            value=copy.deepcopy(node.iter)), node),
@@ -340,17 +347,31 @@ def _unroll(script: Script, nodes: list, loops: dict[int, ast.For]) -> _Unrolled
                         set_expr_at(rewritten, address,
                                     ast.copy_location(ast.Name(name, ast.Load()), expr))
                 u.add(rewritten, ("piece", L, c, j))
+        if L in comps:
+            u.add(final, ("compfinal", L))
     return u
 
 
 def split_loops(script: Script, tree: ast.Module) -> Script:
     """``script`` with its splittable loops split (see the module docstring)."""
+    from .comprehensions import as_loop, comprehension_shape
+    from .scopes import scope_bindings
+
     nodes = _analysed_nodes(script, tree)
     notes = list(script.notes)
     loops: dict[int, ast.For] = {}
+    comps: dict[int, tuple] = {}  # statement -> (CompShape, accumulator)
+    bound = scope_bindings(tree.body).bound
     for s in script.statements:
         node = nodes[s.id]
-        if not isinstance(node, ast.For) or s.barrier or s.pin is not None:
+        if s.barrier or s.pin is not None:
+            continue
+        shape = None if isinstance(node, ast.For) else comprehension_shape(node, bound)
+        if shape is not None:
+            acc = f"{_HIDDEN}c{s.id}"
+            comps[s.id] = (shape, acc)
+            node = as_loop(node, shape, acc)
+        elif not isinstance(node, ast.For):
             continue
         why = _static_reason(node)
         if why:
@@ -363,7 +384,7 @@ def split_loops(script: Script, tree: ast.Module) -> Script:
     from .effects import analyze_items
     from ..graph import EdgeKind, build_graph
 
-    u = _unroll(script, nodes, loops)
+    u = _unroll(script, nodes, loops, comps)
     syn_tree = ast.Module(body=u.body, type_ignores=[])
     stmts = analyze_items(syn_tree, [(n, (i,), u.scope[i], None) for i, n in enumerate(u.body)],
                           script.source, {})
@@ -374,14 +395,15 @@ def split_loops(script: Script, tree: ast.Module) -> Script:
     for L, node in loops.items():
         result = _classify(L, node, u, syn, graph, EdgeKind)
         if isinstance(result, str):
+            what = "the comprehension" if L in comps else "the loop"
             if result:
-                notes.append(f"line {node.lineno}: the loop runs as one statement: "
+                notes.append(f"line {node.lineno}: {what} runs as one statement: "
                              f"{_readable(result)}")
         else:
             splits[L] = result
     if not splits:
         return replace(script, notes=tuple(notes))
-    return _rebuild(script, tree, splits, syn, u, notes)
+    return _rebuild(script, tree, splits, syn, u, notes, loops, comps)
 
 
 def _classify(L, node, u, syn, graph, EdgeKind):
@@ -422,7 +444,7 @@ def _classify(L, node, u, syn, graph, EdgeKind):
             why = f"line {s.lineno}: a definition or loop control runs in order"
         else:
             outside = sorted(n for n in s.mutates - bound_in_iteration
-                             if not n.startswith(_HIDDEN))
+                             if not n.startswith(_HIDDEN + "h"))  # a hoist's own value
             if outside:
                 why = f"line {s.lineno}: changes `{outside[0]}`, made before the loop"
         if not why:
@@ -578,14 +600,15 @@ def hoists_in(u: _Unrolled, L: int, j: int, idx_of: dict) -> list[int]:
     return out
 
 
-def _rebuild(script: Script, tree, splits: dict, syn: Script, u: _Unrolled, notes) -> Script:
+def _rebuild(script: Script, tree, splits: dict, syn: Script, u: _Unrolled, notes, fors: dict,
+             comps: dict) -> Script:
     out: list[Statement] = []
     loops: list[LoopSplit] = []
     for s in script.statements:
         if s.id not in splits:
             out.append(replace(s, id=len(out)))
             continue
-        node = node_at(tree, s.path)  # a main() statement's path is in its def
+        node = fors[s.id]  # the loop (a comprehension's as_loop)
         (pieces, hoists, outputs, target_reads, binds, part_reads, items_id, fresh,
          touching) = splits[s.id]
         k = len(loops)
@@ -594,7 +617,8 @@ def _rebuild(script: Script, tree, splits: dict, syn: Script, u: _Unrolled, note
         split = LoopSplit(index=k, path=s.path, lineno=s.lineno, parts=parts, pieces=pieces,
                           hoists=hoists, outputs=outputs, target_reads=target_reads,
                           binds=binds, has_break=any(_loop_control(b) for b in node.body),
-                          reads=tuple(sorted(part_reads)), fresh=fresh, touching=touching)
+                          reads=tuple(sorted(part_reads)), fresh=fresh, touching=touching,
+                          comp=_comp_fields(comps.get(s.id)))
         loops.append(split)
         notes.append(_split_note(split, node))
         var = split.var
@@ -622,11 +646,26 @@ def _rebuild(script: Script, tree, splits: dict, syn: Script, u: _Unrolled, note
     return replace(script, statements=tuple(out), notes=tuple(notes), loops=tuple(loops))
 
 
+def _parts(n: int) -> str:
+    return f"{n} part" + ("s" if n != 1 else "")
+
+
+def _comp_fields(comp) -> tuple:
+    """``LoopSplit.comp``: ``(kind, name, consumer, accumulator)`` or ()."""
+    if comp is None:
+        return ()
+    shape, acc = comp
+    return (shape.kind, shape.name, shape.consumer, acc)
+
+
 def _split_note(split: LoopSplit, node: ast.For) -> str:
     """One line for ``taskpar plan``: what of the body runs apart."""
     def lines(js):
         return ", ".join(str(node.body[j].lineno) for j in js)
 
+    if split.comp:
+        return (f"line {split.lineno}: the comprehension's elements are computed in parallel "
+                f"({_parts(split.parts)}) and collected in order")
     hoisted = sorted({j for j, _ in split.hoists})
     ordered = [j for j in range(len(node.body)) if j not in split.pieces]
     apart = []
@@ -635,7 +674,7 @@ def _split_note(split: LoopSplit, node: ast.For) -> str:
     if hoisted:
         apart.append("calls in line" + ("s " if len(hoisted) > 1 else " ") + lines(hoisted))
     text = (f"line {split.lineno}: the loop's iterations run in parallel "
-            f"({split.parts} parts): {' and '.join(apart)}")
+            f"({_parts(split.parts)}): {' and '.join(apart)}")
     if ordered:
         text += f"; in iteration order: line{'s' if len(ordered) > 1 else ''} {lines(ordered)}"
     return text

@@ -179,6 +179,9 @@ class LoopSplit:
     fresh: tuple[str, ...] = ()
     #: the units (``("piece", k)`` / ``("hoist", h)``) that use them
     touching: tuple[tuple, ...] = ()
+    #: a comprehension or map seen as this loop (``comprehensions``):
+    #: ``(kind, name, consumer, accumulator)``; () for a ``for`` statement
+    comp: tuple = ()
     #: the hidden names of this loop's values (state, items, results)
     @property
     def var(self) -> str:

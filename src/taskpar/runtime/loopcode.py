@@ -45,8 +45,28 @@ def _at(node, where):
     return node
 
 
-def statement_ast(split: LoopSplit, node: ast.For, role: str, p: int) -> list[ast.stmt]:
+def _shape(split: LoopSplit):
+    from ..analysis.comprehensions import CompShape
+
+    kind, name, consumer, acc = split.comp
+    return CompShape(kind, name, consumer), acc
+
+
+def loop_node(split: LoopSplit, node) -> ast.For:
+    """The ``for`` statement of a split loop (a comprehension's ``as_loop``)."""
+    if not split.comp:
+        return node
+    from ..analysis.comprehensions import as_loop
+
+    shape, acc = _shape(split)
+    return as_loop(node, shape, acc)
+
+
+def statement_ast(split: LoopSplit, stmt, role: str, p: int) -> list[ast.stmt]:
+    """The module body of one of ``split``'s statements; ``stmt`` is the
+    script's statement (the ``for``, or the comprehension's assignment)."""
     var = split.var
+    node = loop_node(split, stmt)
     if role == "items":
         stmt = ast.Assign(targets=[ast.Tuple([_name(var, True), _name(var + "_p", True)],
                                              ast.Store())],
@@ -62,19 +82,51 @@ def statement_ast(split: LoopSplit, node: ast.For, role: str, p: int) -> list[as
     loop = ast.For(target=node.target, iter=_rt("iterate", _name(var)), body=body,
                    orelse=[ast.Expr(_rt("completed", _name(var)))], type_comment=None)
     _at(loop.orelse[0], node)
+    inside = [_at(loop, node)]
+    if split.comp and p == 0:
+        from ..analysis.comprehensions import accumulator_init, comp_target_names
+
+        shape, acc = _shape(split)
+        names = ast.Tuple([ast.Constant(n) for n in comp_target_names(stmt, shape)], ast.Load())
+        inside = [accumulator_init(shape, acc, stmt),
+                  _at(ast.Expr(_rt("save_names", _name(var), names)), stmt)] + inside
     parallel = _at(ast.If(test=_rt("block", _name(var), _name(f"{var}_o{p}"), ast.Constant(p)),
-                          body=[_at(loop, node)], orelse=[]), node)
+                          body=inside, orelse=[]), node)
     if p == 0:
-        # serial mode: the loop as written, over the iterator items() made
-        serial = ast.For(target=node.target, iter=_rt("remaining", _name(var)), body=node.body,
-                         orelse=node.orelse, type_comment=None)
-        parallel = _at(ast.If(test=_rt("serial", _name(var)), body=[_at(serial, node)],
+        # serial mode: the loop as written (a comprehension: the statement
+        # itself), over the iterator items() made
+        if split.comp:
+            serial = _serial_comprehension(split, stmt)
+        else:
+            serial = _at(ast.For(target=node.target, iter=_rt("remaining", _name(var)),
+                                 body=node.body, orelse=node.orelse, type_comment=None), node)
+        parallel = _at(ast.If(test=_rt("serial", _name(var)), body=[serial],
                               orelse=[parallel]), node)
     out = [parallel]
     if node.orelse and p == split.parts - 1:
         out.append(_at(ast.If(test=_rt("finished", _name(var)), body=node.orelse, orelse=[]),
                        node.orelse[0]))
+    if split.comp and p == split.parts - 1:
+        from ..analysis.comprehensions import result_expr
+
+        shape, acc = _shape(split)
+        done = [result_expr(stmt, shape, acc), _at(ast.Expr(_rt("restore_names", _name(var))), stmt)]
+        out.append(_at(ast.If(test=_rt("finished", _name(var)), body=done, orelse=[]), stmt))
     return out
+
+
+def _serial_comprehension(split: LoopSplit, stmt) -> ast.stmt:
+    """The comprehension as written, its first iterable replaced by the
+    iterator ``items`` made from it (python evaluates it once)."""
+    new = copy.deepcopy(stmt)
+    node = loop_node(split, new)  # as_loop shares the iterable node with ``new``
+    it = _at(_rt("remaining", _name(split.var)), node.iter)
+    comp = new.value.args[0] if isinstance(new.value, ast.Call) else new.value
+    if split.comp[0] == "map":
+        comp.args[1] = it
+    else:
+        comp.generators[0].iter = it
+    return new
 
 
 def _chain_body(split: LoopSplit, node: ast.For) -> list[ast.stmt]:
@@ -103,6 +155,23 @@ def _chain_body(split: LoopSplit, node: ast.For) -> list[ast.stmt]:
     return body
 
 
+def _compile_pair(fn, call, one):
+    """One code for ``fn`` then ``call`` (as ``one`` compiles a statement)."""
+    block = ast.If(test=ast.Constant(True), body=[fn, call], orelse=[])
+    return one(_at(block, call))
+
+
+def _renamed(code, old: str, new: str):
+    """``code`` with the nested function code named ``old`` named ``new``."""
+    consts = tuple(_renamed(c, old, new) if hasattr(c, "co_code") else c for c in code.co_consts)
+    if code.co_name == old:
+        changes = {"co_name": new}
+        if hasattr(code, "co_qualname"):
+            changes["co_qualname"] = code.co_qualname[: -len(old)] + new
+        return code.replace(co_consts=consts, **changes)
+    return code.replace(co_consts=consts)
+
+
 def compile_loop(split: LoopSplit, node: ast.For, filename: str, flags: int,
                  scope: str | None = None, call_lineno: int | None = None) -> LoopCode:
     """The pieces and hoists, each compiled on its own (a hoist as
@@ -124,13 +193,33 @@ def compile_loop(split: LoopSplit, node: ast.For, filename: str, flags: int,
     hoists_of: dict[int, list[tuple[int, tuple]]] = {}
     for h, (j, address) in enumerate(split.hoists):
         hoists_of.setdefault(j, []).append((h, address))
+    frame = None
+    if split.comp:
+        from ..analysis.comprehensions import frame_name, frame_position
+
+        shape, _ = _shape(split)
+        frame, where = frame_name(shape), frame_position(node, shape)
+        node = loop_node(split, node)
     for j, stmt in enumerate(node.body):
         if j in split.pieces:
             units.append(("piece", split.pieces.index(j), one(stmt)))
         for h, address in hoists_of.get(j, ()):
             expr = expr_at(stmt, tuple(address))
-            assign = ast.Assign(targets=[_name(HOIST_VALUE, True)], value=expr)
-            units.append(("hoist", h, one(_at(assign, expr))))
+            if frame is None:
+                units.append(("hoist", h, one(_at(ast.Assign(
+                    targets=[_name(HOIST_VALUE, True)], value=expr), expr))))
+                continue
+            # the element in a function of python's frame name (<listcomp>):
+            # def __tp_elt(): return <expr>;  __tp_hv = __tp_elt()
+            fn = ast.FunctionDef(name="__tp_elt", args=ast.arguments(
+                posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                defaults=[]), body=[_at(ast.Return(expr), expr)], decorator_list=[],
+                returns=None, type_comment=None)
+            call = _at(ast.Assign(targets=[_name(HOIST_VALUE, True)],
+                                  value=ast.Call(func=_name("__tp_elt"), args=[], keywords=[])),
+                       where)
+            code = _compile_pair(_at(fn, expr), call, one)
+            units.append(("hoist", h, _renamed(code, "__tp_elt", frame)))
     # def __tp_project(__tp_item): <target> = __tp_item; return (<target reads>,)
     assign = ast.Assign(targets=[copy.deepcopy(node.target)], value=_name("__tp_item"))
     ret = ast.Return(ast.Tuple([_name(n) for n in split.target_reads], ast.Load()))

@@ -467,6 +467,22 @@ def value(state: LoopState, h: int, runner=None):
     return _replay(runner, entry)
 
 
+def save_names(state: LoopState, names) -> None:
+    """Remember the bindings of a comprehension's variables (python does
+    not leak them; ``restore_names`` puts them back)."""
+    ns = sys._getframe(1).f_globals
+    state.saved = {n: ns.get(n, _MISSING) for n in names}
+
+
+def restore_names(state: LoopState) -> None:
+    ns = sys._getframe(1).f_globals
+    for n, v in getattr(state, "saved", {}).items():
+        if v is _MISSING:
+            ns.pop(n, None)
+        else:
+            ns[n] = v
+
+
 def completed(state: LoopState) -> None:
     """The block's items are done without a break."""
     state.stopped = False

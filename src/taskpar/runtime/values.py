@@ -100,9 +100,20 @@ def _lookup(ns: dict, qualname: str):
 
 # -- reconstructors (pickled by reference: this module is importable) --------
 
-def _make_main_function(code, ncells):
+def _make_main_function(code, ncells, filename=None):
     closure = None if ncells is None else tuple(types.CellType() for _ in range(ncells))
+    if filename is not None:
+        code = _with_filename(code, filename)
     return types.FunctionType(code, _target_main(), None, None, closure)
+
+
+def _with_filename(code, filename: str):
+    """``code`` (and the code nested in it) named as the script's again:
+    cloudpickle sends code as ``<dynamic-code>``, and a traceback through the
+    function must name the script's file and lines, as python's does."""
+    consts = tuple(_with_filename(c, filename) if isinstance(c, types.CodeType) else c
+                   for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
 
 
 def _main_function_setstate(func, state):
@@ -191,8 +202,8 @@ class _Pickler(cloudpickle.Pickler):
             "submodules": _cp._find_imported_submodules(code, cells),
         }
         ncells = None if closure is None else len(closure)
-        return (_make_main_function, (code, ncells), (attrs, slots), None, None,
-                _main_function_setstate)
+        return (_make_main_function, (code, ncells, code.co_filename), (attrs, slots), None,
+                None, _main_function_setstate)
 
 
 def _cell_value(cell):
