@@ -641,6 +641,7 @@ def _rebuild(script: Script, tree, splits: dict, syn: Script, u: _Unrolled, note
             out.append(Statement(id=len(out), source=f"[in order {p + 1}/{parts}] {first}",
                                  reads=s.reads | s.mutates | {var, f"{var}_o{p}"},
                                  writes=s.writes | {var}, mutates=s.mutates,
+                                 maybe_binds=s.maybe_binds,
                                  resources=s.resources | {colocate}, assumed=s.assumed,
                                  loop=(k, "chain", p), **common))
     return replace(script, statements=tuple(out), notes=tuple(notes), loops=tuple(loops))

@@ -56,6 +56,7 @@ statement are ordered and all precede its end.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import io
@@ -109,18 +110,80 @@ class Outcome:
     streamed: int = 0
 
 
-def format_exception(exc: BaseException, code) -> str:
-    """The text python prints for ``exc`` left uncaught by statement ``code``."""
+def format_exception(exc: BaseException, code, known_names=()) -> str:
+    """The text python prints for ``exc`` left uncaught by statement ``code``.
+
+    ``known_names``: the script's names python would have bound by now (a
+    worker has only those it needed): a NameError's "Did you mean" hint is
+    looked for among them too, as python looks among all its globals."""
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code is not code:
         tb = tb.tb_next
     if tb is None:  # raised before the statement's frame existed
         tb = exc.__traceback__
-    te = traceback.TracebackException(type(exc), exc, tb, compact=True)
+    te = _traceback_exception(exc, tb, known_names)
     call = _call_frame(code)
     if call is not None and tb is not None and tb.tb_frame.f_code is code:
         te.stack.insert(0, call)
-    return "".join(te.format())
+    text = "".join(te.format())
+    if sys.version_info < (3, 12) and isinstance(exc, (NameError, AttributeError)):
+        text = _with_suggestion(text, exc, known_names)
+    return text
+
+
+def _with_suggestion(text: str, exc: BaseException, known_names) -> str:
+    """Python 3.10/3.11 add "Did you mean: 'x'?" to a NameError or
+    AttributeError in the interpreter's own display (C), not in the
+    ``traceback`` module: take that line from the interpreter's display."""
+    if getattr(exc, "__notes__", None):
+        return text
+    buf, saved = io.StringIO(), sys.stderr
+    try:
+        with _globals_as_python_has_them(exc, known_names):
+            sys.stderr = buf
+            sys.__excepthook__(type(exc), exc, None)
+    except Exception:  # noqa: BLE001 - no hint then
+        return text
+    finally:
+        sys.stderr = saved
+    ours = text.rstrip("\n").rsplit("\n", 1)[-1]
+    theirs = buf.getvalue().rstrip("\n").rsplit("\n", 1)[-1]
+    if theirs != ours and theirs.startswith(ours + ". Did you mean"):
+        return text[: len(text.rstrip("\n")) - len(ours)] + theirs + "\n"
+    return text
+
+
+def _traceback_exception(exc, tb, known_names):
+    with _globals_as_python_has_them(exc, known_names):
+        return traceback.TracebackException(type(exc), exc, tb, compact=True)
+
+
+@contextlib.contextmanager
+def _globals_as_python_has_them(exc, known_names):
+    """While a NameError's hint is looked for: the failing frame's globals
+    hold every name python would have bound by now (placeholders for those
+    other workers bound), in python's binding order (a tie goes to the name
+    bound first). The namespace is put back as it was afterwards."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if not known_names or tb is None or not isinstance(exc, NameError):
+        yield
+        return
+    ns = tb.tb_frame.f_globals
+    before = list(ns.items())
+    first = [k for k, _ in before if k.startswith("__") and k.endswith("__")]
+    order = first + [n for n in known_names if n not in first]
+    order += [k for k, _ in before if k not in set(order)]
+    values = dict(before)
+    ns.clear()
+    for k in order:
+        ns[k] = values.get(k)
+    try:
+        yield
+    finally:
+        ns.clear()
+        ns.update(before)
 
 
 def _call_frame(code):
@@ -442,9 +505,10 @@ class StatementRunner:
 
     # -- running --------------------------------------------------------------
     def run(self, code, namespace: dict, silent: bool = False, stmt=None,
-            stream: bool = True) -> Outcome:
+            stream: bool = True, known_names=None) -> Outcome:
         """Run ``code``; ``stmt`` names it in ``on_output`` calls (live output;
-        ``stream=False``: none for this statement)."""
+        ``stream=False``: none for this statement). ``known_names()``: the
+        script's names bound before it (see ``format_exception``)."""
         self._collect_fds()  # anything written between statements goes to _pending
         rec = _Recording()  # a replica's is thrown away
         if not silent and self._pending.chunks:
@@ -468,7 +532,8 @@ class StatementRunner:
         except BaseException as e:  # noqa: BLE001 - the user's error is reported, not swallowed
             status, exit_code = "error", 130 if isinstance(e, KeyboardInterrupt) else 1
             replayed = getattr(e, "replayed_text", None)  # runtime.loops.Replayed
-            tail = replayed if isinstance(replayed, str) else self._traceback(e, code)
+            tail = (replayed if isinstance(replayed, str)
+                    else self._traceback(e, code, known_names() if known_names else ()))
         finally:
             end = self._clock()
             if live is not None:
@@ -543,10 +608,10 @@ class StatementRunner:
             else:
                 self.stderr.write(text)
 
-    def _traceback(self, exc: BaseException, code) -> str:
+    def _traceback(self, exc: BaseException, code, known_names=()) -> str:
         hook = sys.excepthook
         if hook is sys.__excepthook__ or hook is None:
-            return format_exception(exc, code)
+            return format_exception(exc, code, known_names)
         # the script installed its own hook: python would call it
         tb = exc.__traceback__
         while tb is not None and tb.tb_frame.f_code is not code:

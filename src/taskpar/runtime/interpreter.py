@@ -408,7 +408,8 @@ class Interpreter:
         if not op.replica:
             self.emit(StatementStarted(s, self.worker, self.clock()))
         if stmt.loop is None:
-            out = self.runner.run(self.code[s], self.namespace, silent=op.replica, stmt=s)
+            out = self.runner.run(self.code[s], self.namespace, silent=op.replica, stmt=s,
+                                  known_names=lambda: self._names_before(s))
         else:
             out = self._run_loop_statement(s, op.replica)
         changed = unseen = ()
@@ -432,10 +433,30 @@ class Interpreter:
         # a part's output is the pieces', shown by the chain: never live
         live = self.script.statements[s].loop[1] != "part"
         try:
-            return self.runner.run(self.code[s], ns, silent=replica, stmt=s, stream=live)
+            return self.runner.run(self.code[s], ns, silent=replica, stmt=s, stream=live,
+                                   known_names=lambda: self._names_before(s))
         finally:
             for name in [n for n in ns if n.startswith(HIDDEN)]:
                 self.hidden[name] = ns.pop(name)
+
+    def _names_before(self, s: int) -> list[str]:
+        """The script's names that statements before ``s`` surely bound, in
+        order: not those a loop, an ``if``, a ``try`` or a barrier only may
+        bind, unless they are bound here. (For a NameError's hint.)"""
+        from ..analysis.effects import COMPOUND
+
+        tree = ast.parse(self.script.source)
+        seen: dict[str, None] = {}
+        for st in self.script.statements[:s]:
+            node = tree
+            for k in st.path:
+                node = node.body[k]
+            surely = not (st.barrier or st.loop is not None or isinstance(node, COMPOUND)
+                          or st.main_part is not None)
+            for n in sorted(st.writes):
+                if not n.startswith(HIDDEN) and (surely or n in self.namespace):
+                    seen.setdefault(n, None)
+        return list(seen)
 
     def _where(self, var: str) -> dict:
         """The dict holding ``var``: hidden names live apart (split loops)."""
