@@ -32,7 +32,7 @@ def test_second_call_reads_the_cache(tmp_path, monkeypatch):
     first = analyze_script_cached(p, tmp_path / "cache")
     calls = []
     real = analysis.analyze_source
-    monkeypatch.setattr(analysis, "analyze_source", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(analysis, "analyze_source", lambda *a, **kw: calls.append(a) or real(*a, **kw))
     assert analyze_script_cached(p, tmp_path / "cache") == first
     assert calls == []
     p.write_text(SRC + "print(2)\n")          # an edited script is analysed again

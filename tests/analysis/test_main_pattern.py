@@ -41,7 +41,9 @@ def main():
 
 
 def analyse(src: str):
-    return analyze_source(textwrap.dedent(src), "snippet.py")
+    # loops stay whole: these tests are about main()'s statements (tests/loops
+    # splits loops and comprehensions in main() too)
+    return analyze_source(textwrap.dedent(src), "snippet.py", loops=False)
 
 
 def node_at(tree, path):
@@ -317,7 +319,7 @@ def run_python(path) -> str:
 def run_flattened(path, how: str) -> str:
     source = path.read_text()
     filename = str(path)
-    script = analyze_source(source, filename)
+    script = analyze_source(source, filename, loops=False)  # run in one namespace here
     tree = ast.parse(source, filename)
     ns = {"__name__": "__main__", "__builtins__": builtins, "__file__": filename}
     out = io.StringIO()
@@ -339,7 +341,7 @@ def run_flattened(path, how: str) -> str:
 def test_flattened_program_prints_as_python(tmp_path, i, how):
     path = tmp_path / "script.py"
     path.write_text(SCRIPTS[i])
-    s = analyze_source(SCRIPTS[i], str(path))
+    s = analyze_source(SCRIPTS[i], str(path), loops=False)
     assert s.notes == () and any(st.scope == "main" for st in s.statements)
     assert run_flattened(path, how) == run_python(path)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import copy
 
-from ..analysis.loops import expr_at, hoist_sites, set_expr_at
+from ..analysis.unroll import expr_at, hoist_sites, set_expr_at
 from ..analysis.model import LoopSplit
 from .loops import LoopCode
 
