@@ -21,7 +21,10 @@ def examples_dir():
 def pytest_configure(config):
     # Picture tests need Graphviz's `dot`; CI installs it (.ci/run).
     config.addinivalue_line("markers", "needs_dot: needs Graphviz's dot program")
-
+    # Stress and repetition tests (the same run many times to catch races).
+    # CI runs them like any other test; `-m "not slow"` leaves them out of a
+    # quick local run.
+    config.addinivalue_line("markers", "slow: stress and repetition tests (CI runs them)")
 
 
 @pytest.fixture(params=CONFORMANCE_BACKENDS)

@@ -11,6 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+#: test-only stand-ins for heavy examples (same statements, less work; see each header)
+STANDINS = ROOT / "tests" / "standins"
 
 
 def run_cmd(argv, *, cwd=None, timeout=120, input=None, env=None):

@@ -29,9 +29,6 @@ from taskpar.runtime.messages import Job, StatementReport, StatementStarted, Tra
 HERE = Path(__file__).resolve().parent
 CLI = [sys.executable, "-m", "taskpar"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-#: the examples, but the CPU-heavy model_comparison.py (tests/conformance runs
-#: every example on this backend, model_comparison.py under every schedule)
-EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.py") if p.name != "model_comparison.py")
 
 
 def _unavailable() -> str | None:
@@ -104,24 +101,9 @@ def assert_gone(pids, within: float = 5.0):
 
 # -- launched mode: taskpar starts mpiexec ----------------------------------------------
 
-@pytest.mark.timeout(150)
-@pytest.mark.parametrize("name", EXAMPLE_NAMES)
-def test_example_identical_to_python(name):
-    path = str(EXAMPLES / name)
-    got = run_cmd([*CLI, "run", "--backend", "mpi", "-w", "2", "--no-cache", path], EXAMPLES,
-                  timeout=140)
-    assert got == python_run(path)
-
-
-@pytest.mark.timeout(60)
-def test_failing_statement():
-    status, out, err = run_cmd([*CLI, "run", "--backend", "mpi", "-w", "2", "--no-cache",
-                                str(EXAMPLES / "fail.py")], EXAMPLES)
-    assert status == 1
-    assert out == "before\n"
-    assert 'fail.py", line 7, in <module>' in err
-    assert err.rstrip().endswith("ZeroDivisionError: division by zero")
-    assert "taskpar" not in err and "BAD TERMINATION" not in err
+# Every example through the CLI on this backend (-w 1 and 3, a static plan
+# and dynamic assignment) and fail.py's traceback without mpiexec's noise:
+# tests/conformance/test_conformance.py.
 
 
 @pytest.mark.timeout(60)
@@ -269,6 +251,7 @@ def test_mpi4py_missing_says_to_install_the_extra(monkeypatch):
         run_backend(EXAMPLES / "fan_in.py", 2)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_seed_pipeline_repeatedly():
     """A fast peer's value may arrive with a rank's program, before its

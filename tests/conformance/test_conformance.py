@@ -6,14 +6,28 @@ extra is not installed is skipped with a reason outside CI and fails in CI.
 
 from __future__ import annotations
 
+import ast
 import functools
 import os
 
 import pytest
 
-from support import EXAMPLES, backend_matrix, python, require_backend, taskpar
+from support import EXAMPLES, STANDINS, backend_matrix, python, require_backend, taskpar
 
 EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.py"))
+
+#: examples that are seconds of numpy per statement: the full matrix below runs
+#: a test-only stand-in (tests/standins: the same statements with fewer
+#: repeats, see test_stand_in_is_the_example_with_fewer_repeats), the example
+#: itself one worker count per backend (and every schedule, further below)
+HEAVY = {"model_comparison.py": STANDINS / "model_comparison_small.py"}
+HEAVY_MATRIX = [("local", 2), ("dask", 3), ("mpi", 3)]
+MATRIX = backend_matrix(local=[1, 2, 3, 4], other=[1, 3])
+#: (program, backend, workers); program: an example's name or a stand-in's path
+CASES = ([(name, b, w) for name in EXAMPLE_NAMES for b, w in MATRIX
+          if name not in HEAVY or (b, w) in HEAVY_MATRIX]
+         + [(standin, b, w) for standin in HEAVY.values() for b, w in MATRIX])
+PROGRAMS = [*EXAMPLE_NAMES, *HEAVY.values()]
 
 # One BLAS thread for python and taskpar alike: on a loaded 2-core machine
 # OpenBLAS threads that spin for a busy core make numpy 20x slower, and the
@@ -21,39 +35,74 @@ EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.py"))
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
+def _path(program):
+    return EXAMPLES / program if isinstance(program, str) else program
+
+
+def _id(program):
+    return program if isinstance(program, str) else f"standin-{program.name}"
+
+
 @functools.lru_cache(maxsize=None)
-def python_run(name: str):
-    r = python(EXAMPLES / name, cwd=EXAMPLES, env=ENV)
+def python_run(program):
+    path = _path(program)
+    r = python(path, cwd=path.parent, env=ENV)
     return r.returncode, r.stdout, r.stderr
 
 
+def _repeats_blanked(path):
+    """The AST of ``path`` with every ``repeats`` value (defaults, keywords) blanked."""
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "repeats":
+            node.value = ast.Constant(None)
+        if isinstance(node, ast.arguments):
+            names = [a.arg for a in node.args]
+            for k in range(len(node.defaults)):
+                if names[len(names) - len(node.defaults) + k] == "repeats":
+                    node.defaults[k] = ast.Constant(None)
+    return ast.dump(tree)
+
+
+@pytest.mark.parametrize("name", sorted(HEAVY))
+def test_stand_in_is_the_example_with_fewer_repeats(name):
+    # what the matrix runs instead of the heavy example must be that example
+    # (statements, data, output) but for how often each fit repeats itself
+    assert _repeats_blanked(HEAVY[name]) == _repeats_blanked(EXAMPLES / name), (
+        f"{HEAVY[name]} no longer matches examples/{name}: copy the example again and "
+        "lower only its repeat counts")
+    assert HEAVY[name].read_text() != (EXAMPLES / name).read_text()
+
+
 @pytest.mark.timeout(180)
-@pytest.mark.parametrize("backend,workers", backend_matrix(local=[1, 2, 3, 4], other=[1, 3]))
-@pytest.mark.parametrize("name", EXAMPLE_NAMES)
-def test_example_identical_to_python(name, workers, backend):
+@pytest.mark.parametrize("program,backend,workers", CASES,
+                         ids=[f"{b}-{w}-{_id(p)}" for p, b, w in CASES])
+def test_example_identical_to_python(program, workers, backend):
     require_backend(backend)
-    if name in ("seed_pipeline.py", "big_payload.py") and workers < 2:
+    path = _path(program)
+    if path.name in ("seed_pipeline.py", "big_payload.py") and workers < 2:
         # pinned to worker 2: with one worker this is a user error (tested below)
-        r = taskpar("run", EXAMPLES / name, "-w", workers, "--backend", backend, cwd=EXAMPLES,
-                    env=ENV)
+        r = taskpar("run", path, "-w", workers, "--backend", backend, cwd=path.parent, env=ENV)
         assert r.returncode == 2 and "pinned to worker 2" in r.stderr
         return
-    r = taskpar("run", EXAMPLES / name, "-w", workers, "--backend", backend, cwd=EXAMPLES,
-                    env=ENV)
-    assert (r.returncode, r.stdout, r.stderr) == python_run(name)
+    r = taskpar("run", path, "-w", workers, "--backend", backend, cwd=path.parent, env=ENV)
+    assert (r.returncode, r.stdout, r.stderr) == python_run(program)
+    if program in HEAVY:  # a repeat recomputes the same fit: the stand-in prints the same
+        assert python_run(HEAVY[program]) == python_run(program)
 
 
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("backend,schedule", [("local", "static"), ("local", "dynamic"),
                                               ("mpi", "dynamic")])
-@pytest.mark.parametrize("name", EXAMPLE_NAMES)
-def test_example_identical_to_python_under_each_schedule(name, backend, schedule):
+@pytest.mark.parametrize("program", PROGRAMS, ids=_id)
+def test_example_identical_to_python_under_each_schedule(program, backend, schedule):
     # the default (auto) is dynamic on a first run and static once costs are
     # known; the cache decides which one the test above gets, so force both
     require_backend(backend)
-    r = taskpar("run", EXAMPLES / name, "-w", 3, "--backend", backend, "--schedule", schedule,
-                "--no-cache", cwd=EXAMPLES, env=ENV)
-    assert (r.returncode, r.stdout, r.stderr) == python_run(name)
+    path = _path(program)
+    r = taskpar("run", path, "-w", 3, "--backend", backend, "--schedule", schedule,
+                "--no-cache", cwd=path.parent, env=ENV)
+    assert (r.returncode, r.stdout, r.stderr) == python_run(program)
 
 
 @pytest.mark.timeout(60)
@@ -65,6 +114,7 @@ def test_fail_names_line_7(backend):
     assert 'fail.py", line 7, in <module>' in r.stderr
     assert r.stderr.rstrip().endswith("ZeroDivisionError: division by zero")
     assert "taskpar" not in r.stderr
+    assert "BAD TERMINATION" not in r.stdout + r.stderr  # mpiexec's noise when a rank fails
 
 
 @pytest.mark.timeout(120)

@@ -11,10 +11,28 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
-def shm_clean():
-    """Fails the test if it leaves files of a run in /dev/shm."""
-    before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+def shm_clean(monkeypatch):
+    """Fails the test if a run it made leaves files in /dev/shm.
+
+    Only this test's runs (their run ids) are looked at: other tests, of this
+    session or another, may be running at the same time with files of theirs.
+    """
+    from taskpar.backends.local import LocalBackend
+    from taskpar.runtime.transport import SHM_DIR, shm_prefix
+
+    runs = []
+    real_run = LocalBackend.run
+
+    def run(self, *args, **kwargs):
+        try:
+            return real_run(self, *args, **kwargs)
+        finally:
+            runs.append(self.run_id)
+
+    monkeypatch.setattr(LocalBackend, "run", run)
     yield
-    after = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
-    left = {f for f in after - before if f.startswith("taskpar-")}
-    assert not left, f"shared memory left behind: {sorted(left)}"
+    assert runs, "shm_clean: the test made no run on the local backend"
+    prefixes = tuple(shm_prefix(r) for r in runs if r)
+    left = sorted(f for f in os.listdir(SHM_DIR) if f.startswith(prefixes)) \
+        if prefixes and os.path.isdir(SHM_DIR) else []
+    assert not left, f"shared memory left behind: {left}"

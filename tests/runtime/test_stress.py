@@ -14,7 +14,9 @@ import pytest
 from support import EXAMPLES, taskpar
 
 EXPECTED = (0, "True\nall done\n", "")
-RUNS = int(os.environ.get("TASKPAR_STRESS_RUNS", "100"))
+#: back-to-back runs (TASKPAR_STRESS_RUNS=100 or more for a hunt): 30 catch a
+#: race that fails one run in 10 with probability 96%, one in 15 with 87%
+RUNS = int(os.environ.get("TASKPAR_STRESS_RUNS", "30"))
 
 
 def run_seed_pipeline(_=None):
@@ -22,12 +24,14 @@ def run_seed_pipeline(_=None):
     return r.returncode, r.stdout, r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_seed_pipeline_back_to_back():
     failures = [r for r in map(run_seed_pipeline, range(RUNS)) if r != EXPECTED]
     assert not failures, failures[:3]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_seed_pipeline_eight_at_once():
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
