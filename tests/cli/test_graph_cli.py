@@ -13,7 +13,7 @@ from support import EXAMPLES, python, taskpar
 pytestmark = pytest.mark.timeout(60)
 
 STATEMENT_KEYS = {"id", "lineno", "col_offset", "end_lineno", "source", "reads", "writes",
-                  "mutates", "resources", "barrier", "barrier_reason", "assumed", "pin"}
+                  "mutates", "resources", "barrier", "barrier_reason", "assumed", "pin", "loop"}
 
 
 def test_dot_is_default_and_names_lines():

@@ -75,8 +75,8 @@ def test_an_assumed_resource_left_alone_is_dropped(tmp_path, monkeypatch):
     monkeypatch.setenv("TASKPAR_CACHE_DIR", str(tmp_path / "cache"))
     analyze = tp_analysis.analyze_script
 
-    def with_assumption(path):
-        sc = analyze(path)
+    def with_assumption(path, loops=True):
+        sc = analyze(path, loops=loops)
         s = sc.statements[3]
         assert s.source == "v = json.dumps([1])"
         s = replace(s, resources=s.resources | {"numpy.random"}, assumed=frozenset({"numpy.random"}))
@@ -84,7 +84,7 @@ def test_an_assumed_resource_left_alone_is_dropped(tmp_path, monkeypatch):
 
     monkeypatch.setattr(tp_analysis, "analyze_script", with_assumption)
     monkeypatch.setattr(tp_run, "analyze_script", with_assumption)
-    monkeypatch.setattr(analysis_cache, "analyze_script_cached", lambda path, _: with_assumption(path))
+    monkeypatch.setattr(analysis_cache, "analyze_script_cached", lambda path, _, **kw: with_assumption(path, **kw))
 
     def graph():
         out = io.StringIO()

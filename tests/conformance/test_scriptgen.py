@@ -3,8 +3,8 @@ prints what python prints, on a fresh cache (dynamic assignment) and again on
 the warm cache it left (a static plan from measured costs).
 
 Programs are run in small batches, a batch's programs at the same time (each in
-its own thread, each subprocess with a timeout), so that the default 100
-programs fit in a few minutes on a small machine. A failure shows every
+its own thread, each subprocess with a timeout), so that the default 60
+programs fit in a couple of minutes on a small machine. A failure shows every
 mismatching program of the batch with its diff and its source.
 
     TASKPAR_SCRIPTGEN_PROGRAMS=300 python -m pytest tests/conformance/test_scriptgen.py
@@ -22,7 +22,7 @@ from scriptgen import program_from_seed, render_diff
 from support import python, taskpar
 
 #: programs per CI run (TASKPAR_SCRIPTGEN_PROGRAMS to change); seeds from FIRST_SEED
-PROGRAMS = int(os.environ.get("TASKPAR_SCRIPTGEN_PROGRAMS", "100"))
+PROGRAMS = int(os.environ.get("TASKPAR_SCRIPTGEN_PROGRAMS", "60"))
 FIRST_SEED = int(os.environ.get("TASKPAR_SCRIPTGEN_FIRST_SEED", "5000"))
 #: TASKPAR_SCRIPTGEN_INTROSPECT=0 leaves out the final globals()/dir()/vars() lines
 INTROSPECT = os.environ.get("TASKPAR_SCRIPTGEN_INTROSPECT", "1") != "0"

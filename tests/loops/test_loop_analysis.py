@@ -72,8 +72,9 @@ def test_carried_state_stays_one_statement_naming_the_line():
     assert lines[25].hoists == ((0, ("value", "args", 0, "right")),)
     # total += heavy(x): the additions stay in order
     assert lines[31].hoists == ((0, ("value",)),)
-    # the break loop: heavy() and the print run apart, the test and break in order
-    assert lines[37].pieces == (0, 1) and lines[37].has_break
+    # the break loop: heavy() runs apart; the print (live output), the test and
+    # the break in order
+    assert lines[37].pieces == (0,) and lines[37].has_break
 
 
 def test_a_generator_drawn_by_every_iteration_keeps_the_draw_in_order():
@@ -92,7 +93,9 @@ def test_reseeding_first_makes_the_global_generator_private():
     s = example("reseeded.py")
     (split,) = s.loops
     assert split.lineno == 17 and split.fresh == ("numpy.random",)
-    assert split.touching == (("piece", 0), ("piece", 1))
+    # the seed, and the draws in the printed expression (the print itself in order)
+    assert split.pieces == (0,) and split.hoists == ((1, ("value", "args", 3)),)
+    assert split.touching == (("piece", 0), ("hoist", 0))
     assert ("line 22: the loop runs as one statement: line 23: uses numpy.random, shared by "
             "every iteration") in notes_of(s)
 
@@ -145,6 +148,19 @@ def test_inner_loops_in_the_body_run_apart():
     ''')
     (split,) = s.loops
     assert split.pieces == (0, 1)
+
+
+def test_printing_stays_in_order_and_live():
+    s = analyse('''
+    import sys
+    for i in range(3):
+        print("start", i, flush=True)
+        v = heavy(i)
+        sys.stdout.write(str(heavy(v)))
+    ''')
+    (split,) = s.loops
+    assert split.pieces == (1,)
+    assert split.hoists == ((2, ("value", "args", 0)),)
 
 
 def test_cheap_loops_are_not_split_and_not_noted():

@@ -240,6 +240,8 @@ def _classify(L, node, u, syn, graph, EdgeKind):
             why = f"line {s.lineno}: uses {what}, shared by every iteration"
         elif m[0] == "piece" and (s.kind != "other" or _loop_control(stmt_node)):
             why = f"line {s.lineno}: a definition or loop control runs in order"
+        elif _writes_output(stmt_node if m[0] == "piece" else hoist_sites(stmt_node)[m[4]][1]):
+            why = f"line {s.lineno}: prints (its output stays live, in order)"
         else:
             outside = sorted(n for n in s.mutates - bound_in_iteration
                              if not n.startswith(_HIDDEN + "h"))  # a hoist's own value
@@ -327,6 +329,32 @@ def _classify(L, node, u, syn, graph, EdgeKind):
     return (tuple(pieces), tuple(hoists), tuple(outputs), target_reads,
             tuple(sorted(n for n in binds if not n.startswith(_HIDDEN))), frozenset(part_reads),
             idx_of[("items", L)], tuple(sorted(fresh)), touching)
+
+
+#: calls that write to the terminal: a statement making one stays in the
+#: ordered part, so what it prints appears as it runs (live), as in python
+_OUTPUT_CALLS = frozenset({"print", "input", "breakpoint"})
+_OUTPUT_METHODS = frozenset({"write", "writelines", "flush"})
+
+
+def _writes_output(node) -> bool:
+    """True if ``node`` itself prints (``print``, ``sys.stdout.write``,
+    ``os.write``...). Output of code it calls is recorded and shown where
+    the chain reaches it instead (see ``runtime.loops``)."""
+    for n in ast.walk(node):
+        if not isinstance(n, ast.Call):
+            continue
+        f = n.func
+        if isinstance(f, ast.Name) and f.id in _OUTPUT_CALLS:
+            return True
+        if isinstance(f, ast.Attribute):
+            base = f.value
+            if f.attr in _OUTPUT_METHODS and isinstance(base, ast.Attribute) and isinstance(
+                    base.value, ast.Name) and base.value.id == "sys":
+                return True
+            if f.attr == "write" and isinstance(base, ast.Name) and base.id == "os":
+                return True
+    return False
 
 
 def _blocking(resources, invariants) -> set[str]:
