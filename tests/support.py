@@ -29,6 +29,25 @@ def python(*args, **kw):
     return run_cmd([sys.executable, *map(str, args)], **kw)
 
 
+def triple(p) -> tuple:
+    """What a user sees of a run: (exit status, stdout, stderr)."""
+    return (p.returncode, p.stdout, p.stderr)
+
+
+def generated_program_run(base, seed: int, source: str):
+    """A generated program in its own directory ``base/seed<seed>`` (its
+    ``prog.py``, a ``cache`` for taskpar, python's run in ``py``): returns
+    ``(directory, script path, env with that cache, python's triple)``."""
+    d = base / f"seed{seed}"
+    d.mkdir()
+    path = d / "prog.py"
+    path.write_text(source)
+    (d / "cache").mkdir()
+    env = dict(os.environ, TASKPAR_CACHE_DIR=str(d / "cache"))
+    (d / "py").mkdir()
+    return d, path, env, triple(python(path, cwd=d / "py", timeout=60))
+
+
 def _backend_available(name: str) -> str | None:
     """None if usable, else the reason it is not."""
     import importlib.util

@@ -32,7 +32,7 @@ import pytest
 import loopgen
 from loopgen import FAMILIES, generate
 from scriptgen import render_diff
-from support import ROOT, python, taskpar
+from support import ROOT, generated_program_run, python, taskpar, triple as _triple
 
 #: programs per CI run (TASKPAR_LOOPGEN_PROGRAMS to change); seeds from FIRST_SEED.
 #: each program costs about 3 s of CPU (python, then taskpar fresh and warm): with 12 the
@@ -50,10 +50,6 @@ KNOWN_BUGS: dict[int, str] = {}
 
 SEEDS = [s for s in range(FIRST_SEED, FIRST_SEED + PROGRAMS) if s not in KNOWN_BUGS]
 BATCHES = [SEEDS[i:i + BATCH] for i in range(0, len(SEEDS), BATCH)]
-
-
-def _triple(p):
-    return (p.returncode, p.stdout, p.stderr)
 
 
 def _files(d: Path) -> dict[str, bytes]:
@@ -76,15 +72,7 @@ def _files_diff(expected: dict, got: dict) -> str:
 def _check_one(seed: int, prog: loopgen.Program, base: Path) -> str | None:
     """None if python and both taskpar runs agree, else the failure text."""
     src = prog.source
-    d = base / f"seed{seed}"
-    d.mkdir()
-    path = d / "prog.py"
-    path.write_text(src)
-    cache = d / "cache"
-    cache.mkdir()
-    env = dict(os.environ, TASKPAR_CACHE_DIR=str(cache))
-    (d / "py").mkdir()
-    expected = _triple(python(path, cwd=d / "py", timeout=60))
+    d, path, env, expected = generated_program_run(base, seed, src)
     want_rc = 1 if prog.error else 0
     if expected[0] != want_rc or (want_rc == 0 and expected[2] and "print_stderr" not in prog.families):
         return (f"===== seed {seed}: python itself did not do what the generator meant "

@@ -3,7 +3,7 @@ prints what python prints, on a fresh cache (dynamic assignment) and again on
 the warm cache it left (a static plan from measured costs).
 
 Programs are run in small batches, a batch's programs at the same time (each in
-its own thread, each subprocess with a timeout), so that the default 60
+its own thread, each subprocess with a timeout), so that the default 48
 programs fit in a couple of minutes on a small machine. A failure shows every
 mismatching program of the batch with its diff and its source.
 
@@ -19,10 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from scriptgen import program_from_seed, render_diff
-from support import python, taskpar
+from support import generated_program_run, taskpar, triple as _triple
 
 #: programs per CI run (TASKPAR_SCRIPTGEN_PROGRAMS to change); seeds from FIRST_SEED
-PROGRAMS = int(os.environ.get("TASKPAR_SCRIPTGEN_PROGRAMS", "60"))
+PROGRAMS = int(os.environ.get("TASKPAR_SCRIPTGEN_PROGRAMS", "48"))
 FIRST_SEED = int(os.environ.get("TASKPAR_SCRIPTGEN_FIRST_SEED", "5000"))
 #: TASKPAR_SCRIPTGEN_INTROSPECT=0 leaves out the final globals()/dir()/vars() lines
 INTROSPECT = os.environ.get("TASKPAR_SCRIPTGEN_INTROSPECT", "1") != "0"
@@ -31,21 +31,9 @@ BATCHES = [list(range(s, min(s + BATCH, FIRST_SEED + PROGRAMS)))
            for s in range(FIRST_SEED, FIRST_SEED + PROGRAMS, BATCH)]
 
 
-def _triple(p):
-    return (p.returncode, p.stdout, p.stderr)
-
-
 def _check_one(seed, src, base):
     """None if python and both taskpar runs agree, else the failure text."""
-    d = base / f"seed{seed}"
-    d.mkdir()
-    prog = d / "prog.py"
-    prog.write_text(src)
-    cache = d / "cache"
-    cache.mkdir()
-    env = dict(os.environ, TASKPAR_CACHE_DIR=str(cache))
-    (d / "py").mkdir()
-    expected = _triple(python(prog, cwd=d / "py", timeout=60))
+    d, prog, env, expected = generated_program_run(base, seed, src)
     if expected[0] not in (0, 1) or (expected[0] == 0 and expected[2]):
         return f"seed {seed}: python itself failed (a generator bug)\n{expected[2]}\n{src}"
     problems = []
