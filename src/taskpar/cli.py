@@ -214,9 +214,21 @@ def _isatty(stream) -> bool:
 
 
 def _cmd_run(args) -> int:
-    from .report.progress import Progress, wants_progress
-    from .run import check_blas_threads, default_workers, execute, prepare
-    from .runtime.capture import buffering_for
+    server = None
+    if args.backend == "local":  # the workers' server imports while we analyse
+        from .backends.processes import prestart
+        from .runtime.environ import worker_environment
+
+        server = prestart(cwd=os.getcwd(), env=worker_environment(os.environ))
+    try:
+        return _run_checked(args, server)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def _run_checked(args, server) -> int:
+    from .run import check_blas_threads, default_workers
 
     if args.report and not args.report.lower().endswith((".html", ".htm")):
         raise UsageError(f"{args.report}: the report is an HTML page; name it FILE.html")
@@ -229,6 +241,10 @@ def _cmd_run(args) -> int:
             args.workers = mpi.external_workers(args.workers)  # K-1 (UsageError if -w disagrees)
     workers = args.workers or default_workers()
     check_blas_threads(args.blas_threads)  # a bad value fails before any work
+    from .report.progress import Progress, wants_progress
+    from .run import execute, prepare
+    from .runtime.capture import buffering_for
+
     prepared = prepare(args.script, workers, schedule_policy=args.schedule,
                        use_cache=not args.no_cache, backend=args.backend)
     graph = prepared.graph
@@ -239,7 +255,7 @@ def _cmd_run(args) -> int:
         for note in prepared.notes:
             sys.stderr.write(f"taskpar: {note}\n")
         if len(graph):
-            progress = Progress(len(graph), workers, [f"{s.lineno}: {s.label}" for s in graph.statements])
+            progress = Progress(len(graph), prepared.plan.workers, [f"{s.lineno}: {s.label}" for s in graph.statements])
     def write(stream: int, text: str) -> None:
         if progress is not None:
             progress.output()
@@ -249,7 +265,7 @@ def _cmd_run(args) -> int:
         result = execute(prepared, args.script, args.args, backend=args.backend, write=write,
                          on_progress=progress.update if progress else None,
                          use_cache=not args.no_cache, blas_threads=args.blas_threads,
-                         backend_options={"address": args.address} if args.address else None,
+                         backend_options=_backend_options(args, server),
                          buffering=buffering_for(_isatty(sys.stdout), _isatty(sys.stderr)))
     finally:
         if progress:
@@ -262,6 +278,12 @@ def _cmd_run(args) -> int:
 
         write_report(args.report, prepared, result)
     return result.exit_status
+
+
+def _backend_options(args, server) -> dict | None:
+    if args.address:
+        return {"address": args.address}
+    return {"forkserver": server} if server is not None else None
 
 
 def _cmd_plan(args) -> int:

@@ -120,7 +120,7 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
     plan; without it every cost is estimated.
     """
     from .costs import Costs, load_colocation, load_costs
-    from .schedule import advice, schedule
+    from .schedule import advice, one_worker_reason, schedule
 
     if workers < 1:
         raise UsageError(f"--workers must be at least 1 (got {workers})")
@@ -139,8 +139,14 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
     colocate = load_colocation(script) if use_cache else []
     graph = build_graph(script, extra_colocate=colocate)
     sched = schedule(graph, workers, costs, policy=SCHEDULES[schedule_policy])
-    plan = build_plan(graph, sched)
     notes = list(script.notes) + list(costs.messages)
+    hint = advice(sched, graph)
+    why = one_worker_reason(sched) if schedule_policy == "auto" else None
+    if why:  # never much slower than python: python's order, one worker, no transfers
+        sched = schedule(graph, 1, costs, policy=SCHEDULES[schedule_policy])
+        notes.append(f"runs on one worker instead of {workers}: {why} (--schedule static "
+                     f"keeps {workers})")
+    plan = build_plan(graph, sched)
     if _wants_dynamic(schedule_policy, sched, backend, workers):
         plan = replace(plan, dynamic=True)
         if schedule_policy == "auto":
@@ -152,7 +158,6 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
         else:
             notes.append("--schedule dynamic: statements are assigned to workers as the run "
                          "goes; a plan shown is only what the costs known now would give")
-    hint = advice(sched, graph)
     if hint:
         notes.append(hint)
     return Prepared(script, graph, costs, sched, plan, tuple(notes))
@@ -178,8 +183,8 @@ def record_run(prepared: Prepared, result: "RunResult", backend: str) -> str | N
 
 def check_blas_threads(value) -> int | str | None:
     """A ``--blas-threads`` value as the workers take it ("python", "auto" or
-    a positive int); UsageError otherwise. See ``runtime.worker.blas_threads``."""
-    from .runtime.worker import BLAS_CHOICES
+    a positive int); UsageError otherwise. See ``runtime.environ.blas_threads``."""
+    from .runtime.environ import BLAS_CHOICES
 
     if value is None or value in BLAS_CHOICES:
         return value
@@ -309,7 +314,7 @@ def execute(
             on_progress(event)
         return not replay.finished
 
-    from .runtime.worker import worker_environment
+    from .runtime.environ import worker_environment
 
     job = Job(
         script=script,

@@ -77,6 +77,7 @@ from .errors import PinError, UsageError
 from .graph import EdgeKind, TaskGraph
 
 __all__ = [
+    "one_worker_reason",
     "Schedule",
     "Transfer",
     "DagSchedule",
@@ -687,6 +688,34 @@ def lower_bound(graph: TaskGraph, costs=None, workers: int = 1) -> float:
     """``max(critical path, total work / workers)`` for ``graph`` under ``costs``."""
     d = graph_dag(graph, costs, workers)
     return dag_lower_bound(d.tasks, d.comm, workers, d.comp)
+
+
+#: a plan that saves less than this many seconds over one worker is not worth
+#: the other workers' start, mesh and transfers (``one_worker_reason``)
+MIN_GAIN = 0.05
+#: a plan whose makespan is at least this share of the serial time gains nothing
+NO_GAIN_SHARE = 0.95
+
+
+def one_worker_reason(sched: Schedule) -> str | None:
+    """Why ``auto`` should run this plan on one worker (None: keep the plan).
+
+    Only on measured costs (``sched.reliable``) and with more than one
+    worker: when the plan's makespan is at least 95% of the serial time, or
+    it saves less than ``MIN_GAIN`` seconds, more workers cost more than they
+    save (their start, the transfers), and one worker runs the script as
+    python does, plus one worker's start.
+    """
+    if not sched.reliable or sched.workers < 2 or sched.serial <= 0:
+        return None
+    if sched.makespan >= sched.serial * NO_GAIN_SHARE:
+        return (f"the plan on {sched.workers} workers takes {sched.makespan / sched.serial:.0%} "
+                "of the serial time")
+    gain = sched.serial - sched.makespan
+    if gain < MIN_GAIN:
+        return (f"{sched.workers} workers would save {gain * 1000:.0f} ms, less than starting "
+                "them costs")
+    return None
 
 
 def advice(sched: Schedule, graph: TaskGraph | None = None) -> str | None:

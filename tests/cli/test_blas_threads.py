@@ -9,7 +9,7 @@ import pytest
 
 from taskpar.errors import UsageError
 from taskpar.run import check_blas_threads
-from taskpar.runtime.worker import THREAD_ENV_VARS, blas_threads, cores
+from taskpar.runtime.environ import THREAD_ENV_VARS, blas_threads, cores
 
 from support import python, taskpar
 

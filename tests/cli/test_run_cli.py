@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from support import EXAMPLES, python, taskpar
+from support import EXAMPLES, python, taskpar, triple
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -139,3 +139,38 @@ def test_report_is_a_self_contained_page(cache, tmp_path):
     assert "Planned against actual times" in page and "<svg" in page
     assert "Transfers" in page and "Statements" in page
     assert "<script src" not in page and "<link" not in page  # nothing fetched from elsewhere
+
+
+def test_a_script_that_cannot_gain_runs_on_one_worker_and_says_so(tmp_path, cache):
+    _, env = cache
+    src = write(tmp_path, "chain.py", """\
+        x = sum(range(1000))
+        y = x * 2
+        print(x, y)
+        """)
+    expected = triple(python(src, cwd=tmp_path, env=env))
+    first = taskpar("run", src, "-w", "3", cwd=tmp_path, env=env)  # measures the costs
+    assert triple(first) == expected
+    plan = taskpar("plan", src, "-w", "3", cwd=tmp_path, env=env)
+    assert "runs on one worker instead of 3" in plan.stdout and "--schedule static" in plan.stdout
+    assert "1 worker: predicted makespan" in plan.stdout
+    second = taskpar("run", src, "-w", "3", cwd=tmp_path, env=env)
+    assert triple(second) == expected
+    static = taskpar("plan", src, "-w", "3", "--schedule", "static", cwd=tmp_path, env=env)
+    assert "3 workers: predicted makespan" in static.stdout
+    assert "runs on one worker" not in static.stdout
+
+
+def test_a_script_that_gains_keeps_its_workers(tmp_path, cache):
+    _, env = cache
+    src = write(tmp_path, "two.py", """\
+        import time
+        time.sleep(0.3)
+        time.sleep(0.3)
+        print("done")
+        """)
+    first = taskpar("run", src, "-w", "2", cwd=tmp_path, env=env)
+    assert first.returncode == 0 and first.stdout == "done\n", first.stderr
+    plan = taskpar("plan", src, "-w", "2", cwd=tmp_path, env=env)
+    assert "2 workers: predicted makespan" in plan.stdout
+    assert "runs on one worker" not in plan.stdout

@@ -38,7 +38,10 @@ def compare(script: Path, tmp_path: Path, runs, backend: str = "local"):
     for n, workers in enumerate(runs):
         cwd = tmp_path / f"run{n}"
         cwd.mkdir()
-        got = taskpar("run", script, "-w", workers, "--backend", backend, cwd=cwd, env=env,
+        # later runs: the plan from measured costs on every worker (auto could
+        # choose one worker for a short program)
+        warm = ("--schedule", "static") if n else ()
+        got = taskpar("run", script, "-w", workers, "--backend", backend, *warm, cwd=cwd, env=env,
                       timeout=300)
         what = f"run {n + 1} with -w {workers} on {backend}"
         assert (got.returncode, got.stdout, got.stderr) == (

@@ -1,7 +1,7 @@
 """A manager in its own process (for tests that kill it or feed it stdin).
 
 usage: python manager_main.py SCRIPT WORKERS PIDFILE [ARGS...]
-Writes the worker pids to PIDFILE once the first statement started, prints
+Writes the worker pids (and the fork server's) to PIDFILE once the first statement started, prints
 the run's stdout chunks (program order) when it ends.
 """
 
@@ -27,7 +27,7 @@ def main():
     def on_event(e):
         if isinstance(e, StatementStarted) and not written:
             with open(pidfile + ".tmp", "w") as f:
-                json.dump(backend.pids, f)
+                json.dump(backend.pids + [backend.server_pid] * bool(backend.server_pid), f)
             os.rename(pidfile + ".tmp", pidfile)
             written.append(1)
         return True

@@ -51,13 +51,16 @@ def test_local_backend_implements_the_protocol():
     ("seed_pipeline.py", 2), ("big_payload.py", 2), ("reassigned.py", 3),
     ("fan_in.py", 3), ("fail.py", 2),
 ])
-def test_examples_match_python(name, workers, tmp_path, shm_clean):
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_examples_match_python(name, workers, start_method, tmp_path, shm_clean):
     path = EXAMPLES / name
     script = simple_script(path.read_text(), str(path))
     plan = make_plan(script, workers)
     expected = python_run(path, tmp_path)
-    result = run_plan(script, plan, tmp_path)
+    backend = LocalBackend(start_method=start_method)
+    result = run_plan(script, plan, tmp_path, backend=backend)
     assert result.stdout() == expected.stdout
+    assert (backend.server_pid is None) == (start_method == "spawn")
     assert result.stderr() == expected.stderr
     failed = [r for r in result.reports.values() if r.status == "error"]
     assert bool(failed) == (expected.returncode != 0)

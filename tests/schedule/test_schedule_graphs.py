@@ -180,3 +180,17 @@ def test_advice_chain():
     graph = make_graph([("a = f()", (), "a"), ("b = g(a)", ("a",), "b"), ("c = h(b)", ("b",), "c")])
     sched = schedule(graph, 3, Costs(seconds={0: 1.0, 1: 1.0, 2: 1.0}))
     assert "chain" in advice(sched, graph)
+
+
+def test_one_worker_reason_only_for_measured_plans_that_gain_nothing():
+    from taskpar.schedule import Schedule, one_worker_reason
+
+    def sched(workers, makespan, serial, estimated=frozenset()):
+        return Schedule(workers=workers, assignment=(), start=(), finish=(), order=(),
+                        makespan=makespan, serial=serial, estimated=estimated)
+
+    assert "96%" in one_worker_reason(sched(4, 0.96, 1.0))
+    assert "30 ms" in one_worker_reason(sched(2, 0.07, 0.1))  # saves less than starting costs
+    assert one_worker_reason(sched(2, 0.6, 1.0)) is None  # a real gain
+    assert one_worker_reason(sched(1, 1.0, 1.0)) is None  # one worker already
+    assert one_worker_reason(sched(4, 1.0, 1.0, estimated=frozenset({0}))) is None  # guesswork

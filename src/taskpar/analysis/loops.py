@@ -40,8 +40,7 @@ import ast
 from dataclasses import replace
 
 from .model import LoopSplit, Script, Statement
-from .unroll import (HIDDEN as _HIDDEN, Unrolled, contains_call, expr_at, hoist_name,
-                     hoist_sites, target_names, unroll)
+from .unroll import HIDDEN as _HIDDEN, Unrolled, expr_at, hoist_sites, target_names, unroll
 
 __all__ = ["split_loops", "PARTS", "node_at", "display_name"]
 

@@ -105,7 +105,6 @@ Limits (see also ``dask_worker``):
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import secrets
 import signal

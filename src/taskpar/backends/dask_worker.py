@@ -61,7 +61,8 @@ from ..runtime.interpreter import (VALUE, Interpreter, Message, Outgoing, Payloa
                                    register_source)
 from ..runtime.messages import StatementOutput, StatementStarted, TransferReport
 from ..runtime.values import nbytes
-from ..runtime.worker import ThreadLimits, blas_threads, make_main_module
+from ..runtime.environ import blas_threads
+from ..runtime.worker import ThreadLimits, make_main_module
 
 __all__ = ["setup", "run_segment", "take", "set_failed", "forget", "topic", "output_topic",
            "pack_output"]

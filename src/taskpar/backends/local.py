@@ -8,7 +8,7 @@ The manager only starts, watches and stops; values travel worker to worker
         |  events ◄─ StatementStarted / StatementOutput / StatementReport / TransferReport
         |  Failed(F) ─► all            Finished ◄─ (all) ─► Shutdown ─► all
      ┌──┴───────┬──────────┐
-   worker 0  worker 1 … worker N-1      (each its own session; loopback TCP
+   worker 0  worker 1 … worker N-1      (each its own process group; loopback TCP
         ◄──────► ◄──────►                mesh where the plan sends values)
 
 Nobody connects to a socket that is not listening yet (the address table is
@@ -29,9 +29,7 @@ import glob
 import os
 import queue
 import secrets
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,6 +43,8 @@ from ..runtime.messages import (Connected, End, Failed, Finished, Init, Internal
                                 TransferFailed, TransferReport)
 from ..runtime.transport import SHM_DIR, ControlChannel, shm_prefix
 from .base import SIGNAL_HINTS, unpicklable_error
+from .processes import ForkServer, spawn_worker
+from .processes import start_method as start_method_for
 
 __all__ = ["LocalBackend"]
 
@@ -63,38 +63,19 @@ _EOF = object()
 
 
 class _WorkerProc:
-    def __init__(self, index: int, proc: subprocess.Popen, ctl: ControlChannel, stderr):
+    def __init__(self, index: int, proc, ctl: ControlChannel, stderr):
         self.index = index
-        self.proc = proc
+        self.proc = proc  # a processes.SpawnedProcess or ForkedProcess
         self.ctl = ctl
         self.stderr = stderr
         self.running: int | None = None  # statement started, not yet reported
 
     def exit_status(self) -> tuple[str, str] | None:
         """(kind, value) — ("code", "3") / ("signal", "SIGKILL") — or None if alive."""
-        try:
-            info = os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-        except ChildProcessError:
-            rc = self.proc.returncode
-            if rc is None:
-                return None
-            return ("signal", signal.Signals(-rc).name) if rc < 0 else ("code", str(rc))
-        if info is None or info.si_pid == 0:
-            return None
-        if info.si_code == os.CLD_EXITED:
-            return ("code", str(info.si_status))
-        try:
-            return ("signal", signal.Signals(info.si_status).name)
-        except ValueError:
-            return ("signal", f"signal {info.si_status}")
+        return self.proc.exit_status()
 
     def wait_exit(self, timeout: float) -> tuple[str, str] | None:
-        deadline = time.monotonic() + timeout
-        while True:
-            status = self.exit_status()
-            if status is not None or time.monotonic() >= deadline:
-                return status
-            time.sleep(0.02)
+        return self.proc.wait_exit(timeout)
 
     def read_stderr(self, limit: int = 20000) -> str:
         try:
@@ -104,10 +85,7 @@ class _WorkerProc:
             return ""
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        self.proc.kill()
 
 
 class LocalBackend:
@@ -116,14 +94,23 @@ class LocalBackend:
     name = "local"
 
     def __init__(self, use_shm: bool = True, start_timeout: float = START_TIMEOUT,
-                 python: str | None = None):
+                 python: str | None = None, forkserver: ForkServer | None = None,
+                 start_method: str | None = None):
+        """``forkserver``: a server started earlier (the caller closes it);
+        ``start_method``: "fork" (from a fork server; the default where
+        available) or "spawn" (a fresh interpreter per worker); None:
+        ``$TASKPAR_START_METHOD`` or the default (``processes.start_method``)."""
         self.use_shm = use_shm
         self.start_timeout = start_timeout
         self.python = python or sys.executable
+        self.start_method = start_method_for(start_method)
+        self.forkserver = forkserver
         #: run id of the last run (names its shared-memory files)
         self.run_id: str | None = None
         #: process ids of the last run's workers (for tests and diagnostics)
         self.pids: list[int] = []
+        #: process id of the fork server that forked them (None: spawned)
+        self.server_pid: int | None = None
         #: with dynamic assignment, the plan the last run carried out
         self.realized: Plan | None = None
 
@@ -136,9 +123,14 @@ class LocalBackend:
         events: queue.SimpleQueue = queue.SimpleQueue()
         run = None
         self.realized = None
+        server = own_server = self.server_pid = None
+        if self.start_method == "fork":
+            server = self.forkserver
+            if server is None or not server.serves(self.python, job.env):
+                server = own_server = ForkServer(self.python, job.cwd, job.env)
+            self.server_pid = server.proc.pid
         try:
-            for w in range(plan.workers):
-                workers.append(self._spawn(w, job))
+            workers.extend(self._start(plan.workers, job, server))
             self.pids = [p.proc.pid for p in workers]
             threads = job.threads_per_worker  # resolved by each worker (blas_threads)
             for p in workers:
@@ -156,24 +148,33 @@ class LocalBackend:
             if run is not None and run.assigner is not None:
                 self.realized = run.assigner.realized()
             _cleanup(workers, run_id)
+            if own_server is not None:
+                own_server.close()
 
-    def _spawn(self, w: int, job: Job) -> _WorkerProc:
-        parent, child = socket.socketpair()
-        stderr = tempfile.TemporaryFile()
-        flags = ["-P"] if sys.version_info >= (3, 11) else []
+    def _start(self, n: int, job: Job, server: ForkServer | None) -> list[_WorkerProc]:
+        """Workers 0 … n-1, forked by ``server`` or (None) spawned."""
+        ends = [(w, *socket.socketpair(), tempfile.TemporaryFile()) for w in range(n)]
         try:
-            proc = subprocess.Popen(
-                [self.python, *flags, "-m", "taskpar.runtime", str(child.fileno()), str(os.getpid())],
-                pass_fds=(child.fileno(),), start_new_session=True, cwd=job.cwd, env=job.env,
-                stdin=None, stdout=stderr, stderr=stderr, close_fds=True,
-            )
-        except OSError as e:
-            parent.close()
-            stderr.close()
-            raise WorkerStartError(f"worker {w + 1} could not start: {e}") from None
+            if server is not None:
+                procs = server.fork_all(job.cwd, job.env, [(w, child, out) for w, _, child, out in ends])
+            else:
+                procs = [self._spawn(w, job, child, out) for w, _, child, out in ends]
+        except BaseException:
+            for _, parent, _, out in ends:
+                parent.close()
+                out.close()
+            raise
         finally:
-            child.close()
-        return _WorkerProc(w, proc, ControlChannel(parent), stderr)
+            for _, _, child, _ in ends:
+                child.close()
+        return [_WorkerProc(w, proc, ControlChannel(parent), out)
+                for (w, parent, _, out), proc in zip(ends, procs)]
+
+    def _spawn(self, w: int, job: Job, child: socket.socket, out):
+        try:
+            return spawn_worker(self.python, job.cwd, job.env, child, out)
+        except OSError as e:
+            raise WorkerStartError(f"worker {w + 1} could not start: {e}") from None
 
     def _init(self, w: int, run_id: str, secret: bytes, job: Job, plan: Plan, threads) -> Init:
         graph = plan.graph
@@ -212,10 +213,7 @@ def _cleanup(workers: list[_WorkerProc], run_id: str) -> None:
     for p in workers:
         p.kill()
     for p in workers:
-        try:
-            p.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
-            pass
+        p.proc.reap(timeout=5)
         p.ctl.close()
         p.stderr.close()
     for path in glob.glob(os.path.join(SHM_DIR, shm_prefix(run_id) + "*")):

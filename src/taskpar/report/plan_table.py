@@ -42,7 +42,7 @@ def plan_renderables(prepared) -> list:
         out.append(tr)
     else:
         out.append(Text("Transfers: none"))
-    summary = (f"{sched.workers} workers: predicted makespan {_sec(sched.makespan)} s, "
+    summary = (f"{sched.workers} worker{'s' if sched.workers != 1 else ''}: predicted makespan {_sec(sched.makespan)} s, "
                f"lower bound {_sec(sched.lower_bound)} s, serial {_sec(sched.serial)} s, "
                f"predicted speedup {sched.speedup:.2f}×")
     if sched.estimated:

@@ -89,7 +89,7 @@ class Job:
     #: None = inherit the manager's environment
     env: dict[str, str] | None = None
     #: BLAS/OpenMP threads per worker (``--blas-threads``, resolved on each
-    #: node by ``runtime.worker.blas_threads``): None or "python" = as python
+    #: node by ``runtime.environ.blas_threads``): None or "python" = as python
     #: sizes them (no limit), "auto" = cores // workers, or an int
     threads_per_worker: int | str | None = None
     #: python's buffering of the driver's stdout/stderr: workers stream the
@@ -201,7 +201,7 @@ class Init:
     send_to: tuple[int, ...]
     #: workers this one receives from (they connect to it)
     recv_from: tuple[int, ...]
-    #: the --blas-threads setting (``worker.blas_threads`` resolves it)
+    #: the --blas-threads setting (``environ.blas_threads`` resolves it)
     threads: int | str | None
     manager_pid: int
     use_shm: bool = True

@@ -102,7 +102,7 @@ class RankInit:
     preds: dict
     #: (var, version, frm, to) -> tag, for this worker's sends and receives
     tags: dict
-    #: the --blas-threads setting (``worker.blas_threads``): the rank resolves
+    #: the --blas-threads setting (``environ.blas_threads``): the rank resolves
     #: it for its node
     threads: int | str | None
     #: True: ``program`` is empty and arrives in ``RankOps`` until ``End``
@@ -517,7 +517,8 @@ class RankWorker:
         init, job = self.init, self.init.job
         from .capture import FdCapture, StatementRunner, start_ticker
         from .interpreter import register_source
-        from .worker import ThreadLimits, blas_threads, make_main_module
+        from .environ import blas_threads
+        from .worker import ThreadLimits, make_main_module
 
         try:
             os.chdir(job.cwd)

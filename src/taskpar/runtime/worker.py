@@ -43,16 +43,13 @@ import types
 
 from ..plan import Send
 from .capture import FdCapture, StatementRunner, start_ticker
+from .environ import HASHSEED_ENV, blas_threads
 from .interpreter import Interpreter, Outgoing, WaitOps, WaitRecv, WaitSends, register_source
 from .messages import (Connected, End, Failed, Finished, Init, InternalError, Listening, Ops,
                        PeerLost, Peers, Shutdown, Start, TransferReport)
 from .transport import ControlChannel, Listener, PeerReceiver, PeerSender, connect_peer
 
-__all__ = ["main", "make_main_module"]
-
-#: variables that, when the user set them, mean "leave my thread pools alone"
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                   "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+__all__ = ["main", "serve", "make_main_module", "watch_parent"]
 
 PR_SET_PDEATHSIG = 1
 
@@ -65,37 +62,16 @@ def _die() -> None:
         os._exit(137)
 
 
-def _watch_parent(manager_pid: int) -> None:
+def watch_parent(parent_pid: int) -> None:
+    """Be killed when the parent dies (Linux), and die now if it already has."""
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
             pass
-    if os.getppid() != manager_pid:  # the manager died before prctl
+    if os.getppid() != parent_pid:  # the parent died before prctl
         _die()
-
-
-#: set beside PYTHONHASHSEED when taskpar chose the seed (not the user)
-HASHSEED_ENV = "TASKPAR_HASHSEED"
-
-
-def worker_environment(environ) -> dict[str, str] | None:
-    """The workers' environment: the manager's, with one string hash seed.
-
-    python hashes strings with a seed chosen at start-up, and the order of a
-    set of strings follows it. Workers with different seeds would rebuild a
-    set sent from another worker in an order python's one process never
-    shows; with one seed per run (random, as python's, unless the user fixed
-    ``PYTHONHASHSEED``) every worker iterates it alike. ``make_main_module``
-    removes the variable again, so the script's ``os.environ`` is python's.
-    None: inherit the environment as it is.
-    """
-    if environ.get("PYTHONHASHSEED", "random") != "random":
-        return None
-    import secrets
-
-    return dict(environ, PYTHONHASHSEED=str(secrets.randbelow(2**32)), **{HASHSEED_ENV: "1"})
 
 
 def make_main_module(script, job) -> types.ModuleType:
@@ -123,43 +99,6 @@ def make_main_module(script, job) -> types.ModuleType:
     else:
         sys.path[0] = job.sys_path0
     return mod
-
-
-#: ``--blas-threads`` choices besides a number (see ``blas_threads``)
-BLAS_CHOICES = ("python", "auto")
-
-
-def cores() -> int:
-    """CPU cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def blas_threads(setting, workers_here: int) -> int | None:
-    """Threads per BLAS/OpenMP pool in a worker, from the ``--blas-threads``
-    setting; the one place this is decided (local, MPI and Dask workers call
-    it on their own node). ``workers_here``: workers of the run on this node.
-
-    * ``None`` or ``"python"`` (the default): no limit — each pool has the
-      size python gives it on this machine (its environment variables, all
-      cores), so a multithreaded BLAS/LAPACK result has python's last digits;
-      statements that overlap then share the cores (oversubscription);
-    * ``"auto"``: cores ÷ workers here (at least 1), unless the user set one
-      of ``THREAD_ENV_VARS``: faster when statements overlap, but the last
-      digits of multithreaded BLAS/LAPACK results may differ from python's;
-    * an int ``N``: N threads per pool.
-
-    Returns the thread count to impose, or None to leave the pools alone.
-    """
-    if setting is None or setting == "python":
-        return None
-    if setting == "auto":
-        if any(v in os.environ for v in THREAD_ENV_VARS):
-            return None  # the user chose: respect it
-        return max(1, cores() // max(1, workers_here))
-    return max(1, int(setting))
 
 
 class ThreadLimits:
@@ -337,9 +276,15 @@ class Worker:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """``python -m taskpar.runtime CONTROL_FD MANAGER_PID``."""
     argv = sys.argv if argv is None else argv
-    fd, manager_pid = int(argv[1]), int(argv[2])
-    _watch_parent(manager_pid)
+    serve(int(argv[1]), int(argv[2]))
+
+
+def serve(fd: int, parent_pid: int) -> None:
+    """Be a worker on control socket ``fd``; ends the process. ``parent_pid``:
+    the manager, or the fork server that forked this worker."""
+    watch_parent(parent_pid)
     os.set_inheritable(fd, False)  # the script's children must not hold it
     ctl = ControlChannel(socket.socket(fileno=fd))
     try:

@@ -1,0 +1,212 @@
+"""The fork server: one pre-imported process that forks the run's workers.
+
+Started by the manager (``taskpar.backends.processes.ForkServer``) as
+``python -m taskpar.runtime.forkserver FD MANAGER_PID`` in its own session,
+as early as the run allows (the CLI starts it before it analyses the
+script), it imports the worker's modules once and then forks one worker per
+request, instead of N fresh interpreters each importing them again: as
+``multiprocessing``'s forkserver, single-threaded, nothing of the user's
+script imported.
+
+The control socket is a private ``SOCK_SEQPACKET`` socketpair (one pickled
+record per packet; file descriptors travel with ``SCM_RIGHTS``)::
+
+    manager                                   server
+      ("fork", w, cwd, env) + [ctl fd, out fd] ─►  fork ─► ("forked", w, pid)
+                                              ◄─  ("exited", pid, kind, value)
+      ("reap", pid)                           ─►  waitpid ─► ("reaped", pid)
+      close                                   ─►  kill every worker group, reap, exit
+
+Workers stay the server's children: it watches each through a pidfd and
+reports its exit status (read with ``WNOWAIT``) without reaping it, so the
+worker's pid — its process group's id — cannot be recycled before the
+manager has killed that group and asked for the reap. A forked worker is a
+worker as ``python -m taskpar.runtime`` makes it, but in the server's
+session (which has no controlling terminal) as the leader of its own
+process group (set by both sides of the fork, so that the group exists
+before the manager hears of the pid); its
+control socket (a socketpair end of the manager's), stdout and stderr to the
+file the manager gave, stdin inherited, ``PR_SET_PDEATHSIG`` against the
+server, which has it against the manager; the chain (and each worker's
+control EOF) ends every process if the manager dies.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import socket
+import sys
+
+#: largest control record (a fork request carries the environment)
+MAX_RECORD = 1 << 20
+
+
+def send_record(sock: socket.socket, record, fds=()) -> None:
+    data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+    if fds:
+        socket.send_fds(sock, [data], list(fds))
+    else:
+        sock.sendall(data)
+
+
+def recv_record(sock: socket.socket):
+    """(record, fds); EOFError when the other side is gone."""
+    try:
+        data, fds, _flags, _addr = socket.recv_fds(sock, MAX_RECORD, 4)
+    except (ConnectionError, OSError) as e:
+        raise EOFError(str(e)) from None
+    if not data:
+        for fd in fds:
+            os.close(fd)
+        raise EOFError("closed")
+    return pickle.loads(data), fds
+
+
+def exit_status_of(pid: int, reap: bool = False) -> tuple[str, str] | None:
+    """("code", "3") / ("signal", "SIGKILL") of an exited child, or None if it
+    runs; read without reaping unless ``reap`` (then it waits for the exit).
+    ChildProcessError: not a child (or reaped already)."""
+    flags = os.WEXITED if reap else os.WEXITED | os.WNOHANG | os.WNOWAIT
+    info = os.waitid(os.P_PID, pid, flags)
+    if info is None or info.si_pid == 0:
+        return None
+    if info.si_code == os.CLD_EXITED:
+        return ("code", str(info.si_status))
+    try:
+        return ("signal", signal.Signals(info.si_status).name)
+    except ValueError:
+        return ("signal", f"signal {info.si_status}")
+
+
+class Server:
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        #: pidfd -> pid of workers not yet reported as exited
+        self.watched: dict[int, int] = {}
+        #: pids forked and not reaped
+        self.children: set[int] = set()
+
+    def serve(self) -> None:
+        send_record(self.sock, ("ready", os.getpid()))
+        while True:
+            ready, _, _ = select.select([self.sock, *self.watched], [], [])
+            for fd in ready:
+                if fd is self.sock:
+                    try:
+                        record, fds = recv_record(self.sock)
+                    except EOFError:
+                        return
+                    self.handle(record, fds)
+                else:
+                    self.exited(fd)
+
+    def handle(self, record, fds) -> None:
+        kind = record[0]
+        if kind == "fork":
+            _, w, cwd, env = record
+            try:
+                pid = self.fork(fds, cwd, env)
+            except OSError as e:
+                send_record(self.sock, ("fork_failed", w, str(e)))
+            else:
+                send_record(self.sock, ("forked", w, pid))
+            finally:
+                for fd in fds:
+                    os.close(fd)
+        elif kind == "reap":
+            pid = record[1]
+            if pid in self.children:
+                self.children.discard(pid)
+                pidfd = next((fd for fd, p in self.watched.items() if p == pid), None)
+                try:
+                    status = exit_status_of(pid, reap=True)
+                except ChildProcessError:  # pragma: no cover - only this loop reaps
+                    status = None
+                if pidfd is not None:  # its exit not reported yet: report it first
+                    del self.watched[pidfd]
+                    os.close(pidfd)
+                    if status is not None:
+                        send_record(self.sock, ("exited", pid, *status))
+            send_record(self.sock, ("reaped", pid))
+
+    def exited(self, pidfd: int) -> None:
+        pid = self.watched.pop(pidfd)
+        os.close(pidfd)
+        try:
+            status = exit_status_of(pid)
+        except ChildProcessError:  # pragma: no cover - reaped only on request
+            status = None
+        if status is not None:
+            send_record(self.sock, ("exited", pid, *status))
+
+    def fork(self, fds, cwd: str, env: dict) -> int:
+        ctl_fd, out_fd = fds
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns into the server
+            code = 70
+            try:
+                self.sock.close()
+                for fd in self.watched:
+                    os.close(fd)
+                os.setpgid(0, 0)  # also done by the parent below: no race with a killpg
+                os.dup2(out_fd, 1)
+                os.dup2(out_fd, 2)
+                os.chdir(cwd)
+                os.environ.clear()
+                os.environ.update(env)
+                from .worker import serve
+
+                serve(ctl_fd, os.getppid())  # exits the process
+            except BaseException:  # noqa: BLE001 - the manager reads it from the stderr file
+                import traceback
+
+                traceback.print_exc()
+                sys.stderr.flush()
+            os._exit(code)
+        try:
+            os.setpgid(pid, pid)
+        except OSError:  # pragma: no cover - the child did it already
+            pass
+        self.children.add(pid)
+        self.watched[os.pidfd_open(pid)] = pid
+        return pid
+
+    def close(self) -> None:
+        for pid in self.children:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        for pid in self.children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def main(argv: list[str]) -> None:
+    fd, manager_pid = int(argv[1]), int(argv[2])
+    from .worker import watch_parent
+
+    watch_parent(manager_pid)
+    os.set_inheritable(fd, False)
+    sock = socket.socket(fileno=fd)
+    # everything a worker needs is imported (with watch_parent) once here
+    # instead of in each worker
+    server = Server(sock)
+    try:
+        server.serve()
+    except OSError:  # the manager went away
+        pass
+    finally:
+        server.close()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
