@@ -141,7 +141,8 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
     sched = schedule(graph, workers, costs, policy=SCHEDULES[schedule_policy])
     notes = list(script.notes) + list(costs.messages)
     hint = advice(sched, graph)
-    why = one_worker_reason(sched) if schedule_policy == "auto" else None
+    pinned = any(st.pin is not None for st in graph.statements)  # the user placed them
+    why = one_worker_reason(sched) if schedule_policy == "auto" and not pinned else None
     if why:  # never much slower than python: python's order, one worker, no transfers
         sched = schedule(graph, 1, costs, policy=SCHEDULES[schedule_policy])
         notes.append(f"runs on one worker instead of {workers}: {why} (--schedule static "

@@ -701,7 +701,7 @@ def one_worker_reason(sched: Schedule) -> str | None:
     """Why ``auto`` should run this plan on one worker (None: keep the plan).
 
     Only on measured costs (``sched.reliable``) and with more than one
-    worker: when the plan's makespan is at least 95% of the serial time, or
+    worker (the caller also keeps a plan with pinned statements): when the plan's makespan is at least 95% of the serial time, or
     it saves less than ``MIN_GAIN`` seconds, more workers cost more than they
     save (their start, the transfers), and one worker runs the script as
     python does, plus one worker's start.

@@ -110,7 +110,7 @@ def test_a_server_is_used_only_for_the_environment_it_was_started_with():
     with ForkServer(env=env) as server:
         # another run's hash seed is the same worker; another variable is not
         assert server.serves(sys.executable, dict(env, PYTHONHASHSEED="7"))
-        assert not server.serves(sys.executable, dict(env, OMP_NUM_THREADS="1"))
+        assert not server.serves(sys.executable, dict(env, TASKPAR_TEST_OTHER="1"))
         assert not server.serves("/usr/bin/python-other", env)
     assert not server.serves(sys.executable, env)  # closed
 

@@ -14,10 +14,13 @@ The manager only starts, watches and stops; values travel worker to worker
 Nobody connects to a socket that is not listening yet (the address table is
 published only when every worker listens); no port number is fixed.
 
+Workers are forked by a fork server or spawned (``processes``); either
+way the manager sees a process with ``exit_status``, ``kill`` and ``reap``.
+
 Fault handling: a worker whose control channel closes or whose process
-exits (checked every ``POLL`` seconds with ``waitid(WNOWAIT)``, which reads
-the exit status without reaping, so the process group cannot be recycled
-before it is killed) ends the run with ``WorkerDied`` naming the worker,
+exits (checked every ``POLL`` seconds; the status is read without reaping,
+by ``waitid(WNOWAIT)`` or by the fork server, so the process group cannot be
+recycled before it is killed) ends the run with ``WorkerDied`` naming the worker,
 its exit code or signal, and the statement it was running. However ``run``
 ends, every worker's process group is killed and reaped, control sockets
 are closed and the run's shared-memory files are removed.
