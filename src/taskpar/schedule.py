@@ -255,6 +255,8 @@ def _edge_triples(edges: Any) -> Iterable[tuple[Any, Any, float]]:
 
 
 def _per_worker(c: Any, workers: int, task: Any) -> tuple[float, ...]:
+    if type(c) is float and 0.0 <= c < math.inf:  # the common case, checked cheaply
+        return (c,) * workers
     if isinstance(c, (tuple, list)):
         if len(c) != workers:
             raise ValueError(

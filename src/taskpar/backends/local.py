@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import glob
 import os
+import pickle
 import queue
 import secrets
 import socket
@@ -140,9 +141,10 @@ class LocalBackend:
                 threading.Thread(target=_read_control, args=(p, events), daemon=True,
                                  name=f"taskpar-ctl-{p.index}").start()
             run = _Run(job, plan, workers, events, on_event)
+            packed = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)  # once for all workers
             for p in workers:
                 try:
-                    p.ctl.send(self._init(p.index, run_id, secret, job, plan, threads))
+                    p.ctl.send(self._init(p.index, run_id, secret, packed, plan, threads))
                 except OSError:
                     run._died(p)  # it exited at once: WorkerStartError with its stderr
             run.start(self.start_timeout)
@@ -179,7 +181,7 @@ class LocalBackend:
         except OSError as e:
             raise WorkerStartError(f"worker {w + 1} could not start: {e}") from None
 
-    def _init(self, w: int, run_id: str, secret: bytes, job: Job, plan: Plan, threads) -> Init:
+    def _init(self, w: int, run_id: str, secret: bytes, job: bytes, plan: Plan, threads) -> Init:
         graph = plan.graph
         if plan.dynamic:
             # the program arrives as the run goes: any statement may come,

@@ -159,9 +159,12 @@ def _future_flags(tree: ast.Module) -> int:
 
 def compile_statements(script: Script, ids: Iterable[int]) -> dict:
     """Code objects for statements ``ids``, with the script's file name and lines."""
+    out: dict = {}
+    ids = list(ids)
+    if not ids:  # a worker with nothing to run parses nothing
+        return out
     tree = ast.parse(script.source, script.filename)
     flags = _future_flags(tree)
-    out = {}
     for i in ids:
         stmt = script.statements[i]
         body, node = tree.body, None

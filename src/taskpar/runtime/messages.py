@@ -192,7 +192,9 @@ class Init:
     workers: int
     run_id: str
     secret: bytes = field(repr=False)
-    job: Job
+    #: the Job, or its pickle (the local backend pickles it once for all
+    #: workers; ``unpacked`` restores it)
+    job: Job | bytes
     program: tuple
     #: statement -> statements it waits for (graph predecessors), for the
     #: statements in this worker's program
@@ -207,6 +209,14 @@ class Init:
     use_shm: bool = True
     #: True: ``program`` is empty and arrives in ``Ops`` records until ``End``
     dynamic: bool = False
+
+    def unpacked(self) -> "Init":
+        if not isinstance(self.job, bytes):
+            return self
+        import pickle
+        from dataclasses import replace
+
+        return replace(self, job=pickle.loads(self.job))
 
 
 @dataclass(frozen=True)
