@@ -40,6 +40,7 @@ __all__ = [
     "Edge",
     "TaskGraph",
     "build_graph",
+    "replicable",
     "to_json",
     "to_dot",
     "has_path",
@@ -304,3 +305,25 @@ def to_dot(graph: TaskGraph) -> str:
         lines.append("  }")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def replicable(graph: TaskGraph) -> frozenset[int]:
+    """Statements that any worker may run again instead of receiving their values.
+
+    A definition (import/def/class) qualifies when it has no pin, no
+    resources, is no barrier, every edge into it is a RAW edge from another
+    replicable statement, and every edge out of it is a RAW edge (nothing
+    rebinds or mutates what it binds, nothing must wait for it otherwise).
+    """
+    out: set[int] = set()
+    for s in graph.statements:  # program order: predecessors decided first
+        if s.kind not in ("import", "def", "class") or s.pin is not None:
+            continue
+        if s.resources or s.barrier or s.mutates:
+            continue
+        if any(e.kind is not EdgeKind.RAW or e.src not in out for e in graph.in_edges(s.id)):
+            continue
+        if any(e.kind is not EdgeKind.RAW for e in graph.out_edges(s.id)):
+            continue
+        out.add(s.id)
+    return frozenset(out)

@@ -42,7 +42,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
-from .graph import EdgeKind, TaskGraph
+from .graph import EdgeKind, TaskGraph, replicable  # noqa: F401 (replicable: re-exported)
 
 if TYPE_CHECKING:  # the runtime imports plan ops; it needs no scheduler
     from .schedule import Schedule
@@ -100,28 +100,6 @@ class Plan:
             for op in prog
             if isinstance(op, Send) and op.var is not None
         ]
-
-
-def replicable(graph: TaskGraph) -> frozenset[int]:
-    """Statements that any worker may run again instead of receiving their values.
-
-    A definition (import/def/class) qualifies when it has no pin, no
-    resources, is no barrier, every edge into it is a RAW edge from another
-    replicable statement, and every edge out of it is a RAW edge (nothing
-    rebinds or mutates what it binds, nothing must wait for it otherwise).
-    """
-    out: set[int] = set()
-    for s in graph.statements:  # program order: predecessors decided first
-        if s.kind not in ("import", "def", "class") or s.pin is not None:
-            continue
-        if s.resources or s.barrier or s.mutates:
-            continue
-        if any(e.kind is not EdgeKind.RAW or e.src not in out for e in graph.in_edges(s.id)):
-            continue
-        if any(e.kind is not EdgeKind.RAW for e in graph.out_edges(s.id)):
-            continue
-        out.add(s.id)
-    return frozenset(out)
 
 
 def build_plan(graph: TaskGraph, sched: Schedule, replicate: bool = True) -> Plan:

@@ -600,7 +600,7 @@ def graph_dag(graph: TaskGraph, costs=None, workers: int = 1, replicate: bool = 
 
 
 def _replicable(graph: TaskGraph) -> frozenset[int]:
-    from .plan import replicable  # plan imports this module
+    from .graph import replicable
 
     return replicable(graph)
 

@@ -188,16 +188,9 @@ def _globals_as_python_has_them(exc, known_names):
 
 def _call_frame(code):
     """The ``<module>`` frame of ``main()`` for a statement taken from main's body."""
-    from .interpreter import CALL_FRAMES
+    from .callframes import frame_of
 
-    try:
-        where = CALL_FRAMES.get(code)
-    except TypeError:
-        return None
-    if where is None:
-        return None
-    filename, lineno = where
-    return traceback.FrameSummary(filename, lineno, "<module>")
+    return frame_of(code)
 
 
 def system_exit_status(exc: SystemExit) -> tuple[int, str | None]:

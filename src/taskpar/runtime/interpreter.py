@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import __future__
 import ast
-import weakref
 import linecache
 import time
 from dataclasses import dataclass
@@ -67,7 +66,7 @@ from typing import Callable, Iterable
 
 from ..analysis.model import Script
 from ..plan import Exec, Keep, Recv, Send
-from . import values
+from . import callframes, values
 from .capture import StatementRunner
 from .guard import StateGuard
 from .messages import StatementOutput, StatementReport, StatementStarted, TransferFailed
@@ -133,10 +132,6 @@ class WaitOps:
     """The program so far is done; more ops (or the end) are coming."""
 
 
-#: code of a statement taken from a function body (the ``main()`` pattern)
-#: -> (file name, line of the call): capture.format_exception adds that
-#: ``<module>`` frame so the traceback is the one python prints.
-CALL_FRAMES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def register_source(script: Script) -> None:
@@ -190,7 +185,7 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
                 one = body[0] if len(body) == 1 else ast.copy_location(
                     ast.If(test=ast.Constant(True), body=body, orelse=[]), node)
                 code = compile_in_scope(one, stmt.scope, script.filename, flags)
-                CALL_FRAMES[code] = (script.filename, stmt.call_lineno)
+                callframes.record(code, script.filename, stmt.call_lineno)
         elif stmt.scope is not None:
             from ..analysis.mainfn import compile_in_scope
 
@@ -200,7 +195,7 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
             # ``def main():`` (frame and qualnames as python names them), and
             # tracebacks get main()'s call frame
             code = compile_in_scope(node, stmt.scope, script.filename, flags)
-            CALL_FRAMES[code] = (script.filename, stmt.call_lineno)
+            callframes.record(code, script.filename, stmt.call_lineno)
         else:
             module = ast.Module(body=nodes, type_ignores=[])
             code = compile(module, script.filename, "exec", flags=flags, dont_inherit=True)

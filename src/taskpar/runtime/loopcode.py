@@ -177,7 +177,7 @@ def compile_loop(split: LoopSplit, node: ast.For, filename: str, flags: int,
     """The pieces and hoists, each compiled on its own (a hoist as
     ``__tp_hv = <expr>``); in ``scope`` (a ``main()`` loop) as the
     interpreter compiles main()'s statements."""
-    from .interpreter import CALL_FRAMES
+    from . import callframes
 
     def one(stmt):
         if scope is None:
@@ -186,7 +186,7 @@ def compile_loop(split: LoopSplit, node: ast.For, filename: str, flags: int,
         from ..analysis.mainfn import compile_in_scope
 
         code = compile_in_scope(stmt, scope, filename, flags)
-        CALL_FRAMES[code] = (filename, call_lineno)
+        callframes.record(code, filename, call_lineno)
         return code
 
     units = []

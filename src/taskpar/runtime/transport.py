@@ -64,6 +64,9 @@ SHM_MIN_BYTES = 1 << 20
 SHM_DIR = "/dev/shm"
 #: small parts are joined into one write; larger ones are written in place
 JOIN_MAX = 64 * 1024
+#: messages up to this size are written by the caller when the line is free
+#: (no thread hop; the socket buffer takes them without blocking)
+DIRECT_MAX = 32 * 1024
 
 _MSG = struct.Struct("!BqdHII")
 _BUF = struct.Struct("!BQH")
@@ -95,6 +98,39 @@ def _recv_exact(sock: socket.socket, n: int) -> bytearray:
     return buf
 
 
+class _Reader:
+    """Exact reads from a socket through one buffer: a small message costs one
+    ``recv``, not one per frame; large buffers are read in place."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.buf = bytearray()
+
+    def read(self, n: int) -> bytearray:
+        buf = self.buf
+        if len(buf) >= n:
+            out = buf[:n]
+            del buf[:n]
+            return out
+        if n - len(buf) > self.CHUNK:  # large: straight into its own memory
+            out = bytearray(n)
+            have = len(buf)
+            out[:have] = buf
+            buf.clear()
+            _recv_exact_into(self.sock, memoryview(out)[have:])
+            return out
+        while len(buf) < n:
+            more = self.sock.recv(self.CHUNK)
+            if not more:
+                raise EOFError("connection closed")
+            buf += more
+        out = buf[:n]
+        del buf[:n]
+        return out
+
+
 # -- control channel --------------------------------------------------------
 
 class ControlChannel:
@@ -103,6 +139,7 @@ class ControlChannel:
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self._lock = threading.Lock()
+        self._reader = _Reader(sock)  # one reader at a time (one thread reads)
 
     def send(self, obj) -> None:
         data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
@@ -112,8 +149,8 @@ class ControlChannel:
     def recv(self):
         """The next record; EOFError when the other side is gone."""
         try:
-            (n,) = _CTL.unpack(_recv_exact(self.sock, _CTL.size))
-            return pickle.loads(_recv_exact(self.sock, n))
+            (n,) = _CTL.unpack(self._reader.read(_CTL.size))
+            return pickle.loads(self._reader.read(n))
         except (ConnectionError, OSError) as e:
             raise EOFError(str(e)) from None
 
@@ -213,7 +250,12 @@ class Listener:
 # -- sending ------------------------------------------------------------------
 
 class PeerSender:
-    """One thread per destination: writes ``Outgoing`` messages in order.
+    """Writes ``Outgoing`` messages to one destination, in order.
+
+    A small message (at most ``DIRECT_MAX`` bytes) put while nothing is
+    queued is written at once by the caller, without blocking (the kernel's
+    socket buffer takes it); anything else, and the rest of a message the
+    buffer did not take, goes to this destination's thread, which may block.
 
     ``on_sent(out, nbytes)`` after each message has been handed to the
     kernel (or written to shared memory); ``on_error(peer, exc)`` if the
@@ -229,25 +271,64 @@ class PeerSender:
         self._shm = shm if shm is not None and os.path.isdir(SHM_DIR) else None
         self._seq = 0
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        #: held while writing at once, and while counting ``_queued``
+        self._lock = threading.Lock()
+        #: messages handed to the thread and not yet written
+        self._queued = 0
+        self._broken = False
         self._thread = threading.Thread(target=self._loop, name=f"taskpar-send-{peer}", daemon=True)
         self._thread.start()
 
     def put(self, out: Outgoing) -> None:
-        self._queue.put(out)
+        p = out.payload
+        small = sum(memoryview(b).nbytes for b in p.buffers) + len(p.header) <= DIRECT_MAX
+        with self._lock:
+            if self._broken:
+                return
+            if not small or self._queued:
+                self._queued += 1
+                self._queue.put(out)
+                return
+            data = b"".join(bytes(x) if isinstance(x, memoryview) else x
+                            for x in self._parts(out)[0])
+            try:
+                n = self.sock.send(data, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                n = 0
+            except OSError as e:
+                self._broken = True
+                self._on_error(self.peer, e)
+                return
+            if n < len(data):  # the buffer is full: the thread writes the rest
+                self._queued += 1
+                self._queue.put((out, data[n:]))
+                return
+        self._on_sent(out, len(p.header) + sum(memoryview(b).nbytes for b in p.buffers))
 
     def close(self) -> None:
         self._queue.put(None)
 
     def _loop(self) -> None:
         while True:
-            out = self._queue.get()
-            if out is None:
+            item = self._queue.get()
+            if item is None:
                 return
             try:
-                nbytes = self._write(out)
+                if isinstance(item, tuple):  # the rest of a message begun at once
+                    out, rest = item
+                    self.sock.sendall(rest)
+                    p = out.payload
+                    nbytes = len(p.header) + sum(memoryview(b).nbytes for b in p.buffers)
+                else:
+                    out = item
+                    nbytes = self._write(out)
             except OSError as e:
+                with self._lock:
+                    self._broken = True
                 self._on_error(self.peer, e)
                 return
+            with self._lock:
+                self._queued -= 1
             self._on_sent(out, nbytes)
 
     def _shm_file(self, buf: memoryview) -> str | None:
@@ -272,6 +353,23 @@ class PeerSender:
         return name
 
     def _write(self, out: Outgoing) -> int:
+        parts, nbytes = self._parts(out, self._shm)
+        small: list = []
+        for part in parts:
+            if len(part) <= JOIN_MAX:
+                small.append(part)
+                continue
+            if small:
+                self.sock.sendall(b"".join(small))
+                small = []
+            self.sock.sendall(part)
+        if small:
+            self.sock.sendall(b"".join(small))
+        return nbytes
+
+    def _parts(self, out: Outgoing, shm=None) -> tuple[list, int]:
+        """The message's frames and its size; buffers of ``SHM_MIN_BYTES`` or
+        more go to shared-memory files when ``shm`` is set."""
         p = out.payload
         var = b"" if out.var is None else out.var.encode()
         parts: list = [
@@ -285,24 +383,13 @@ class PeerSender:
             view = memoryview(buf)
             n = view.nbytes
             nbytes += n
-            name = self._shm_file(view) if self._shm is not None and n >= SHM_MIN_BYTES else None
+            name = self._shm_file(view) if shm is not None and n >= SHM_MIN_BYTES else None
             if name is not None:
                 encoded = name.encode()
                 parts += [_BUF.pack(_SHM, n, len(encoded)), encoded]
             else:
                 parts += [_BUF.pack(_INLINE, n, 0), view.cast("B") if n else b""]
-        small: list = []
-        for part in parts:
-            if len(part) <= JOIN_MAX:
-                small.append(part)
-                continue
-            if small:
-                self.sock.sendall(b"".join(small))
-                small = []
-            self.sock.sendall(part)
-        if small:
-            self.sock.sendall(b"".join(small))
-        return nbytes
+        return parts, nbytes
 
 
 # -- receiving ----------------------------------------------------------------
@@ -323,30 +410,31 @@ class PeerReceiver:
         threading.Thread(target=self._loop, name=f"taskpar-recv-{peer}", daemon=True).start()
 
     def _loop(self) -> None:
+        reader = _Reader(self.sock)
         try:
             while True:
                 try:
-                    head = _recv_exact(self.sock, _MSG.size)
+                    head = reader.read(_MSG.size)
                 except EOFError:
                     self._on_eof(self.peer, "connection closed")
                     return
-                self._read_message(head)
+                self._read_message(head, reader)
         except (OSError, EOFError, ValueError) as e:
             self._on_eof(self.peer, f"{type(e).__name__}: {e}")
 
-    def _read_message(self, head: bytearray) -> None:
+    def _read_message(self, head: bytearray, reader: _Reader) -> None:
         kind, version, sent_at, var_len, header_len, nbuf = _MSG.unpack(head)
-        var = None if var_len == _NO_VAR else _recv_exact(self.sock, var_len).decode()
-        header = bytes(_recv_exact(self.sock, header_len))
+        var = None if var_len == _NO_VAR else reader.read(var_len).decode()
+        header = bytes(reader.read(header_len))
         buffers = []
         nbytes = header_len
         for _ in range(nbuf):
-            where, n, name_len = _BUF.unpack(_recv_exact(self.sock, _BUF.size))
+            where, n, name_len = _BUF.unpack(reader.read(_BUF.size))
             nbytes += n
             if where == _SHM:
-                buffers.append(self._map(_recv_exact(self.sock, name_len).decode(), n))
+                buffers.append(self._map(reader.read(name_len).decode(), n))
             else:
-                buffers.append(_recv_exact(self.sock, n))
+                buffers.append(reader.read(n))
         msg = Message(var, version, self.peer, Payload(_KINDS[kind], header, tuple(buffers)))
         self._on_message(msg, nbytes, sent_at)
 
