@@ -93,9 +93,12 @@ def _transfers(d) -> str:
     big = d.get(f"size_{256 * 2**20}") or (d.get(f"size_{sizes[-1]}") if sizes else None) or {}
     loc = big.get("local") or {}
     return (
-        f"A small value crosses workers in {_m(lat)} µs (median gap, alternating − same): the sender "
-        "thread pickles and writes one frame to a loopback TCP socket, the receiver thread reads it and "
-        "hands it to the worker's event queue, and the interpreter then runs the statement; on a "
+        f"A small value crosses workers in {_m(lat)} µs (median gap, alternating − same): the "
+        "interpreter's thread pickles it and writes its frame to the loopback TCP socket itself when "
+        "nothing is queued (no hop to a sender thread), the receiver thread reads it with one "
+        "buffered `recv` and hands it to the worker's event queue, and the interpreter's thread "
+        "wakes and runs the statement (the table splits a hop in these three legs; the last, a "
+        "thread wake-up, is the largest); on a "
         "2-core machine also running the manager and, during this run, other jobs, each hop costs "
         "thread wake-ups and context switches, which is what the median measures. Large arrays go "
         "through shared memory (`runtime/transport.py`: the sender writes the buffer to a /dev/shm "

@@ -41,6 +41,21 @@ def _gap(sample: dict, before: int, after: int) -> float | None:
     return None
 
 
+def _legs(sample: dict, leg: int) -> float | None:
+    """Median over the hops of one run of one leg of a transfer, in µs: 0 the
+    producer's end to the send's start, 1 the send's start to its receipt,
+    2 the receipt to the consumer's start (TransferReport and timings)."""
+    t = {r["stmt"]: r for r in sample.get("timings", [])}
+    out = []
+    for tr in sample.get("transfers", []):
+        prod, cons = t.get(tr.get("version")), t.get(tr.get("version", -2) + 1)
+        if prod is None or cons is None or "start" not in tr or "end" not in tr:
+            continue
+        points = (prod["end"], tr["start"], tr["end"], cons["start"])
+        out.append((points[leg + 1] - points[leg]) * 1e6)
+    return statistics.median(out) if out else None
+
+
 def _median_gap(sample: dict) -> float | None:
     t = sorted(sample.get("timings", []), key=lambda r: r["stmt"])
     gaps = [b["start"] - a["end"] for a, b in zip(t, t[1:])]
@@ -122,6 +137,12 @@ def run(ctx: Ctx) -> Section:
                  *[stat(walls(samples, f"{b}:alt", "run")) for b in ctx.backends], "", "", ""])
     rows.append(["run_script, all on worker 1 (s)",
                  *[stat(walls(samples, f"{b}:same", "run")) for b in ctx.backends], "", "", ""])
+    for label, leg in (("producer's end → send begins (guard, report, pickle)", 0),
+                       ("send begins → received (loopback TCP, receiver thread)", 1),
+                       ("received → consumer's start (to the interpreter's thread, next statement)", 2)):
+        rows.append([f"  of a hop: {label}, median (µs)",
+                     *[stat([x for x in (_legs(s, leg) for s in samples.get(f"{b}:alt", []))
+                             if x is not None], "µs") for b in ctx.backends], "", "", ""])
     tables.append(Table("Latency (ping-pong of a small int between workers 1 and 2)", cols, rows))
 
     # -- bandwidth ---------------------------------------------------------

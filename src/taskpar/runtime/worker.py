@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import ctypes
 import importlib.machinery
 import os
@@ -143,6 +144,8 @@ class Worker:
         self.shutting_down = False
         #: (var, version) -> Payload the interpreter pickled for Keep ops
         self.kept: dict = {}
+        #: TransferReports not sent yet (they go with the next control record)
+        self.reports: collections.deque = collections.deque()
 
     # -- threads feeding the event queue -----------------------------------
     def read_control(self) -> None:
@@ -184,10 +187,12 @@ class Worker:
         PeerReceiver(sock, peer, self.init.run_id, self.on_message, self.on_peer_lost)
 
     def on_message(self, msg, nbytes: int, sent_at: float) -> None:
-        self.events.put(msg)
         if msg.var is not None and msg.payload.kind == "value":
-            self.ctl_send(TransferReport(msg.var, msg.version, msg.frm, self.me, nbytes,
-                                         sent_at, time.time()))
+            # reported with the next control record (the statement that reads
+            # the value starts at once): no write, no GIL contention now
+            self.reports.append(TransferReport(msg.var, msg.version, msg.frm, self.me, nbytes,
+                                               sent_at, time.time()))
+        self.events.put(msg)
 
     def on_sent(self, out: Outgoing, nbytes: int) -> None:
         self.events.put(("sent", out.var, out.version, out.to))
@@ -197,8 +202,15 @@ class Worker:
             self.ctl_send(PeerLost(self.me, peer, str(detail)))
 
     def ctl_send(self, msg) -> None:
+        reports = self.reports
         try:
-            self.ctl.send(msg)
+            if reports:
+                batch = []
+                while reports:
+                    batch.append(reports.popleft())
+                self.ctl.send_many([*batch, msg])
+            else:
+                self.ctl.send(msg)
         except OSError:
             _die()
 
