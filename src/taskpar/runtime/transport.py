@@ -290,7 +290,8 @@ class PeerSender:
 
     def put(self, out: Outgoing) -> None:
         p = out.payload
-        small = sum(memoryview(b).nbytes for b in p.buffers) + len(p.header) <= DIRECT_MAX
+        size = len(p.header) + sum(memoryview(b).nbytes for b in p.buffers)
+        small = size <= DIRECT_MAX
         with self._lock:
             if self._broken:
                 return
@@ -312,7 +313,7 @@ class PeerSender:
                 self._queued += 1
                 self._queue.put((out, data[n:]))
                 return
-        self._on_sent(out, len(p.header) + sum(memoryview(b).nbytes for b in p.buffers))
+        self._on_sent(out, size)
 
     def close(self) -> None:
         self._queue.put(None)
