@@ -142,8 +142,12 @@ def test_exit_stops_later_statements_and_keeps_earlier_output(tmp_path):
     result = run_plan(script, make_plan(script, 2), tmp_path)
     r = result.reports
     assert r[3].status == "exit" and r[3].exit_code == 1 and r[3].chunks == ((2, "stopping\n"),)
-    # statement 4 may have started before the exit was known; 5 cannot have
-    assert r[5].status == "skipped" and result.stdout() == "before\n"
+    # statement 4 may have started before the exit was known; 5 cannot have. A
+    # static plan reports it skipped; dynamic assignment may never have handed
+    # it out (it is assigned only if the print before the exit finished while
+    # worker 2 had room), and then it has no report at all
+    assert (r[5].status == "skipped") if 5 in r else rt_helpers.DYNAMIC
+    assert result.stdout() == "before\n"
     assert r[1].status == "ok"
 
 
