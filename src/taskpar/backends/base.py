@@ -32,19 +32,11 @@ from typing import Callable, Protocol, runtime_checkable
 
 from ..errors import UnpicklableValueError
 from ..graph import EdgeKind
+from ..manager.texts import SIGNAL_HINTS
 from ..plan import Exec, Plan, Recv
 from ..runtime.messages import Job, TransferFailed
 
 __all__ = ["Backend", "OnEvent", "SIGNAL_HINTS", "unpicklable_error"]
-
-#: the likely cause of a worker's death by signal, for the error message
-SIGNAL_HINTS = {
-    "SIGKILL": "killed by another process or by the kernel (out of memory?)",
-    "SIGSEGV": "a crash in C code",
-    "SIGBUS": "a crash in C code, or shared memory exhausted",
-    "SIGABRT": "aborted (a failed assertion in C code?)",
-    "SIGTERM": "asked to terminate by another process",
-}
 
 #: receives StatementStarted | StatementReport | TransferReport; False = stop
 OnEvent = Callable[[object], bool]

@@ -113,13 +113,14 @@ import time
 import traceback
 import warnings
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 
 from ..errors import (BackendUnavailable, NetworkError, UsageError, WorkerDied,
                       WorkerStartError)
 from ..plan import Exec, Plan, Recv, Send
-from ..runtime.messages import (Job, StatementOutput, StatementReport, StatementStarted,
-                                TransferReport)
-from ..runtime.messages import TransferFailed
+from ..manager import Broadcast, ManagerCore, Report, worker_program
+from ..runtime.messages import (Failed, Job, StatementOutput, StatementReport, StatementStarted,
+                                TransferFailed)
 from .base import unpicklable_error
 
 __all__ = ["DaskBackend"]
@@ -223,6 +224,8 @@ class DaskBackend:
     # -- the run -----------------------------------------------------------------
     def run(self, job: Job, plan: Plan, on_event) -> None:
         _require_distributed()
+        if plan.dynamic:  # no ops are streamed here: the plan's static schedule runs
+            plan = replace(plan, dynamic=False)
         # When a worker dies, gathers still pending inside the client end as
         # asyncio tasks whose exception nobody retrieves; asyncio would log
         # them on stderr when they are collected, after our own message.
@@ -347,8 +350,7 @@ class _Run:
         self.segment_futures: dict = {}  # (worker, segment) -> its future
         self.finished_keys: set = set()  # keys of tasks seen finished
         self.keys: dict = {}  # key -> (worker, segment)
-        self.failed: int | None = None
-        self.running: dict[int, int | None] = {}
+        self.core = ManagerCore(job, plan)
         self.started: set[int] = set()
         self.reported: set[int] = set()
         self.subscribed = False
@@ -362,20 +364,16 @@ class _Run:
     def setup(self, threads) -> None:
         from . import dask_worker
 
-        graph = self.plan.graph
         per = {}
-        for w, program in enumerate(self.plan.programs):
-            stmts = {op.stmt for op in program if isinstance(op, Exec)}
-            preds = {s: frozenset(graph.predecessors(s)) for s in stmts}
-            per[self.addresses[w]] = (w, program, preds, self.segments[w])
+        for w in range(self.plan.workers):
+            part = worker_program(self.plan, w)
+            per[self.addresses[w]] = (w, part.program, part.preds, self.segments[w])
         job = self.job
         if job.buffering is not None:
             try:
                 self.client.subscribe_topic(dask_worker.output_topic(self.run_id), self._on_output)
                 self.output_subscribed = True
             except Exception:  # noqa: BLE001 - then output comes with the reports only
-                from dataclasses import replace
-
                 job = replace(job, buffering=None)
         try:
             got = self.client.run(dask_worker.setup, self.run_id, job, per, threads,
@@ -517,35 +515,35 @@ class _Run:
             except Exception:  # noqa: BLE001 - it erred after all (e.g. lost data)
                 return self._failed_task(fut, w, si)
             for ev in events:
-                if self._dispatch(ev) is False:
+                if self._dispatch(ev, w) is False:
                     return False
             return None
         return self._failed_task(fut, w, si)
 
-    def _dispatch(self, ev):
+    def _dispatch(self, ev, w: int | None = None):
+        """One event (from a task of worker ``w``, or carrying its worker)
+        through the core; False once the driver said stop."""
         if isinstance(ev, TransferFailed):
             raise unpicklable_error(self.job, self.plan, ev)
         if isinstance(ev, StatementStarted):
             if ev.stmt in self.started or ev.stmt in self.reported:
                 return None
             self.started.add(ev.stmt)
-            self.running[ev.worker] = ev.stmt
         elif isinstance(ev, StatementOutput):
             n = self.outputs[ev.stmt] = self.outputs.get(ev.stmt, 0) + 1
             if ev.stmt in self.awaited and n >= self.awaited[ev.stmt]:
                 del self.awaited[ev.stmt]
         elif isinstance(ev, StatementReport):
-            if self.running.get(ev.worker) == ev.stmt:
-                self.running[ev.worker] = None
             self.reported.add(ev.stmt)
             if ev.streamed > self.outputs.get(ev.stmt, 0):
                 self.awaited[ev.stmt] = ev.streamed
-            if ev.status in ("error", "exit") and (self.failed is None or ev.stmt < self.failed):
-                self.failed = ev.stmt
-                self._broadcast_failed(ev.stmt)
-        elif not isinstance(ev, TransferReport):
-            return None
-        return self.on_event(ev)
+        for ins in self.core.event(ev.worker if w is None else w, ev):
+            if isinstance(ins, Report):
+                if self.on_event(ins.event) is False:
+                    return False
+            elif isinstance(ins, Broadcast) and isinstance(ins.message, Failed):
+                self._broadcast_failed(ins.message.stmt)
+        return None
 
     def _broadcast_failed(self, stmt: int) -> None:
         from . import dask_worker
@@ -603,7 +601,7 @@ class _Run:
                 if stmt is not None:
                     break
         if stmt is None:
-            stmt = self.running.get(w)
+            stmt = self.core.running.get(w)
         how = "while running"
         if stmt is None and si is not None:
             from .dask_worker import exec_stmt
@@ -611,10 +609,7 @@ class _Run:
             a, b = self.segments[w][si]
             stmt = exec_stmt(self.plan.programs[w], a, b)
             how = "at"
-        if stmt is None:
-            return "between statements"
-        s = self.plan.graph.statements[stmt]
-        return f"{how} {self.job.script.filename}:{s.lineno} (`{s.label}`)"
+        return self.core.running.where(w, stmt, how)
 
     def _failed_task(self, fut, w: int, si: int):
         from distributed.scheduler import KilledWorker
@@ -638,8 +633,6 @@ class _Run:
             key = exc.task
             if key in self.keys:
                 w, si = self.keys[key]
-            if self.running.get(w) is None:
-                self.running[w] = None
             raise WorkerDied(f"Dask worker {w + 1} ({self.addresses[w]}) died "
                              f"{self._where(w, si)}; the run was stopped")
         try:

@@ -40,13 +40,12 @@ import threading
 import time
 
 from ..errors import NetworkError, WorkerDied, WorkerStartError
-from ..plan import Exec, Plan, Recv, Send
-from ..runtime.messages import (Connected, End, Failed, Finished, Init, InternalError, Job,
-                                Listening, Ops, PeerLost, Peers, Shutdown, Start,
-                                StatementOutput, StatementReport, StatementStarted,
-                                TransferFailed, TransferReport)
+from ..manager import Broadcast, ManagerCore, Report, texts, worker_program
+from ..plan import Plan
+from ..runtime.messages import (Connected, Init, InternalError, Job, Listening, Ops, PeerLost,
+                                Peers, Start, TransferFailed)
 from ..runtime.transport import SHM_DIR, ControlChannel, shm_prefix
-from .base import SIGNAL_HINTS, unpicklable_error
+from .base import unpicklable_error
 from .processes import ForkServer, spawn_worker
 from .processes import start_method as start_method_for
 
@@ -72,7 +71,6 @@ class _WorkerProc:
         self.proc = proc  # a processes.SpawnedProcess or ForkedProcess
         self.ctl = ctl
         self.stderr = stderr
-        self.running: int | None = None  # statement started, not yet reported
 
     def exit_status(self) -> tuple[str, str] | None:
         """(kind, value) — ("code", "3") / ("signal", "SIGKILL") — or None if alive."""
@@ -150,8 +148,8 @@ class LocalBackend:
             run.start(self.start_timeout)
             run.loop()
         finally:
-            if run is not None and run.assigner is not None:
-                self.realized = run.assigner.realized()
+            if run is not None and plan.dynamic:
+                self.realized = run.core.realized()
             _cleanup(workers, run_id)
             if own_server is not None:
                 own_server.close()
@@ -182,23 +180,11 @@ class LocalBackend:
             raise WorkerStartError(f"worker {w + 1} could not start: {e}") from None
 
     def _init(self, w: int, run_id: str, secret: bytes, job: bytes, plan: Plan, threads) -> Init:
-        graph = plan.graph
-        if plan.dynamic:
-            # the program arrives as the run goes: any statement may come,
-            # any peer may send or receive
-            program: tuple = ()
-            stmts = range(len(graph.statements))
-            send_to = recv_from = tuple(k for k in range(plan.workers) if k != w)
-        else:
-            program = plan.programs[w]
-            stmts = {op.stmt for op in program if isinstance(op, Exec)}
-            send_to = tuple(sorted({op.to for op in program if isinstance(op, Send)}))
-            recv_from = tuple(sorted({op.frm for op in program if isinstance(op, Recv)}))
-        preds = {s: frozenset(graph.predecessors(s)) for s in stmts}
+        part = worker_program(plan, w)
         return Init(worker=w, workers=plan.workers, run_id=run_id, secret=secret, job=job,
-                    program=program, preds=preds, send_to=send_to, recv_from=recv_from,
-                    threads=threads, manager_pid=os.getpid(), use_shm=self.use_shm,
-                    dynamic=plan.dynamic)
+                    program=part.program, preds=part.preds, send_to=part.send_to,
+                    recv_from=part.recv_from, threads=threads, manager_pid=os.getpid(),
+                    use_shm=self.use_shm, dynamic=plan.dynamic)
 
 
 def _read_control(p: _WorkerProc, events: queue.SimpleQueue) -> None:
@@ -229,7 +215,8 @@ def _cleanup(workers: list[_WorkerProc], run_id: str) -> None:
 
 
 class _Run:
-    """The manager's state for one run; raises the errors of ``LocalBackend.run``."""
+    """The shell over ``ManagerCore`` for one run: control channels in and
+    out; raises the errors of ``LocalBackend.run``."""
 
     def __init__(self, job: Job, plan: Plan, workers: list[_WorkerProc], events, on_event):
         self.job = job
@@ -237,15 +224,8 @@ class _Run:
         self.workers = workers
         self.events = events
         self.on_event = on_event
-        self.failed: int | None = None
+        self.core = ManagerCore(job, plan)
         self.phase = "start"
-        #: with dynamic assignment, who runs what is decided here as the run goes
-        self.assigner = None
-        if plan.dynamic:
-            from ..dynamic import Assigner
-
-            self.assigner = Assigner(plan)
-        self.ended = False
 
     # -- phases --------------------------------------------------------------
     def start(self, timeout: float) -> None:
@@ -255,48 +235,40 @@ class _Run:
         self._gather(Connected, timeout)
         self.phase = "run"
         self._broadcast(Start())
-        if self.assigner is not None:
-            self._stream(self.assigner.start())
+        self._carry_out(self.core.start())
 
     def loop(self) -> None:
-        finished: set[int] = set()
-        while len(finished) < len(self.workers):
+        while not self.core.done:
             got = self._next()
-            if got is None:
-                continue
-            w, msg = got
-            if isinstance(msg, Finished):
-                finished.add(w)
-            elif self._dispatch(w, msg) is False:
+            if got is not None and self._carry_out(self.core.event(*got)) is False:
                 return  # the driver asked to stop: cleanup kills the workers
         self.phase = "end"
-        self._broadcast(Shutdown())
         for p in self.workers:
             p.wait_exit(EXIT_GRACE)
 
     # -- helpers -------------------------------------------------------------
-    def _stream(self, ops: dict) -> None:
-        """Dynamic assignment: send each worker its new ops; End once all are out."""
-        for w, more in ops.items():
-            try:
-                self.workers[w].ctl.send(Ops(tuple(more)))
-            except OSError:
-                pass  # its death is reported by the reader / poll
-        if self.ended:
-            return
-        if self.assigner.exhausted:
-            self.ended = True
-            self._broadcast(End())
-        elif self.assigner.idle:  # pragma: no cover - Assigner guarantees progress
-            raise WorkerDied("internal error: dynamic assignment stalled with statements "
-                             "left and every worker idle; this is a taskpar bug, please report it")
+    def _carry_out(self, instructions) -> bool:
+        """The core's instructions, in order; False once the driver said stop."""
+        for ins in instructions:
+            if isinstance(ins, Report):
+                if self.on_event(ins.event) is False:
+                    return False
+            elif isinstance(ins, Broadcast):
+                self._broadcast(ins.message)
+            else:
+                self._send(self.workers[ins.worker], Ops(ins.ops))
+        return True
 
     def _broadcast(self, msg) -> None:
         for p in self.workers:
-            try:
-                p.ctl.send(msg)
-            except OSError:
-                pass  # its death is reported by the reader / poll
+            self._send(p, msg)
+
+    @staticmethod
+    def _send(p: _WorkerProc, msg) -> None:
+        try:
+            p.ctl.send(msg)
+        except OSError:
+            pass  # its death is reported by the reader / poll
 
     def _next(self):
         try:
@@ -311,8 +283,7 @@ class _Run:
         if isinstance(msg, PeerLost):
             self._peer_lost(msg)
         if isinstance(msg, TransferFailed):
-            plan = self.assigner.realized() if self.assigner is not None else self.plan
-            raise unpicklable_error(self.job, plan, msg)
+            raise unpicklable_error(self.job, self.core.realized(), msg)
         return w, msg
 
     def _gather(self, kind, timeout: float) -> dict:
@@ -324,7 +295,7 @@ class _Run:
                 p = missing[0]
                 raise WorkerStartError(
                     f"worker {p.index + 1} did not start within {timeout:.0f} s"
-                    + _stderr_tail(p))
+                    + texts.stderr_tail(p.read_stderr()))
             item = self._next()
             if item is None:
                 continue
@@ -333,21 +304,6 @@ class _Run:
                 got[w] = msg
         return got
 
-    def _dispatch(self, w: int, msg):
-        p = self.workers[w]
-        if isinstance(msg, StatementStarted):
-            p.running = msg.stmt
-        elif isinstance(msg, StatementReport):
-            p.running = None
-            if msg.status in ("error", "exit") and (self.failed is None or msg.stmt < self.failed):
-                self.failed = msg.stmt
-                self._broadcast(Failed(msg.stmt))
-            if self.assigner is not None:
-                self._stream(self.assigner.finished(msg.stmt, msg.status))
-        elif not isinstance(msg, (TransferReport, StatementOutput)):
-            return None
-        return self.on_event(msg)
-
     def _check_alive(self) -> None:
         for p in self.workers:
             if p.exit_status() is not None:
@@ -355,28 +311,14 @@ class _Run:
 
     # -- errors ----------------------------------------------------------------
     def _where(self, p: _WorkerProc) -> str:
-        if self.phase == "start":
-            return "while starting"
-        if p.running is None:
-            return "between statements"
-        s = self.plan.graph.statements[p.running]
-        return f"while running {self.job.script.filename}:{s.lineno} (`{s.label}`)"
+        return "while starting" if self.phase == "start" else self.core.where(p.index)
 
     def _died(self, p: _WorkerProc):
-        status = p.wait_exit(PEER_GRACE)
-        if status is None:
-            how = "closed its control channel"
-            hint = ""
-        elif status[0] == "code":
-            how = f"exited with code {status[1]}"
-            hint = ""
-        else:
-            how = f"was killed by {status[1]}"
-            hint = SIGNAL_HINTS.get(status[1], "")
-            hint = f"; likely cause: {hint}" if hint else ""
+        how = texts.how_it_ended(p.wait_exit(PEER_GRACE))
+        who = f"worker {p.index + 1}"
         if self.phase == "start":
-            raise WorkerStartError(f"worker {p.index + 1} could not start ({how})" + _stderr_tail(p))
-        raise WorkerDied(f"worker {p.index + 1} {how} {self._where(p)}{hint}; the run was stopped")
+            raise WorkerStartError(texts.start_failed(who, how, texts.stderr_tail(p.read_stderr())))
+        raise WorkerDied(texts.died(who, how, self._where(p)))
 
     def _internal(self, w: int, msg: InternalError):
         p = self.workers[w]
@@ -384,18 +326,12 @@ class _Run:
         if self.phase == "start":
             if "ConnectionRefusedError" in text or "AuthenticationError" in text or "timed out" in text:
                 raise NetworkError(f"worker {w + 1} could not connect to its peers:\n{text}")
-            raise WorkerStartError(f"worker {w + 1} could not start:\n{text}" + _stderr_tail(p))
-        raise WorkerDied(f"worker {w + 1} failed {self._where(p)} (an internal error, not your "
-                         f"script's):\n{text}")
+            raise WorkerStartError(texts.start_failed(f"worker {w + 1}", detail=":\n" + text
+                                                      + texts.stderr_tail(p.read_stderr())))
+        raise WorkerDied(texts.internal(f"worker {w + 1}", self._where(p), text))
 
     def _peer_lost(self, msg: PeerLost):
         peer = self.workers[msg.peer]
         if peer.wait_exit(PEER_GRACE) is not None:
             self._died(peer)
-        raise NetworkError(f"worker {msg.worker + 1} lost its connection to worker "
-                           f"{msg.peer + 1} ({msg.detail}); the run was stopped")
-
-
-def _stderr_tail(p: _WorkerProc) -> str:
-    text = p.read_stderr().strip()
-    return f"; its stderr:\n{text}" if text else ""
+        raise NetworkError(texts.peer_lost(msg.worker, msg.peer, msg.detail))

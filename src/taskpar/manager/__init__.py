@@ -1,0 +1,8 @@
+"""The manager: what every backend's manager decides (``core``) and says (``texts``)."""
+
+from . import texts
+from .core import (Assign, Broadcast, ManagerCore, Report, Running, WorkerProgram,
+                   worker_program)
+
+__all__ = ["texts", "ManagerCore", "Assign", "Broadcast", "Report", "Running", "WorkerProgram",
+           "worker_program"]
