@@ -5,7 +5,7 @@ workers 0..N-1, so ``-w N`` means N+1 ranks and ``mpiexec -n K`` gives K-1
 workers. A dedicated manager rank keeps the failure rule, the replay and the
 terminal off the ranks that run the user's statements, and lets it poll the
 workers' events without ever waiting on a statement. The per-rank program is
-``taskpar.runtime.mpi_rank`` (a thin shell around the sans-I/O interpreter,
+``taskpar.runtime.mpi.rank`` (a thin shell around the sans-I/O interpreter,
 like ``runtime/worker.py`` is for sockets).
 
 Two ways to run, one protocol between the ranks::
@@ -15,7 +15,7 @@ Two ways to run, one protocol between the ranks::
       taskpar run (this process: the driver, replays and prints)
         │  mkdtemp 0700: secret (0600) + Unix socket; env TASKPAR_MPI_CONTROL=dir
         │  spawns, in its own session, stdin /dev/null, output to a temp file:
-        │    mpiexec -n N+1 python -P -m taskpar.runtime.mpi_rank
+        │    mpiexec -n N+1 python -P -m taskpar.runtime.mpi.rank
         │  ◄── Unix socket, HMAC handshake (runtime.auth) ── rank 0 connects
         │  ── (job, plan) ──►                 ◄── Hello / Ready / events / Done
         ▼
@@ -75,12 +75,12 @@ import tempfile
 import threading
 import time
 
-from ..errors import BackendUnavailable, UsageError, WorkerDied, WorkerStartError
-from ..plan import Plan
-from .base import SIGNAL_HINTS, unpicklable_error
-from ..runtime.messages import (InternalError, Job, StatementReport, StatementStarted,
-                                TransferFailed)
-from ..runtime.mpi_rank import CONTROL_ENV, Done, Hello, Lifeline, Manager, Ready
+from ...errors import BackendUnavailable, UsageError, WorkerDied, WorkerStartError
+from ...plan import Plan
+from ..base import SIGNAL_HINTS, unpicklable_error
+from ...runtime.messages import (InternalError, Job, StatementReport, StatementStarted,
+                                 TransferFailed)
+from ...runtime.mpi.rank import CONTROL_ENV, Done, Hello, Lifeline, Manager, Ready
 
 __all__ = ["MPIBackend", "find_mpiexec", "in_mpi_job", "is_worker_rank", "serve_worker_rank",
            "external_workers", "INSTALL_HINT"]
@@ -147,7 +147,7 @@ def is_worker_rank() -> bool:
 def serve_worker_rank() -> None:
     """Ranks 1..K-1 of ``mpiexec -n K python -m taskpar run --backend mpi``:
     work for rank 0, print nothing, finalize MPI and exit 0. Never returns."""
-    from ..runtime.mpi_rank import serve_worker
+    from ...runtime.mpi.rank import serve_worker
 
     serve_worker(_world())
 
@@ -163,7 +163,7 @@ class _ExternalState:
 def _at_exit() -> None:
     comm = _world()
     if not _ExternalState.ran:
-        from ..runtime.mpi_rank import release_workers
+        from ...runtime.mpi.rank import release_workers
 
         release_workers(comm)  # e.g. the script did not parse: workers wait for nothing
     elif _ExternalState.failed:
@@ -310,7 +310,7 @@ class MPIBackend:
             env[CONTROL_ENV] = directory
             flags = ["-P"] if sys.version_info >= (3, 11) else []
             argv = [mpiexec, "-n", str(plan.workers + 1), *self.mpiexec_args, self.python, *flags,
-                    "-m", "taskpar.runtime.mpi_rank"]
+                    "-m", "taskpar.runtime.mpi.rank"]
             try:
                 proc = subprocess.Popen(argv, cwd=job.cwd, env=env, stdin=subprocess.DEVNULL,
                                         stdout=out, stderr=out, start_new_session=True,
@@ -505,7 +505,7 @@ class _DeathWatch:
 
     Hydra kills every other rank within a millisecond of the first death and
     then names any one of them (its "BAD TERMINATION" block), so each rank
-    keeps a lifeline connection to the launcher (``mpi_rank.Lifeline``) that
+    keeps a lifeline connection to the launcher (``rank.Lifeline``) that
     closes when its process ends — the same moment Hydra notices, since it
     watches the rank's own descriptors; the ranks Hydra then kills close
     theirs only after that. A thread blocked in ``select`` on the lifelines
@@ -571,8 +571,8 @@ class _DeathWatch:
 def _accept_loop(listener: socket.socket, secret: bytes, hellos: queue.SimpleQueue,
                  watch: _DeathWatch, stop: threading.Event) -> None:
     """Admit rank 0's control connection (-> ``hellos``) and every rank's lifeline."""
-    from ..runtime.auth import AuthenticationError, server_handshake
-    from ..runtime.transport import ControlChannel
+    from ...runtime.auth import AuthenticationError, server_handshake
+    from ...runtime.transport import ControlChannel
 
     listener.settimeout(POLL)
     while not stop.is_set():
@@ -714,7 +714,7 @@ def _is_rank(pid: int) -> bool:
     """Still one of our ranks (not a recycled pid): its command line says so."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return b"taskpar.runtime.mpi_rank" in f.read()
+            return b"taskpar.runtime.mpi" in f.read()
     except OSError:
         return False
 

@@ -64,11 +64,11 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from ..plan import Exec, Plan, Recv, Send
-from .interpreter import (VALUE, Interpreter, Message, Outgoing, Payload, WaitOps, WaitRecv,
-                          WaitSends)
-from .messages import (End, Failed, Finished, InternalError, Job, Shutdown, StatementReport,
-                       TransferReport)
+from ...plan import Exec, Plan, Recv, Send
+from ..interpreter import (VALUE, Interpreter, Message, Outgoing, Payload, WaitOps, WaitRecv,
+                           WaitSends)
+from ..messages import (End, Failed, Finished, InternalError, Job, Shutdown, StatementReport,
+                        TransferReport)
 
 __all__ = ["RankInit", "RankOps", "Ready", "Hello", "Lifeline", "Done", "Manager", "serve_worker",
            "tags_for",
@@ -270,7 +270,7 @@ class Manager:
         self.ended = False
         self.next_tag = 0
         if plan.dynamic:
-            from ..dynamic import Assigner
+            from ...dynamic import Assigner
 
             # no Keep: an MPI rank makes progress only between statements
             self.assigner = Assigner(plan, keep=False)
@@ -515,10 +515,10 @@ class RankWorker:
         if self.init is None:
             return  # released: rank 0 had no plan for us
         init, job = self.init, self.init.job
-        from .capture import FdCapture, StatementRunner, start_ticker
-        from .interpreter import register_source
-        from .environ import blas_threads
-        from .worker import ThreadLimits, make_main_module
+        from ..capture import FdCapture, StatementRunner, start_ticker
+        from ..interpreter import register_source
+        from ..environ import blas_threads
+        from ..worker import ThreadLimits, make_main_module
 
         try:
             os.chdir(job.cwd)
@@ -640,8 +640,8 @@ def _exit_process(code: int) -> None:
 # -- launched mode: rank 0 talks to the taskpar process that started mpiexec ----
 
 def _connect_launcher(directory: str):
-    from .auth import client_handshake
-    from .transport import ControlChannel
+    from ..auth import client_handshake
+    from ..transport import ControlChannel
 
     with open(os.path.join(directory, "secret"), "rb") as f:
         secret = f.read()
@@ -706,7 +706,7 @@ def _launched_manager(comm, directory: str, channel: list) -> None:
 
 
 def main() -> None:
-    """``python -m taskpar.runtime.mpi_rank``, started by the mpi backend under mpiexec."""
+    """``python -m taskpar.runtime.mpi.rank``, started by the mpi backend under mpiexec."""
     from mpi4py import MPI
 
     comm = MPI.COMM_WORLD
@@ -714,7 +714,7 @@ def main() -> None:
         serve_worker(comm)  # never returns
     directory = os.environ.pop(CONTROL_ENV, None)
     if directory is None:
-        sys.stderr.write("taskpar.runtime.mpi_rank: started without the mpi backend; run "
+        sys.stderr.write("taskpar.runtime.mpi.rank: started without the mpi backend; run "
                          "`taskpar run --backend mpi SCRIPT` or `mpiexec -n K python -m "
                          "taskpar run --backend mpi SCRIPT`\n")
         comm.Abort(2)
@@ -739,8 +739,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     # run as the imported module, not as ``__main__``: records pickled on
-    # rank 0 must name ``taskpar.runtime.mpi_rank``, and the script's
+    # rank 0 must name ``taskpar.runtime.mpi.rank``, and the script's
     # ``__main__`` replaces this one on the workers
-    from taskpar.runtime.mpi_rank import main as _main
+    from taskpar.runtime.mpi.rank import main as _main
 
     _main()
