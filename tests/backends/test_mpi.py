@@ -52,7 +52,7 @@ if _REASON:
 import psutil  # noqa: E402
 
 from taskpar.backends.mpi import MPIBackend, find_mpiexec  # noqa: E402
-from taskpar.runtime.mpi.rank import pack  # noqa: E402
+from taskpar.runtime.mpi.protocol import pack  # noqa: E402
 
 
 def run_cmd(argv, cwd, timeout=120):
@@ -242,7 +242,7 @@ def test_mpiexec_missing_says_to_install_the_extra(tmp_path, monkeypatch):
 
 @pytest.mark.timeout(30)
 def test_mpi4py_missing_says_to_install_the_extra(monkeypatch):
-    import taskpar.backends.mpi.backend as mpib
+    import taskpar.backends.mpi.discovery as mpib
 
     real = importlib.util.find_spec
     monkeypatch.setattr(mpib.importlib.util, "find_spec",
