@@ -47,7 +47,8 @@ from .graph import EdgeKind, TaskGraph, replicable  # noqa: F401 (replicable: re
 if TYPE_CHECKING:  # the runtime imports plan ops; it needs no scheduler
     from .schedule import Schedule
 
-__all__ = ["Exec", "Send", "Recv", "Keep", "Op", "Plan", "build_plan", "replicable"]
+__all__ = ["Exec", "Send", "Recv", "Keep", "Op", "Plan", "build_plan", "replicable",
+           "WorkerProgram", "worker_program"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,3 +156,32 @@ def build_plan(graph: TaskGraph, sched: Schedule, replicate: bool = True) -> Pla
             programs[w].append(Exec(i))
             programs[w].extend(sends_after.get(i, ()))
     return Plan(graph=graph, schedule=sched, programs=tuple(tuple(p) for p in programs))
+
+
+@dataclass(frozen=True)
+class WorkerProgram:
+    """Worker ``worker``'s part of a plan: its ops (empty under dynamic
+    assignment: they arrive as the run goes), the predecessors of every
+    statement it may run, and the peers it sends to and receives from."""
+
+    worker: int
+    program: tuple[Op, ...]
+    preds: dict[int, frozenset[int]]
+    send_to: tuple[int, ...]
+    recv_from: tuple[int, ...]
+
+
+def worker_program(plan: Plan, w: int) -> WorkerProgram:
+    graph = plan.graph
+    if plan.dynamic:
+        # any statement may come, any peer may send or receive
+        program: tuple = ()
+        stmts = range(len(graph.statements))
+        send_to = recv_from = tuple(k for k in range(plan.workers) if k != w)
+    else:
+        program = tuple(plan.programs[w])
+        stmts = {op.stmt for op in program if isinstance(op, Exec)}
+        send_to = tuple(sorted({op.to for op in program if isinstance(op, Send)}))
+        recv_from = tuple(sorted({op.frm for op in program if isinstance(op, Recv)}))
+    preds = {s: frozenset(graph.predecessors(s)) for s in stmts}
+    return WorkerProgram(w, program, preds, send_to, recv_from)

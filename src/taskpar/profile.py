@@ -91,10 +91,10 @@ def _child(argv: list[str]) -> int:
     from .analysis import analyze_script
     from .graph import build_graph
     from .runtime.capture import format_exception, system_exit_status
-    from .runtime.interpreter import compile_statements, register_source
+    from .runtime.compiling import compile_statements, register_source
     from .runtime.messages import Job
     from .runtime.values import dumps, nbytes
-    from .runtime.worker import make_main_module
+    from .runtime.shell import make_main_module
 
     path, args = argv[0], argv[1:]
     script = analyze_script(path, loops=False)

@@ -192,7 +192,7 @@ def test_large_array_moves_out_of_band(tmp_path):
     assert t.end - t.start < 20
     # the envelope that precedes the buffers stays small: the array is not in the pickle
     from taskpar.runtime import values
-    from taskpar.runtime.interpreter import VALUE, Outgoing, Payload
+    from taskpar.runtime.messages import VALUE, Outgoing, Payload
 
     header, buffers = values.dumps(np.ones(256 * 2**20 // 8))
     envelope, raw = pack(Outgoing("big", 1, 1, Payload(VALUE, header, tuple(buffers))), 0.0)

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from taskpar.analysis.model import Script, Statement
 from taskpar.graph import build_graph
-from taskpar.manager import Assign, Broadcast, ManagerCore, Report, texts, worker_program
-from taskpar.plan import Exec, Recv, Send, build_plan
+from taskpar.manager import Assign, Broadcast, ManagerCore, Report, texts
+from taskpar.plan import Exec, Recv, Send, build_plan, worker_program
 from taskpar.runtime.messages import (End, Failed, Finished, Job, Shutdown, StatementOutput,
                                       StatementReport, StatementStarted, TransferReport)
 from taskpar.schedule import Schedule

@@ -12,7 +12,8 @@ import pytest
 
 from taskpar.plan import Exec
 from taskpar.runtime.guard import StateGuard
-from taskpar.runtime.interpreter import Interpreter, register_source
+from taskpar.runtime.compiling import register_source
+from taskpar.runtime.interpreter import Interpreter
 
 from rt_helpers import simple_script
 

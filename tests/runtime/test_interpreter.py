@@ -6,8 +6,9 @@ import sys
 
 from taskpar.plan import Exec, Recv, Send
 from taskpar.runtime import values
-from taskpar.runtime.interpreter import (Interpreter, Message, Outgoing, Payload, WaitRecv,
-                                         WaitSends, register_source)
+from taskpar.runtime.compiling import register_source
+from taskpar.runtime.interpreter import BeforeExec, Interpreter, Kept, Unkept, WaitRecv, WaitSends
+from taskpar.runtime.messages import Message, Outgoing, Payload
 from taskpar.runtime.messages import StatementReport, StatementStarted, TransferFailed
 
 from rt_helpers import simple_script
@@ -272,18 +273,23 @@ def test_keep_pickles_now_and_a_later_send_uses_those_bytes():
     it, out, ns = make_open("x = [1, 2]\nx = x + [3]\n")
     it.extend([Exec(0), Keep("x", 0)])
     it.advance()
-    assert set(it.kept) == {("x", 0)}
-    kept = it.kept[("x", 0)]
-    assert kept == value([1, 2], ns)
+    # the shell is told (it may ship the bytes from its own threads)
+    assert out[-1] == Kept("x", 0, value([1, 2], ns))
+    kept = out[-1].payload
     out.clear()
     it.extend([Send("x", 0, 1)])
     it.advance()
     assert out == [Outgoing("x", 0, 1, kept)]
-    # a statement that changes x drops the kept bytes: no Send of x@0 can come after it
+    # a statement that changes x makes the kept bytes stale, here and in the shell
     it.send_done("x", 0, 1)
+    out.clear()
     it.extend([Exec(1)])
     it.advance()
-    assert it.kept == {} and ns["x"] == [1, 2, 3]
+    assert out[0] == Unkept((("x", 0),)) and ns["x"] == [1, 2, 3]
+    out.clear()
+    it.extend([Send("x", 0, 1)])  # a Send now pickles x again: [1, 2, 3]
+    it.advance()
+    assert out == [Outgoing("x", 0, 1, value([1, 2, 3], ns))]
 
 
 def test_keep_of_an_unpicklable_value_is_silent_and_its_send_reports():
@@ -295,7 +301,22 @@ def test_keep_of_an_unpicklable_value_is_silent_and_its_send_reports():
     ns["threading"] = threading
     it.extend([Exec(1), Keep("lock", 1)])
     it.advance()
-    assert it.kept == {}
+    assert not any(isinstance(e, Kept) for e in out)
     it.extend([Send("lock", 1, 1)])
     it.advance()
     assert isinstance(out[-2], TransferFailed) and out[-1].payload.kind == "poison"
+
+
+def test_before_exec_asks_once_per_statement_so_a_failure_elsewhere_skips_it():
+    script = simple_script("a = 1\nb = 2\n", FILE)
+    register_source(script)
+    out, ns = [], {"__name__": "__main__"}
+    it = Interpreter(script, (Exec(0), Exec(1)), ns, 0, {}, emit=out.append,
+                     clock=lambda: 0.0, before_exec=True)
+    assert it.advance() == BeforeExec(0)
+    assert out == []  # nothing ran yet
+    assert it.advance() == BeforeExec(1)  # statement 0 ran, asked once
+    assert ns["a"] == 1
+    it.set_failed(0)  # what the shell delivered meanwhile: statement 0 failed elsewhere
+    assert it.advance() is None
+    assert out[-1].stmt == 1 and out[-1].status == "skipped" and "b" not in ns

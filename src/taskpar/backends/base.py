@@ -9,7 +9,9 @@ the driver), except one protocol rule every backend must honour:
   with id > F, and a statement whose inputs come from a failed or skipped
   statement is skipped too (its sends carry POISON instead of a value, so no
   receiver hangs). Statements < F run normally. Skipped statements report
-  status "skipped".
+  status "skipped". ``taskpar.manager.ManagerCore`` decides it (and dynamic
+  streaming, and stopping); a backend's manager is a shell that carries out
+  the core's instructions on its transport.
 
 ``run(job, plan, on_event)``:
 
@@ -32,11 +34,10 @@ from typing import Callable, Protocol, runtime_checkable
 
 from ..errors import UnpicklableValueError
 from ..graph import EdgeKind
-from ..manager.texts import SIGNAL_HINTS
 from ..plan import Exec, Plan, Recv
 from ..runtime.messages import Job, TransferFailed
 
-__all__ = ["Backend", "OnEvent", "SIGNAL_HINTS", "unpicklable_error"]
+__all__ = ["Backend", "OnEvent", "unpicklable_error"]
 
 #: receives StatementStarted | StatementReport | TransferReport; False = stop
 OnEvent = Callable[[object], bool]

@@ -117,8 +117,8 @@ from dataclasses import replace
 
 from ..errors import (BackendUnavailable, NetworkError, UsageError, WorkerDied,
                       WorkerStartError)
-from ..plan import Exec, Plan, Recv, Send
-from ..manager import Broadcast, ManagerCore, Report, worker_program
+from ..plan import Exec, Plan, Recv, Send, worker_program
+from ..manager import Broadcast, ManagerCore, Report
 from ..runtime.messages import (Failed, Job, StatementOutput, StatementReport, StatementStarted,
                                 TransferFailed)
 from .base import unpicklable_error

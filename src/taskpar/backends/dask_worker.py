@@ -8,7 +8,7 @@ Per run and plan worker ``k`` a ``_RunState`` lives in this module's
 registry ``_RUNS`` of the Dask worker process that plays plan worker ``k``.
 It holds, for the whole run:
 
-* the script's ``__main__`` module, made by ``runtime.worker.make_main_module``
+* the script's ``__main__`` module, made by ``runtime.shell.make_main_module``
   (``__name__ == "__main__"``, ``__file__``, docstring, loader), its
   ``sys.argv`` list, its ``sys.path`` list and its current directory;
 * an ``Interpreter`` (``runtime.interpreter``) over the worker's program and
@@ -56,13 +56,12 @@ import time
 from contextlib import contextmanager
 
 from ..plan import Exec, Recv
-from ..runtime.capture import FdCapture, StatementRunner, start_ticker
-from ..runtime.interpreter import (VALUE, Interpreter, Message, Outgoing, Payload,
-                                   register_source)
-from ..runtime.messages import StatementOutput, StatementStarted, TransferReport
+from ..runtime.capture import FdCapture
+from ..runtime.compiling import register_source
+from ..runtime.interpreter import Interpreter
+from ..runtime.messages import Message, Outgoing, Payload, StatementOutput, StatementStarted
+from ..runtime.shell import arrived, make_main_module, open_session
 from ..runtime.values import nbytes
-from ..runtime.environ import blas_threads
-from ..runtime.worker import ThreadLimits, make_main_module
 
 __all__ = ["setup", "run_segment", "take", "set_failed", "forget", "topic", "output_topic",
            "pack_output"]
@@ -241,16 +240,13 @@ class _RunState:
         self.cwd = job.cwd if os.path.isdir(job.cwd) else None
         self.private = {name: _fresh_module(name) for name in PRIVATE_MODULES}
         self.fds = _Fds.acquire()
-        limits = ThreadLimits(blas_threads(threads, workers_here))
         # live output (job.buffering, set by the driver only when it listens
         # on output_topic): StatementOutput goes out as Dask events
-        buffering = getattr(job, "buffering", None)
-        self.runner = StatementRunner(fd_capture=self.fds, after=limits, buffering=buffering)
-        self.interp = _SegmentInterpreter(job.script, program, self.module.__dict__, k, preds,
-                                          emit=self._emit, runner=self.runner)
         self.ticker_stop = threading.Event()
-        if buffering is not None:
-            start_ticker(self.runner, self.ticker_stop)
+        session = open_session(job, k, program, preds, emit=self._emit, fd_capture=self.fds,
+                               threads=threads, workers_here=workers_here, module=self.module,
+                               interpreter=_SegmentInterpreter, ticker_stop=self.ticker_stop)
+        self.runner, self.interp = session.runner, session.interp
 
     def _emit(self, instruction) -> None:
         if isinstance(instruction, Outgoing):
@@ -410,10 +406,11 @@ def _run_segment(state: _RunState, seg: int, inputs) -> tuple:
         for (var, version, frm), (kind, header, buffers, sent_at) in box.items():
             if (var, version, frm) not in wanted:
                 continue
-            interp.deliver(Message(var, version, frm, Payload(kind, header, buffers)))
-            if kind == VALUE and var is not None:
-                events.append(TransferReport(var, version, frm, state.k, nbytes(header, buffers),
-                                             sent_at, now))
+            msg = Message(var, version, frm, Payload(kind, header, buffers))
+            interp.deliver(msg)
+            report = arrived(msg, state.k, nbytes(header, buffers), sent_at, now)
+            if report is not None:
+                events.append(report)
     interp.limit = end
     with state.context():
         wait = interp.advance()

@@ -40,8 +40,8 @@ import threading
 import time
 
 from ..errors import NetworkError, WorkerDied, WorkerStartError
-from ..manager import Broadcast, ManagerCore, Report, texts, worker_program
-from ..plan import Plan
+from ..manager import Broadcast, ManagerCore, Report, texts
+from ..plan import Plan, worker_program
 from ..runtime.messages import (Connected, Init, InternalError, Job, Listening, Ops, PeerLost,
                                 Peers, Start, TransferFailed)
 from ..runtime.transport import SHM_DIR, ControlChannel, shm_prefix

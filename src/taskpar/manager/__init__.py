@@ -1,8 +1,6 @@
 """The manager: what every backend's manager decides (``core``) and says (``texts``)."""
 
 from . import texts
-from .core import (Assign, Broadcast, ManagerCore, Report, Running, WorkerProgram,
-                   worker_program)
+from .core import Assign, Broadcast, ManagerCore, Report, Running
 
-__all__ = ["texts", "ManagerCore", "Assign", "Broadcast", "Report", "Running", "WorkerProgram",
-           "worker_program"]
+__all__ = ["texts", "ManagerCore", "Assign", "Broadcast", "Report", "Running"]

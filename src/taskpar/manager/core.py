@@ -34,9 +34,7 @@ Rules it owns:
 * **the running table**: which statement each worker runs, for the texts of
   what went wrong (``where``; the texts are in ``taskpar.manager.texts``).
 
-``worker_program`` is the other thing every backend computed for itself: what
-one worker is given at the start (its ops, the predecessors of its
-statements, the peers it sends to and receives from).
+What one worker is given at the start is ``taskpar.plan.worker_program``.
 """
 
 from __future__ import annotations
@@ -44,13 +42,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import WorkerDied
-from ..plan import Exec, Op, Plan, Recv, Send
+from ..plan import Op, Plan
 from ..runtime.messages import (End, Failed, Finished, Job, Shutdown, StatementOutput,
                                 StatementReport, StatementStarted, TransferReport)
 from . import texts
 
 __all__ = ["ManagerCore", "Assign", "Broadcast", "Report", "Instruction", "Running",
-           "WorkerProgram", "worker_program", "FAILED_STATUSES"]
+           "FAILED_STATUSES"]
 
 #: the statuses that make a statement the run's failure
 FAILED_STATUSES = ("error", "exit")
@@ -204,34 +202,3 @@ class ManagerCore:
             raise WorkerDied("internal error: dynamic assignment stalled with statements "
                              "left and every worker idle; this is a taskpar bug, please report it")
         return out
-
-
-# -- what a worker is given at the start -------------------------------------------------
-
-@dataclass(frozen=True)
-class WorkerProgram:
-    """Worker ``worker``'s part of a plan: its ops (empty under dynamic
-    assignment: they arrive as the run goes), the predecessors of every
-    statement it may run, and the peers it sends to and receives from."""
-
-    worker: int
-    program: tuple[Op, ...]
-    preds: dict[int, frozenset[int]]
-    send_to: tuple[int, ...]
-    recv_from: tuple[int, ...]
-
-
-def worker_program(plan: Plan, w: int) -> WorkerProgram:
-    graph = plan.graph
-    if plan.dynamic:
-        # any statement may come, any peer may send or receive
-        program: tuple = ()
-        stmts = range(len(graph.statements))
-        send_to = recv_from = tuple(k for k in range(plan.workers) if k != w)
-    else:
-        program = tuple(plan.programs[w])
-        stmts = {op.stmt for op in program if isinstance(op, Exec)}
-        send_to = tuple(sorted({op.to for op in program if isinstance(op, Send)}))
-        recv_from = tuple(sorted({op.frm for op in program if isinstance(op, Recv)}))
-    preds = {s: frozenset(graph.predecessors(s)) for s in stmts}
-    return WorkerProgram(w, program, preds, send_to, recv_from)

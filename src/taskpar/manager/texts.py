@@ -57,7 +57,9 @@ def died(who: str, how: str, where_: str) -> str:
 
 
 def internal(who: str, where_: str, traceback: str) -> str:
-    return f"{who} failed {where_} (an internal error, not your script's):\n{traceback.rstrip()}"
+    """A failure of taskpar's own code in ``who`` (``where_`` may be "")."""
+    place = f" {where_}" if where_ else ""
+    return f"{who} failed{place} (an internal error, not your script's):\n{traceback.rstrip()}"
 
 
 def start_failed(who: str, how: str = "", detail: str = "") -> str:

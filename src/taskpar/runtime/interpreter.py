@@ -11,7 +11,12 @@ no blocking. The worker shell feeds it events and carries out what it emits::
               <---------------------------  emit(StatementOutput)  (live output: the
                                             runner's on_output, possibly on the shell's
                                             ticker thread while a statement runs)
+              <---------------------------  emit(Kept | Unkept)  (dynamic assignment:
+                                            a value pickled for Keep, or stale again)
               <---------------------------  returns WaitRecv | WaitSends | None (done)
+                                            | BeforeExec (with ``before_exec``: once
+                                            before each Exec; deliver what arrived,
+                                            then advance() again)
     deliver(Message) -------------------->  a value/token arrived (any time)
     send_done(var, version, to) --------->  an Outgoing has left this process
     set_failed(stmt) -------------------->  the first failed statement so far
@@ -40,11 +45,12 @@ Op semantics (see ``taskpar.plan``):
   UNBOUND; mark ``p`` bad for POISON). When ``p > F`` it does not wait: what
   needs it is skipped anyway.
 
-* ``Keep(v, p)`` (dynamic assignment): pickle the value now into ``kept``
-  (a dict the shell shares): a later ``Send`` of it uses those bytes, and
-  the shell may ship them from its own threads while a statement runs. An
-  entry goes when a statement here rebinds or mutates ``v`` (every reader of
-  ``v@p`` has finished by then).
+* ``Keep(v, p)`` (dynamic assignment): pickle the value now and emit
+  ``Kept(v, p, payload)``: a later ``Send`` of it uses those bytes, and the
+  shell may ship them from its own threads while a statement runs. The
+  value goes stale (``Unkept``) when a statement here rebinds or mutates
+  ``v`` (every reader of ``v@p`` has finished by then). The interpreter
+  shares no state with the shell's threads: the shell keeps its own table.
 
 Ops that arrive later (``extend``, dynamic assignment) are appended, except a
 ``Send`` or ``Keep`` of a value this worker already has (``p`` ran here, or
@@ -57,62 +63,32 @@ value from waiting behind statements queued here for unrelated work.
 
 from __future__ import annotations
 
-import __future__
 import ast
-import linecache
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..analysis.model import Script
 from ..plan import Exec, Keep, Recv, Send
-from . import callframes, values
+from . import values
 from .capture import StatementRunner
+from .compiling import compile_statements, loop_codes
 from .guard import StateGuard
-from .messages import StatementOutput, StatementReport, StatementStarted, TransferFailed
+from .messages import (POISON, TOKEN, UNBOUND, VALUE, Message, Outgoing, Payload,
+                       StatementOutput, StatementReport, StatementStarted, TransferFailed)
 
 __all__ = [
     "Interpreter",
-    "Payload",
-    "Message",
-    "Outgoing",
     "WaitRecv",
     "WaitSends",
     "WaitOps",
-    "compile_statements",
-    "register_source",
+    "BeforeExec",
+    "Kept",
+    "Unkept",
 ]
 
-VALUE, UNBOUND, POISON, TOKEN = "value", "unbound", "poison", "token"
 #: names of values that only split loops' statements see (``runtime.loops``)
 HIDDEN = "__tp_"
-
-
-@dataclass(frozen=True, slots=True)
-class Payload:
-    kind: str  # VALUE | UNBOUND | POISON | TOKEN
-    header: bytes = b""
-    buffers: tuple = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A payload delivered to this worker."""
-
-    var: str | None
-    version: int
-    frm: int
-    payload: Payload
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """Instruction: send ``payload`` as ``var@version`` to worker ``to``."""
-
-    var: str | None
-    version: int
-    to: int
-    payload: Payload
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,103 +108,32 @@ class WaitOps:
     """The program so far is done; more ops (or the end) are coming."""
 
 
+@dataclass(frozen=True, slots=True)
+class BeforeExec:
+    """About to run statement ``stmt`` (only with ``before_exec``): hand over
+    what arrived meanwhile, then call ``advance()`` again."""
+
+    stmt: int
 
 
-def register_source(script: Script) -> None:
-    """Make tracebacks show the script's source lines (python 3.11 carets too)."""
-    lines = script.source.splitlines(True)
-    # mtime None: linecache.checkcache leaves the entry alone
-    linecache.cache[script.filename] = (len(script.source), None, lines, script.filename)
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """Instruction: ``var@version`` is pickled (a ``Keep``): the shell may
+    ship ``payload`` itself, from its own threads, for a later ``Send``."""
+
+    var: str
+    version: int
+    payload: Payload
 
 
-def _future_flags(tree: ast.Module) -> int:
-    flags = 0
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-            for alias in node.names:
-                feature = getattr(__future__, alias.name, None)
-                if feature is not None:
-                    flags |= feature.compiler_flag
-    return flags
+@dataclass(frozen=True, slots=True)
+class Unkept:
+    """Instruction: these kept ``(var, version)`` are stale (a statement here
+    rebinds or mutates them): no ``Send`` may use them any more."""
+
+    keys: tuple
 
 
-def compile_statements(script: Script, ids: Iterable[int]) -> dict:
-    """Code objects for statements ``ids``, with the script's file name and lines."""
-    out: dict = {}
-    ids = list(ids)
-    if not ids:  # a worker with nothing to run parses nothing
-        return out
-    tree = ast.parse(script.source, script.filename)
-    flags = _future_flags(tree)
-    for i in ids:
-        stmt = script.statements[i]
-        body, node = tree.body, None
-        for k in stmt.path:
-            node = body[k]
-            body = getattr(node, "body", [])
-        nodes = [node]
-        if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-                and isinstance(node.value.value, str) and stmt.path != (0,)):
-            # a lone string compiled first in a module would become __doc__
-            nodes = [ast.copy_location(ast.Pass(), node), node]
-        if stmt.loop is not None:
-            from .loopcode import statement_ast
-
-            split = script.loops[stmt.loop[0]]
-            body = statement_ast(split, node, stmt.loop[1], stmt.loop[2])
-            if stmt.scope is None:
-                code = compile(ast.Module(body=body, type_ignores=[]), script.filename, "exec",
-                               flags=flags, dont_inherit=True)
-            else:
-                from ..analysis.mainfn import compile_in_scope
-
-                one = body[0] if len(body) == 1 else ast.copy_location(
-                    ast.If(test=ast.Constant(True), body=body, orelse=[]), node)
-                code = compile_in_scope(one, stmt.scope, script.filename, flags)
-                callframes.record(code, script.filename, stmt.call_lineno)
-        elif stmt.scope is not None:
-            from ..analysis.mainfn import compile_in_scope
-
-            if stmt.main_part is not None:
-                node = _main_part_node(tree, stmt.main_part)
-            # a statement of main()'s body run at top level: compiled inside
-            # ``def main():`` (frame and qualnames as python names them), and
-            # tracebacks get main()'s call frame
-            code = compile_in_scope(node, stmt.scope, script.filename, flags)
-            callframes.record(code, script.filename, stmt.call_lineno)
-        else:
-            module = ast.Module(body=nodes, type_ignores=[])
-            code = compile(module, script.filename, "exec", flags=flags, dont_inherit=True)
-        out[i] = code
-    return out
-
-
-def _main_part_node(tree: ast.Module, part: str) -> ast.stmt:
-    from ..analysis.effects import _is_main_guard
-    from ..analysis.mainfn import find_main, main_part_node
-
-    mc, _ = find_main(tree, _is_main_guard)
-    return main_part_node(tree, mc, part)
-
-
-def loop_codes(script: Script) -> dict:
-    """The compiled pieces of every split loop (``runtime.loops.LoopCode``)."""
-    if not script.loops:
-        return {}
-    from .loopcode import compile_loop
-
-    tree = ast.parse(script.source, script.filename)
-    flags = _future_flags(tree)
-    out = {}
-    for split in script.loops:
-        body, node = tree.body, None
-        for k in split.path:
-            node = body[k]
-            body = getattr(node, "body", [])
-        items = next(s for s in script.statements if s.loop == (split.index, "items", 0))
-        out[split.index] = compile_loop(split, node, script.filename, flags, items.scope,
-                                        items.call_lineno)
-    return out
 
 
 def hidden_names(script: Script, runner) -> dict:
@@ -254,9 +159,8 @@ class Interpreter:
         emit: Callable[[object], None],
         runner: StatementRunner | None = None,
         clock: Callable[[], float] = time.time,
-        poll: Callable[[], None] | None = None,
         open_ended: bool = False,
-        kept: dict | None = None,
+        before_exec: bool = False,
         guard: StateGuard | None | bool = True,
     ):
         self.script = script
@@ -271,9 +175,11 @@ class Interpreter:
         if self.runner.buffering is not None and self.runner.on_output is None:
             self.runner.on_output = self._output
         self.clock = clock
-        #: called before each Exec: the shell delivers events that arrived
-        #: meanwhile (a failure elsewhere must be known before running more)
-        self.poll = poll
+        #: advance() returns BeforeExec once before each Exec: the shell
+        #: delivers what arrived meanwhile (a failure elsewhere must be known
+        #: before running more); ``_asked`` is the pc it was returned for
+        self.before_exec = before_exec
+        self._asked = -1
         ids = (range(len(script.statements)) if open_ended
                else {op.stmt for op in self.program if isinstance(op, Exec)})
         self.code = compile_statements(script, ids)
@@ -290,8 +196,9 @@ class Interpreter:
         self.ran: set[int] = set()
         self.received: set[tuple[str | None, int]] = set()
         self.urgent: list[Send | Keep] = []
-        #: (var, version) -> Payload pickled by Keep
-        self.kept: dict = {} if kept is None else kept
+        #: (var, version) -> Payload pickled by Keep (the shell gets its
+        #: own reference with the Kept instruction)
+        self.kept: dict = {}
         #: the hidden-state guard (``runtime.guard``): every reported
         #: statement's report says which guarded states it changed;
         #: ``stale`` while something else ran since the last fingerprints
@@ -379,9 +286,9 @@ class Interpreter:
 
     def _exec(self, op: Exec):
         s = op.stmt
-        if self.poll is not None:
-            self.poll()
-            self._flush_urgent()
+        if self.before_exec and self._asked != self.pc:
+            self._asked = self.pc
+            return BeforeExec(s)
         if self._skip(s):
             self.ran.add(s)
             self.bad.add(s)
@@ -398,8 +305,11 @@ class Interpreter:
                 return WaitSends(tuple(busy))
         if self.kept:  # s may change what a kept value was: no Send needs it any more
             changed = None if stmt.barrier else stmt.writes | stmt.mutates
-            for key in [k for k in self.kept if changed is None or k[0] in changed]:
+            gone = tuple(k for k in self.kept if changed is None or k[0] in changed)
+            for key in gone:
                 del self.kept[key]
+            if gone:
+                self.emit(Unkept(gone))
         guard = None if op.replica else self.guard
         if guard is not None and self.guard_stale:
             guard.reset()
@@ -467,7 +377,8 @@ class Interpreter:
                 header, buffers = values.dumps(where[op.var], self.namespace)
             except Exception:  # noqa: BLE001 - a Send of it will report it
                 return None
-            self.kept[(op.var, op.version)] = Payload(VALUE, header, tuple(buffers))
+            payload = self.kept[(op.var, op.version)] = Payload(VALUE, header, tuple(buffers))
+            self.emit(Kept(op.var, op.version, payload))
         return None
 
     def _send(self, op: Send):

@@ -1,13 +1,17 @@
-"""Records that cross a process boundary in the local runtime.
+"""Records that cross a process boundary: the wire types of the runtime.
 
-Three families, all small frozen dataclasses (pickled only on the private
-manager<->worker control channel, never on a peer socket):
+Four families, all small frozen dataclasses (the first three pickled only
+on the private manager<->worker control channel, never on a peer socket):
 
 * what every worker needs: ``Job``;
 * events the backend hands to the driver (``on_event``):
   ``StatementStarted``, ``StatementOutput``, ``StatementReport``,
   ``TransferReport``;
-* the control protocol between the manager and a worker (below).
+* the control protocol between the manager and a worker (below);
+* values between workers: the ``Payload`` of a value (its pickle header and
+  out-of-band buffers, or UNBOUND / POISON / TOKEN), an ``Outgoing`` one
+  the interpreter emits and a ``Message`` delivered to it (framed by each
+  transport its own way; never unpickled before the peer authenticated).
 
 Control protocol (one socketpair per worker, passed with ``pass_fds``)::
 
@@ -38,6 +42,13 @@ from dataclasses import dataclass, field
 from ..analysis.model import Script
 
 __all__ = [
+    "VALUE",
+    "UNBOUND",
+    "POISON",
+    "TOKEN",
+    "Payload",
+    "Message",
+    "Outgoing",
     "Job",
     "Buffering",
     "StatementStarted",
@@ -297,3 +308,37 @@ class InternalError:
 
     worker: int
     traceback: str
+
+
+# -- values between workers (peer sockets, MPI, Dask) ---------------------------
+# What the interpreter emits and is delivered; each transport frames them its
+# own way (``runtime.transport``, ``runtime.mpi``, ``backends.dask_worker``).
+
+VALUE, UNBOUND, POISON, TOKEN = "value", "unbound", "poison", "token"
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    kind: str  # VALUE | UNBOUND | POISON | TOKEN
+    header: bytes = b""
+    buffers: tuple = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A payload delivered to this worker."""
+
+    var: str | None
+    version: int
+    frm: int
+    payload: Payload
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """Instruction: send ``payload`` as ``var@version`` to worker ``to``."""
+
+    var: str | None
+    version: int
+    to: int
+    payload: Payload

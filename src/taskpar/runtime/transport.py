@@ -45,7 +45,7 @@ import time
 from typing import Callable
 
 from .auth import AuthenticationError, client_handshake, server_handshake, HANDSHAKE_TIMEOUT
-from .interpreter import Message, Outgoing, Payload
+from .messages import Message, Outgoing, Payload
 
 __all__ = [
     "ControlChannel",

@@ -27,11 +27,8 @@ once, children the script started included.
 
 from __future__ import annotations
 
-import ast
-import builtins
 import collections
 import ctypes
-import importlib.machinery
 import os
 import queue
 import signal
@@ -40,17 +37,16 @@ import sys
 import threading
 import time
 import traceback
-import types
 
 from ..plan import Send
-from .capture import FdCapture, StatementRunner, start_ticker
-from .environ import HASHSEED_ENV, blas_threads
-from .interpreter import Interpreter, Outgoing, WaitOps, WaitRecv, WaitSends, register_source
+from .capture import FdCapture
+from .interpreter import BeforeExec, Interpreter, Kept, Unkept, WaitOps, WaitRecv, WaitSends
 from .messages import (Connected, End, Failed, Finished, Init, InternalError, Listening, Ops,
-                       PeerLost, Peers, Shutdown, Start, TransferReport)
+                       Outgoing, PeerLost, Peers, Shutdown, Start)
+from .shell import Sending, Sent, arrived, open_session
 from .transport import ControlChannel, Listener, PeerReceiver, PeerSender, connect_peer
 
-__all__ = ["main", "serve", "make_main_module", "watch_parent"]
+__all__ = ["main", "serve", "watch_parent"]
 
 PR_SET_PDEATHSIG = 1
 
@@ -75,65 +71,6 @@ def watch_parent(parent_pid: int) -> None:
         _die()
 
 
-def module_doc(script) -> str | None:
-    """The script's docstring, read from its first statement alone (parsing
-    the whole source would cost each worker milliseconds per 100 lines)."""
-    first = script.statements[0] if script.statements else None
-    if first is None or first.path != (0,) or not first.source.lstrip()[:1] in ("'", '"', "r", "R",
-                                                                              "u", "U", "b", "B", "f", "F"):
-        return None
-    try:
-        body = ast.parse(first.source).body
-    except SyntaxError:  # pragma: no cover - a statement's own text parses
-        body = ast.parse(script.source, script.filename).body
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
-        return body[0].value.value
-    return None
-
-
-def make_main_module(script, job) -> types.ModuleType:
-    """A real ``__main__`` module for the script, registered in sys.modules."""
-    if os.environ.pop(HASHSEED_ENV, None):
-        os.environ.pop("PYTHONHASHSEED", None)  # ours, not the user's
-    mod = types.ModuleType("__main__", module_doc(script))
-    mod.__file__ = script.filename
-    mod.__builtins__ = builtins
-    mod.__loader__ = importlib.machinery.SourceFileLoader("__main__", script.filename)
-    mod.__spec__ = None
-    mod.__package__ = None
-    mod.__cached__ = None
-    if sys.version_info < (3, 14):
-        mod.__annotations__ = {}  # python's __main__ has one before its first statement
-    sys.modules["__main__"] = mod
-    sys.argv = list(job.argv)
-    if getattr(sys.flags, "safe_path", False) or not sys.path:
-        sys.path.insert(0, job.sys_path0)  # started with -P: nothing to replace
-    else:
-        sys.path[0] = job.sys_path0
-    return mod
-
-
-class ThreadLimits:
-    """Limit BLAS/OpenMP pools to ``n`` threads (None: leave them alone);
-    re-apply when modules were imported."""
-
-    def __init__(self, n: int | None):
-        self.n = n
-        self._seen = -1
-
-    def __call__(self) -> None:
-        if self.n is None or len(sys.modules) == self._seen:
-            return
-        self._seen = len(sys.modules)
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:
-            self.n = None
-            return
-        threadpool_limits(limits=self.n)
-
-
 class Worker:
     def __init__(self, ctl: ControlChannel, init: Init):
         self.ctl = ctl
@@ -143,6 +80,7 @@ class Worker:
         self.senders: dict[int, PeerSender] = {}
         self.shutting_down = False
         #: (var, version) -> Payload the interpreter pickled for Keep ops
+        #: (its Kept instructions), read by the control thread
         self.kept: dict = {}
         #: TransferReports not sent yet (they go with the next control record)
         self.reports: collections.deque = collections.deque()
@@ -178,8 +116,8 @@ class Worker:
             if payload is None:
                 rest.append(op)
                 continue
-            # counted in flight first (same queue as the "sent" event after it)
-            self.events.put(("sending", op.var))
+            # counted in flight first (same queue as the Sent event after it)
+            self.events.put(Sending(op.var))
             self.senders[op.to].put(Outgoing(op.var, op.version, op.to, payload))
         return Ops(tuple(rest))
 
@@ -187,15 +125,15 @@ class Worker:
         PeerReceiver(sock, peer, self.init.run_id, self.on_message, self.on_peer_lost)
 
     def on_message(self, msg, nbytes: int, sent_at: float) -> None:
-        if msg.var is not None and msg.payload.kind == "value":
+        report = arrived(msg, self.me, nbytes, sent_at, time.time())
+        if report is not None:
             # reported with the next control record (the statement that reads
             # the value starts at once): no write, no GIL contention now
-            self.reports.append(TransferReport(msg.var, msg.version, msg.frm, self.me, nbytes,
-                                               sent_at, time.time()))
+            self.reports.append(report)
         self.events.put(msg)
 
     def on_sent(self, out: Outgoing, nbytes: int) -> None:
-        self.events.put(("sent", out.var, out.version, out.to))
+        self.events.put(Sent(out.var, out.version, out.to))
 
     def on_peer_lost(self, peer: int, detail) -> None:
         if not self.shutting_down:
@@ -231,18 +169,11 @@ class Worker:
     def run(self) -> None:
         init, job = self.init, self.init.job
         threading.Thread(target=self.read_control, name="taskpar-control", daemon=True).start()
-        mod = make_main_module(job.script, job)
-        register_source(job.script)
-        limits = ThreadLimits(blas_threads(init.threads, init.workers))
-        limits()
-        buffering = getattr(job, "buffering", None)
-        runner = StatementRunner(fd_capture=FdCapture(), after=limits, buffering=buffering)
-        interp = Interpreter(job.script, init.program, mod.__dict__, self.me, init.preds,
-                             emit=self.emit, runner=runner, poll=self.drain,
-                             open_ended=init.dynamic, kept=self.kept)
-        if buffering is not None:
-            start_ticker(runner)
-        self.interp = interp
+        session = open_session(job, self.me, init.program, init.preds, emit=self.emit,
+                               fd_capture=FdCapture(), threads=init.threads,
+                               workers_here=init.workers, open_ended=init.dynamic,
+                               before_exec=True)
+        interp = self.interp = session.interp
         listener = Listener(init.secret, init.recv_from, self.on_peer)
         self.ctl_send(Listening(self.me, *listener.address))
         peers = self.wait_for(Peers)
@@ -259,14 +190,19 @@ class Worker:
     def emit(self, instruction) -> None:
         if isinstance(instruction, Outgoing):
             self.senders[instruction.to].put(instruction)
+        elif isinstance(instruction, Kept):
+            self.kept[(instruction.var, instruction.version)] = instruction.payload
+        elif isinstance(instruction, Unkept):
+            for key in instruction.keys:
+                self.kept.pop(key, None)
         else:
             self.ctl_send(instruction)
 
     def handle(self, ev, interp: Interpreter) -> None:
-        if isinstance(ev, tuple) and ev[0] == "sending":  # ("sending", var)
-            interp.sending(ev[1])
-        elif isinstance(ev, tuple):  # ("sent", var, version, to)
-            interp.send_done(*ev[1:])
+        if isinstance(ev, Sending):
+            interp.sending(ev.var)
+        elif isinstance(ev, Sent):
+            interp.send_done(ev.var, ev.version, ev.to)
         elif isinstance(ev, Failed):
             interp.set_failed(ev.stmt)
         elif isinstance(ev, Ops):
@@ -292,6 +228,9 @@ class Worker:
             wait = interp.advance()
             if wait is None:
                 break
+            if isinstance(wait, BeforeExec):
+                self.drain()
+                continue
             assert isinstance(wait, (WaitRecv, WaitSends, WaitOps))
             self.handle(self.events.get(), interp)
             self.drain()

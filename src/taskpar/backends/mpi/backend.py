@@ -25,8 +25,9 @@ import threading
 import time
 
 from ...errors import UsageError, WorkerDied, WorkerStartError
+from ...manager import Running, texts
 from ...plan import Plan
-from ..base import SIGNAL_HINTS, unpicklable_error
+from ..base import unpicklable_error
 from ...runtime.messages import (InternalError, Job, StatementReport, StatementStarted,
                                  TransferFailed)
 from ...runtime.mpi.protocol import CONTROL_ENV, Done, Ready
@@ -57,7 +58,7 @@ class _Events:
         self.job = job
         self.plan = plan
         self.on_event = on_event
-        self.running: dict[int, int] = {}
+        self.running = Running(job, plan)
         #: pid -> worker index (None: rank 0)
         self.pids: dict[int, int | None] = {}
         self.hosts: dict[int | None, str] = {}
@@ -68,24 +69,20 @@ class _Events:
             self.hosts[msg.worker] = msg.host
             return True
         if isinstance(msg, StatementStarted):
-            self.running[msg.worker] = msg.stmt
+            self.running.started(msg.worker, msg.stmt)
         elif isinstance(msg, StatementReport):
-            self.running.pop(msg.worker, None)
+            self.running.reported(msg.worker, msg.stmt)
         elif isinstance(msg, TransferFailed):
             raise unpicklable_error(self.job, self.plan, msg)
         elif isinstance(msg, InternalError):
             if msg.worker < 0:
-                raise WorkerDied(f"the MPI manager (rank 0) failed (an internal error, not your "
-                                 f"script's):\n{msg.traceback.rstrip()}")
-            raise WorkerDied(f"worker {msg.worker + 1} failed {self.where(msg.worker)} (an "
-                             f"internal error, not your script's):\n{msg.traceback.rstrip()}")
+                raise WorkerDied(texts.internal("the MPI manager (rank 0)", "", msg.traceback))
+            raise WorkerDied(texts.internal(f"worker {msg.worker + 1}", self.where(msg.worker),
+                                            msg.traceback))
         return self.on_event(msg)
 
     def where(self, worker: int | None) -> str:
-        if worker is None or worker not in self.running:
-            return "between statements"
-        s = self.plan.graph.statements[self.running[worker]]
-        return f"while running {self.job.script.filename}:{s.lineno} (`{s.label}`)"
+        return self.running.where(worker)
 
 
 # -- the backend ---------------------------------------------------------------------
@@ -310,17 +307,13 @@ class MPIBackend:
                 if status is not None:
                     who, how = pid, status
                     break
-        hint = ""
-        if how is not None and how.startswith("was killed by "):
-            hint = SIGNAL_HINTS.get(how.rsplit(" ", 1)[-1], "")
-            hint = f"; likely cause: {hint}" if hint else ""
         if who is not None and who in events.pids:
             w = events.pids[who]
             if w is None:
-                return WorkerDied(f"the MPI manager (rank 0, pid {who}) {how}; the run was stopped"
-                                  + hint)
-            return WorkerDied(f"worker {w + 1} (MPI rank {w + 1}, pid {who}) {how} "
-                              f"{events.where(w)}{hint}; the run was stopped")
+                return WorkerDied(f"the MPI manager (rank 0, pid {who}) {how}; {texts.STOPPED}"
+                                  + texts.signal_hint(how))
+            return WorkerDied(texts.died(f"worker {w + 1} (MPI rank {w + 1}, pid {who})", how,
+                                         events.where(w)))
         status = proc.returncode
         said = tail(out, "mpiexec said")
         if who is not None:

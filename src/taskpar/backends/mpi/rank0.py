@@ -1,7 +1,8 @@
 """Rank 0 of the mpi backend: the manager. It runs no user code.
 
-Rank 0 sends each worker its program, applies the failure rule
-(broadcasts the first failed statement) and hands every event to
+Rank 0 sends each worker its program, carries out what the manager core
+(``taskpar.manager``: the failure rule, dynamic streaming, stopping) decides,
+as MPI sends, and hands every event to
 ``forward`` — in "taskpar launches mpiexec" mode a socket to the launching
 ``taskpar run`` process (``taskpar.runtime.mpi.launched``), in "external
 mpiexec" mode the driver's ``on_event`` (``backend``). See the diagram in
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import time
 
+from ...manager import Assign, Broadcast, ManagerCore, Report
 from ...plan import Plan, Send
-from ...runtime.messages import End, Failed, Finished, Job, Shutdown, StatementReport
+from ...runtime.messages import (Finished, Job, Shutdown, StatementOutput, StatementReport,
+                                 StatementStarted, TransferReport)
 from ...runtime.mpi.protocol import (CTL, DYNAMIC_POLL, EVT, FIRST_TAG, Backoff, RankOps,
                                      tags_for, worker_init)
 
@@ -23,13 +26,15 @@ __all__ = ["Manager", "release_workers"]
 
 
 class Manager:
-    """Rank 0's loop: programs out, events in, failure rule, release.
+    """Rank 0's loop, a shell over ``ManagerCore``: programs out, events in,
+    the core's instructions carried out as MPI sends, release.
 
     ``forward(msg)`` receives ``Ready`` / ``StatementStarted`` /
-    ``StatementReport`` / ``TransferReport`` / ``TransferFailed`` /
-    ``InternalError``; it returns False to stop (the workers then skip what
-    is left and drain; nothing more is forwarded) and may raise (the caller
-    then aborts the job). ``idle()`` is called now and then while waiting.
+    ``StatementOutput`` / ``StatementReport`` / ``TransferReport`` /
+    ``TransferFailed`` / ``InternalError``; it returns False to stop (the
+    workers then skip what is left and drain; nothing more is forwarded) and
+    may raise (the caller then aborts the job). ``idle()`` is called now and
+    then while waiting.
     """
 
     def __init__(self, comm, job: Job, plan: Plan, forward, threads: int | None = None,
@@ -44,44 +49,33 @@ class Manager:
         self.threads = threads
         self.idle_hook = idle
         self.requests: list = []
-        self.failed: int | None = None
-        self.stopping = False
-        #: dynamic assignment: the run-time scheduler, and the next free tag
-        self.assigner = None
-        self.ended = False
+        # no Keep: an MPI rank makes progress only between statements
+        self.core = ManagerCore(job, plan, keep=False)
+        #: dynamic assignment: the next free tag
         self.next_tag = 0
-        if plan.dynamic:
-            from ...dynamic import Assigner
 
-            # no Keep: an MPI rank makes progress only between statements
-            self.assigner = Assigner(plan, keep=False)
+    def _send(self, w: int, msg) -> None:
+        self.requests.append(self.comm.isend(msg, dest=w + 1, tag=CTL))
 
     def _send_all(self, msg) -> None:
         for w in range(self.plan.workers):
-            self.requests.append(self.comm.isend(msg, dest=w + 1, tag=CTL))
+            self._send(w, msg)
 
     def run(self) -> None:
         MPI, comm, plan = self.MPI, self.comm, self.plan
         tag_ub = comm.Get_attr(MPI.TAG_UB) or 32767
         self.tag_span = max(1, tag_ub - FIRST_TAG)
-        tags = {} if self.assigner is not None else tags_for(plan, tag_ub)
+        tags = {} if plan.dynamic else tags_for(plan, tag_ub)
         for w in range(plan.workers):
-            init = worker_init(plan, self.job, w, tags, self.threads)
-            self.requests.append(comm.isend(init, dest=w + 1, tag=CTL))
-        if self.assigner is not None:
-            self._stream(self.assigner.start())
-        finished: set[int] = set()
+            self._send(w, worker_init(plan, self.job, w, tags, self.threads))
+        self._carry_out(self.core.start())
         status = MPI.Status()
-        backoff = Backoff(DYNAMIC_POLL if self.assigner is not None else Backoff.LONGEST)
+        backoff = Backoff(DYNAMIC_POLL if plan.dynamic else Backoff.LONGEST)
         last_idle = 0.0
-        while len(finished) < plan.workers:
+        while not self.core.done:
             if comm.Iprobe(source=MPI.ANY_SOURCE, tag=EVT, status=status):
                 backoff.reset()
-                msg = comm.recv(source=status.Get_source(), tag=EVT)
-                if isinstance(msg, Finished):
-                    finished.add(msg.worker)
-                else:
-                    self._handle(msg)
+                self._handle(comm.recv(source=status.Get_source(), tag=EVT))
                 continue
             self._reap()
             now = time.monotonic()
@@ -89,8 +83,7 @@ class Manager:
                 last_idle = now
                 self.idle_hook()
             backoff.idle()
-        self._send_all(Shutdown())
-        while not MPI.Request.Testall(self.requests):
+        while not MPI.Request.Testall(self.requests):  # Shutdown reached every worker
             backoff.idle()
         self.requests.clear()
 
@@ -98,10 +91,28 @@ class Manager:
         if len(self.requests) > 64:
             self.requests = [r for r in self.requests if not r.Test()]
 
-    def _stream(self, ops: dict) -> None:
+    def _handle(self, msg) -> None:
+        if isinstance(msg, (StatementStarted, StatementOutput, StatementReport, Finished)):
+            self._carry_out(self.core.event(msg.worker, msg))
+        elif isinstance(msg, TransferReport):
+            self._carry_out(self.core.event(msg.to, msg))
+        elif not self.core.stopping:  # Ready and faults: the driver's to judge
+            self._carry_out([Report(msg)])
+
+    def _carry_out(self, instructions) -> None:
+        assigned = {i.worker: i.ops for i in instructions if isinstance(i, Assign)}
+        if assigned:
+            self._assign(assigned)
+        for ins in instructions:
+            if isinstance(ins, Broadcast):
+                self._send_all(ins.message)
+            elif isinstance(ins, Report) and self.forward(ins.event) is False:
+                self._carry_out(self.core.stop())  # every worker skips what is left
+                return
+
+    def _assign(self, ops: dict) -> None:
         """Dynamic assignment: each worker's new ops with the tags of their
-        messages (numbered as ``tags_for`` numbers a static plan's); End once
-        nothing more will be assigned."""
+        messages (numbered as ``tags_for`` numbers a static plan's)."""
         tags: dict = {}
         for w, more in ops.items():
             for op in more:
@@ -111,26 +122,7 @@ class Manager:
                     self.next_tag += 1
         for w, more in ops.items():
             mine = {k: t for k, t in tags.items() if k[2] == w or k[3] == w}
-            self.requests.append(self.comm.isend(RankOps(tuple(more), mine), dest=w + 1, tag=CTL))
-        if not self.ended and (self.assigner.exhausted or self.stopping):
-            self.ended = True
-            self._send_all(End())
-
-    def _handle(self, msg) -> None:
-        if isinstance(msg, StatementReport) and msg.status in ("error", "exit"):
-            if self.failed is None or msg.stmt < self.failed:
-                self.failed = msg.stmt
-                if not self.stopping:
-                    self._send_all(Failed(msg.stmt))
-        if self.assigner is not None and isinstance(msg, StatementReport) and not self.ended:
-            self._stream(self.assigner.finished(msg.stmt, msg.status))
-        if self.stopping:
-            return
-        if self.forward(msg) is False:
-            self.stopping = True
-            self._send_all(Failed(-1))
-            if self.assigner is not None and not self.ended:
-                self._stream({})  # no more ops: every stream ends
+            self._send(w, RankOps(tuple(more), mine))
 
     def release_unused(self) -> None:
         """Tell workers still waiting for a program that there is none."""

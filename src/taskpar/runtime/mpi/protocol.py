@@ -39,8 +39,8 @@ import socket
 import time
 from dataclasses import dataclass
 
-from ...plan import Exec, Plan, Send
-from ..interpreter import VALUE, Outgoing
+from ...plan import Plan, Send, worker_program
+from ..messages import VALUE, Outgoing
 from ..messages import Job
 
 __all__ = ["RankInit", "RankOps", "Ready", "Hello", "Lifeline", "Done", "Backoff", "tags_for",
@@ -158,17 +158,10 @@ def tags_for(plan: Plan, tag_ub: int = 2**31 - 1) -> dict:
 
 
 def worker_init(plan: Plan, job: Job, w: int, tags: dict, threads: int | None) -> RankInit:
-    graph = plan.graph
-    if plan.dynamic:  # the program (and its tags) arrive as the run goes
-        program: tuple = ()
-        stmts = range(len(graph.statements))
-    else:
-        program = plan.programs[w]
-        stmts = {op.stmt for op in program if isinstance(op, Exec)}
-    preds = {s: frozenset(graph.predecessors(s)) for s in stmts}
+    part = worker_program(plan, w)  # dynamic: the program (and its tags) arrive as the run goes
     mine = {k: t for k, t in tags.items() if k[2] == w or k[3] == w}
-    return RankInit(worker=w, workers=plan.workers, job=job, program=program, preds=preds,
-                    tags=mine, threads=threads, dynamic=plan.dynamic)
+    return RankInit(worker=w, workers=plan.workers, job=job, program=part.program,
+                    preds=part.preds, tags=mine, threads=threads, dynamic=plan.dynamic)
 
 
 def pack(out: Outgoing, now: float) -> tuple[tuple, list]:

@@ -27,9 +27,10 @@ import time
 import traceback
 
 from ...plan import Recv
-from ..interpreter import (VALUE, Interpreter, Message, Outgoing, Payload, WaitOps, WaitRecv,
-                           WaitSends)
-from ..messages import End, Failed, Finished, InternalError, Shutdown, TransferReport
+from ..interpreter import BeforeExec, Interpreter, Kept, Unkept, WaitOps, WaitRecv, WaitSends
+from ..messages import (VALUE, End, Failed, Finished, InternalError, Message, Outgoing, Payload,
+                        Shutdown)
+from ..shell import arrived
 from .connect import LIFELINES, lifeline
 from .protocol import (CONTROL_ENV, CTL, DYNAMIC_POLL, EVT, FIRST_TAG, Backoff, RankInit, RankOps,
                        Ready, alloc, host, pack)
@@ -81,6 +82,8 @@ class RankWorker:
     def emit(self, instruction) -> None:
         if isinstance(instruction, Outgoing):
             self._isend(instruction)
+        elif isinstance(instruction, (Kept, Unkept)):
+            pass  # no Keep ops here (a rank ships only between statements)
         else:  # StatementStarted / StatementReport / TransferFailed
             self.report(instruction)
 
@@ -176,11 +179,12 @@ class RankWorker:
             payload = Payload(kind, header, buffers)
         else:
             payload = Payload(kind)
-        self.interp.deliver(Message(var, version, frm, payload))
-        if var is not None and kind == VALUE:
-            nbytes = (len(inline) if inline is not None else 0) + sum(sizes)
-            self.report(TransferReport(var, version, frm, self.init.worker, nbytes, sent_at,
-                                       time.time()))
+        msg = Message(var, version, frm, payload)
+        self.interp.deliver(msg)
+        nbytes = (len(inline) if inline is not None else 0) + sum(sizes)
+        report = arrived(msg, self.init.worker, nbytes, sent_at, time.time())
+        if report is not None:
+            self.report(report)
 
     def wait_until(self, done) -> None:
         backoff = Backoff()
@@ -196,30 +200,22 @@ class RankWorker:
         if self.init is None:
             return  # released: rank 0 had no plan for us
         init, job = self.init, self.init.job
-        from ..capture import FdCapture, StatementRunner, start_ticker
-        from ..interpreter import register_source
-        from ..environ import blas_threads
-        from ..worker import ThreadLimits, make_main_module
+        from ..capture import FdCapture
+        from ..shell import open_session
 
         try:
             os.chdir(job.cwd)
         except OSError:
             pass
-        mod = make_main_module(job.script, job)
-        register_source(job.script)
-        limits = ThreadLimits(blas_threads(init.threads, _local_workers(self.comm.Get_size())))
-        limits()
-        buffering = getattr(job, "buffering", None)
-        runner = StatementRunner(fd_capture=FdCapture(), after=limits, buffering=buffering)
-        interp = Interpreter(job.script, init.program, mod.__dict__, init.worker, init.preds,
-                             emit=self.emit, runner=runner, poll=self.pump,
-                             open_ended=init.dynamic)
-        if buffering is not None and self.MPI.Query_thread() >= self.MPI.THREAD_SERIALIZED:
+        session = open_session(
+            job, init.worker, init.program, init.preds, emit=self.emit, fd_capture=FdCapture(),
+            threads=init.threads, workers_here=_local_workers(self.comm.Get_size()),
+            open_ended=init.dynamic, before_exec=True,
             # the ticker sends only while the main thread is in the user's
             # code (never in MPI); without that level, output streams from
             # flushes on the main thread only
-            start_ticker(runner)
-        self.interp = interp
+            ticker=self.MPI.Query_thread() >= self.MPI.THREAD_SERIALIZED)
+        interp = self.interp = session.interp
         if self.failed_early is not None:
             interp.set_failed(self.failed_early)
         for msg in self.early_ops:
@@ -236,6 +232,9 @@ class RankWorker:
             wait = interp.advance()
             if wait is None:
                 break
+            if isinstance(wait, BeforeExec):
+                self.pump()  # what arrived meanwhile (a failure elsewhere) is known first
+                continue
             assert isinstance(wait, (WaitRecv, WaitSends, WaitOps))
             if self.pump():
                 backoff.reset()

@@ -1,0 +1,119 @@
+"""Code objects for the script's statements, as python would compile them.
+
+A worker compiles only the statements it runs (``compile_statements``),
+with the script's file name, line numbers and ``from __future__`` flags; a
+statement of ``main()``'s body is compiled inside ``def main():`` and its
+code is recorded with the line of the call (``runtime.callframes``, read by
+the traceback formatter); split loops get their pieces from
+``runtime.loopcode`` (``loop_codes``). ``register_source`` makes tracebacks
+show the script's lines.
+"""
+
+from __future__ import annotations
+
+import __future__
+import ast
+import linecache
+from typing import Iterable
+
+from ..analysis.model import Script
+from . import callframes
+
+__all__ = ["register_source", "future_flags", "compile_statements", "loop_codes"]
+
+
+def register_source(script: Script) -> None:
+    """Make tracebacks show the script's source lines (python 3.11 carets too)."""
+    lines = script.source.splitlines(True)
+    # mtime None: linecache.checkcache leaves the entry alone
+    linecache.cache[script.filename] = (len(script.source), None, lines, script.filename)
+
+
+def future_flags(tree: ast.Module) -> int:
+    flags = 0
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            for alias in node.names:
+                feature = getattr(__future__, alias.name, None)
+                if feature is not None:
+                    flags |= feature.compiler_flag
+    return flags
+
+
+def compile_statements(script: Script, ids: Iterable[int]) -> dict:
+    """Code objects for statements ``ids``, with the script's file name and lines."""
+    out: dict = {}
+    ids = list(ids)
+    if not ids:  # a worker with nothing to run parses nothing
+        return out
+    tree = ast.parse(script.source, script.filename)
+    flags = future_flags(tree)
+    for i in ids:
+        stmt = script.statements[i]
+        body, node = tree.body, None
+        for k in stmt.path:
+            node = body[k]
+            body = getattr(node, "body", [])
+        nodes = [node]
+        if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str) and stmt.path != (0,)):
+            # a lone string compiled first in a module would become __doc__
+            nodes = [ast.copy_location(ast.Pass(), node), node]
+        if stmt.loop is not None:
+            from .loopcode import statement_ast
+
+            split = script.loops[stmt.loop[0]]
+            body = statement_ast(split, node, stmt.loop[1], stmt.loop[2])
+            if stmt.scope is None:
+                code = compile(ast.Module(body=body, type_ignores=[]), script.filename, "exec",
+                               flags=flags, dont_inherit=True)
+            else:
+                from ..analysis.mainfn import compile_in_scope
+
+                one = body[0] if len(body) == 1 else ast.copy_location(
+                    ast.If(test=ast.Constant(True), body=body, orelse=[]), node)
+                code = compile_in_scope(one, stmt.scope, script.filename, flags)
+                callframes.record(code, script.filename, stmt.call_lineno)
+        elif stmt.scope is not None:
+            from ..analysis.mainfn import compile_in_scope
+
+            if stmt.main_part is not None:
+                node = _main_part_node(tree, stmt.main_part)
+            # a statement of main()'s body run at top level: compiled inside
+            # ``def main():`` (frame and qualnames as python names them), and
+            # tracebacks get main()'s call frame
+            code = compile_in_scope(node, stmt.scope, script.filename, flags)
+            callframes.record(code, script.filename, stmt.call_lineno)
+        else:
+            module = ast.Module(body=nodes, type_ignores=[])
+            code = compile(module, script.filename, "exec", flags=flags, dont_inherit=True)
+        out[i] = code
+    return out
+
+
+def _main_part_node(tree: ast.Module, part: str) -> ast.stmt:
+    from ..analysis.effects import _is_main_guard
+    from ..analysis.mainfn import find_main, main_part_node
+
+    mc, _ = find_main(tree, _is_main_guard)
+    return main_part_node(tree, mc, part)
+
+
+def loop_codes(script: Script) -> dict:
+    """The compiled pieces of every split loop (``runtime.loops.LoopCode``)."""
+    if not script.loops:
+        return {}
+    from .loopcode import compile_loop
+
+    tree = ast.parse(script.source, script.filename)
+    flags = future_flags(tree)
+    out = {}
+    for split in script.loops:
+        body, node = tree.body, None
+        for k in split.path:
+            node = body[k]
+            body = getattr(node, "body", [])
+        items = next(s for s in script.statements if s.loop == (split.index, "items", 0))
+        out[split.index] = compile_loop(split, node, script.filename, flags, items.scope,
+                                        items.call_lineno)
+    return out
