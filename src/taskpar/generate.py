@@ -71,6 +71,10 @@ Not handled (documented limits): output written below ``sys.stdout``
 (``os.write(1, ...)``, subprocesses) bypasses the replay; warnings shown
 once per location in python may be shown once per rank; a ``SyntaxWarning``
 of the script appears with the statement rather than before all output.
+
+Size (over 600 lines, on purpose): about 270 of them are ``_HELPERS``, the
+generated program's own runtime, emitted verbatim into every program; the
+generator proper is the first ~360 lines.
 """
 
 from __future__ import annotations

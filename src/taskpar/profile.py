@@ -90,7 +90,7 @@ def _child(argv: list[str]) -> int:
 
     from .analysis import analyze_script
     from .graph import build_graph
-    from .runtime.capture import format_exception, system_exit_status
+    from .runtime.tracebacks import format_exception, system_exit_status
     from .runtime.compiling import compile_statements, register_source
     from .runtime.messages import Job
     from .runtime.values import dumps, nbytes

@@ -7,9 +7,9 @@ statements, the planned transfers, the predicted makespan and a lower bound.
 
 Two layers:
 
-* a **generic core** on a plain DAG (task ids, an edge → communication-cost
-  map, a computation cost per task that is a number or a tuple of per-worker
-  numbers): ``heft``, ``list_schedule``, ``dag_critical_path``,
+* a **generic core** on a plain DAG (``taskpar.dag_schedule``: task ids, an
+  edge → communication-cost map, a computation cost per task that is a
+  number or a tuple of per-worker numbers): ``heft``, ``list_schedule``, ``dag_critical_path``,
   ``dag_lower_bound``. It knows nothing of Python statements, so the
   literature examples (Topcuoglu et al. 2002, Kasahara STG files via
   ``taskpar.stg``) run on it directly;
@@ -17,26 +17,8 @@ Two layers:
   from a ``TaskGraph`` and ``Costs`` (``graph_dag``) and wraps the result in a
   ``Schedule``.
 
-HEFT (Topcuoglu, Hariri, Wu, IEEE TPDS 13(3), 2002):
-
-1. upward rank ``rank(i) = w̄(i) + max_{j ∈ succ(i)} (c(i,j) + rank(j))`` with
-   ``w̄(i)`` the mean of task i's per-worker costs (the cost on its worker
-   when it is pinned) and ``c(i,j)`` the edge's communication cost (links
-   are uniform: a transfer costs the same between any two workers);
-2. tasks are taken highest rank first among the *ready* tasks (all
-   predecessors placed) — with positive costs that is exactly the paper's
-   decreasing-rank list; taking only ready tasks keeps it a topological order
-   when zero costs make ranks tie;
-3. each task goes to the worker where it *finishes* earliest, starting no
-   earlier than ``max_pred(finish(p) + c(p,i) if worker(p) != w else 0)``, in
-   the earliest idle gap of that worker long enough to hold it (insertion
-   policy).
-
-Deterministic tie-breaks: equal rank → the task listed first (for a
-``TaskGraph``: the lower statement id); equal finish time → the lower worker
-index. Pins restrict a task to one worker; a co-location group is placed as a
-unit: the worker chosen for its first scheduled member (or the group's pin)
-is the worker of every member.
+HEFT and the list baseline on a plain DAG (the generic core) are in
+``taskpar.dag_schedule``; their names are re-exported here.
 
 Every edge is a precedence constraint ``start(dst) >= finish(src) + comm``
 (comm 0 on the same worker). For a ``TaskGraph``: a RAW edge across workers
@@ -66,13 +48,12 @@ Policies of ``schedule``:
 
 from __future__ import annotations
 
-import bisect
-import heapq
-import math
 import statistics
 from dataclasses import dataclass, field
-from typing import Any, Hashable, Iterable, Mapping
+from typing import Any
 
+from .dag_schedule import (DagSchedule, dag_critical_path, dag_lower_bound, heft, list_schedule,
+                           task_costs, upward_ranks)
 from .errors import PinError, UsageError
 from .graph import EdgeKind, TaskGraph
 
@@ -165,313 +146,6 @@ class Schedule:
         if self.makespan <= 0:
             return 1.0
         return self.serial / self.makespan
-
-
-@dataclass(frozen=True)
-class DagSchedule:
-    """Result of the generic core. Dicts are keyed by task id."""
-
-    workers: int
-    assignment: dict
-    start: dict
-    finish: dict
-    #: per worker, task ids in execution order
-    order: tuple[tuple, ...]
-    makespan: float
-    #: priority used (upward rank for HEFT, empty for the list baseline)
-    rank: dict = field(default_factory=dict)
-    #: planned duration of each task on its worker
-    cost: dict = field(default_factory=dict)
-
-
-# ---------------------------------------------------------------------------
-# Generic core
-# ---------------------------------------------------------------------------
-
-
-class _Dag:
-    """Validated, index-based form of (tasks, edges, comp)."""
-
-    def __init__(self, tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any):
-        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-            raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
-        self.tasks = list(tasks)
-        self.index = {t: k for k, t in enumerate(self.tasks)}
-        if len(self.index) != len(self.tasks):
-            raise ValueError("duplicate task ids")
-        self.workers = workers
-        n = len(self.tasks)
-        self.comm: dict[tuple[int, int], float] = {}
-        for u, v, c in _edge_triples(edges):
-            if u not in self.index or v not in self.index:
-                raise ValueError(f"edge ({u!r}, {v!r}) names an unknown task")
-            if u == v:
-                raise ValueError(f"self-edge on task {u!r}")
-            c = float(c)
-            if not math.isfinite(c) or c < 0:
-                raise ValueError(f"edge ({u!r}, {v!r}): communication cost must be finite and >= 0, got {c!r}")
-            key = (self.index[u], self.index[v])
-            self.comm[key] = self.comm.get(key, 0.0) + c
-        self.succ: list[list[int]] = [[] for _ in range(n)]
-        self.pred: list[list[int]] = [[] for _ in range(n)]
-        for (a, b) in sorted(self.comm):
-            self.succ[a].append(b)
-            self.pred[b].append(a)
-        self.cost: list[tuple[float, ...]] = []
-        for t in self.tasks:
-            c = comp(t) if callable(comp) else comp[t]
-            self.cost.append(_per_worker(c, workers, t))
-        self.topo = self._topological()
-
-    def _topological(self) -> list[int]:
-        indeg = [len(p) for p in self.pred]
-        heap = [k for k in range(len(self.tasks)) if indeg[k] == 0]
-        heapq.heapify(heap)
-        out = []
-        while heap:
-            k = heapq.heappop(heap)
-            out.append(k)
-            for m in self.succ[k]:
-                indeg[m] -= 1
-                if indeg[m] == 0:
-                    heapq.heappush(heap, m)
-        if len(out) != len(self.tasks):
-            raise ValueError("the task graph has a cycle")
-        return out
-
-
-def _edge_triples(edges: Any) -> Iterable[tuple[Any, Any, float]]:
-    if isinstance(edges, Mapping):
-        for (u, v), c in edges.items():
-            yield u, v, c
-        return
-    for e in edges:
-        if len(e) == 2:
-            yield e[0], e[1], 0.0
-        elif len(e) == 3:
-            yield e[0], e[1], e[2]
-        else:
-            raise ValueError(f"an edge is (src, dst) or (src, dst, comm), got {e!r}")
-
-
-def _per_worker(c: Any, workers: int, task: Any) -> tuple[float, ...]:
-    if type(c) is float and 0.0 <= c < math.inf:  # the common case, checked cheaply
-        return (c,) * workers
-    if isinstance(c, (tuple, list)):
-        if len(c) != workers:
-            raise ValueError(
-                f"task {task!r}: {len(c)} per-worker costs given for {workers} workers"
-            )
-        vals = tuple(float(x) for x in c)
-    else:
-        vals = (float(c),) * workers
-    for x in vals:
-        if not math.isfinite(x) or x < 0:
-            raise ValueError(f"task {task!r}: cost must be finite and >= 0, got {c!r}")
-    return vals
-
-
-def _placement(dag: _Dag, pins: Mapping | None, groups: Iterable[Iterable[Hashable]]):
-    """Return (group_of index list, forced worker per group root)."""
-    n = len(dag.tasks)
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for g in groups:
-        g = list(g)
-        for t in g:
-            if t not in dag.index:
-                raise ValueError(f"group {g!r} names an unknown task {t!r}")
-        members = [dag.index[t] for t in g]
-        for m in members[1:]:
-            a, b = find(members[0]), find(m)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    group_of = [find(k) for k in range(n)]
-    forced: dict[int, int] = {}
-    for t, w in (pins or {}).items():
-        if t not in dag.index:
-            raise ValueError(f"pin names an unknown task {t!r}")
-        if not isinstance(w, int) or not 0 <= w < dag.workers:
-            raise ValueError(f"task {t!r} pinned to worker {w!r}, outside 0..{dag.workers - 1}")
-        g = group_of[dag.index[t]]
-        if forced.get(g, w) != w:
-            raise ValueError(f"task {t!r}: its group is pinned to two different workers")
-        forced[g] = w
-    return group_of, forced
-
-
-def upward_ranks(tasks, edges, workers: int, comp, *, pins=None, groups=()) -> dict:
-    """HEFT upward rank of every task (see module docstring)."""
-    dag = _Dag(tasks, edges, workers, comp)
-    group_of, forced = _placement(dag, pins, groups)
-    return {dag.tasks[k]: r for k, r in enumerate(_ranks(dag, group_of, forced))}
-
-
-def _ranks(dag: _Dag, group_of, forced) -> list[float]:
-    rank = [0.0] * len(dag.tasks)
-    for k in reversed(dag.topo):
-        g = group_of[k]
-        w = dag.cost[k][forced[g]] if g in forced else sum(dag.cost[k]) / dag.workers
-        rank[k] = w + max((dag.comm[(k, m)] + rank[m] for m in dag.succ[k]), default=0.0)
-    return rank
-
-
-def heft(tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any, *,
-         pins: Mapping | None = None, groups: Iterable[Iterable[Hashable]] = (),
-         insertion: bool = True) -> DagSchedule:
-    """Schedule a DAG with HEFT.
-
-    ``tasks``: task ids (any hashable); their order is the tie-break order.
-    ``edges``: a mapping ``{(src, dst): comm_seconds}`` or an iterable of
-    ``(src, dst)`` / ``(src, dst, comm)``; comm is paid only when the two
-    tasks are on different workers. ``comp``: a mapping or callable giving
-    each task's cost — a number, or a tuple of one number per worker.
-    ``pins``: ``{task: worker}`` (0-based). ``groups``: iterables of tasks that
-    must share a worker. ``insertion=False`` appends after a worker's last
-    task instead of filling idle gaps.
-
-    Raises ValueError on a cycle, unknown task, negative cost, conflicting
-    pins or a per-worker cost tuple of the wrong length.
-    """
-    dag = _Dag(tasks, edges, workers, comp)
-    group_of, forced = _placement(dag, pins, groups)
-    rank = _ranks(dag, group_of, forced)
-    res = _list_core(dag, group_of, forced, key=lambda k: (-rank[k], k), insertion=insertion)
-    return _result(dag, res, {dag.tasks[k]: rank[k] for k in range(len(dag.tasks))})
-
-
-def list_schedule(tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any, *,
-                  pins: Mapping | None = None, groups: Iterable[Iterable[Hashable]] = ()) -> DagSchedule:
-    """Baseline list scheduler: tasks in the given order (restricted to ready
-    tasks), each to the worker where it finishes earliest, no insertion."""
-    dag = _Dag(tasks, edges, workers, comp)
-    group_of, forced = _placement(dag, pins, groups)
-    res = _list_core(dag, group_of, forced, key=lambda k: (k,), insertion=False)
-    return _result(dag, res, {})
-
-
-def _list_core(dag: _Dag, group_of, forced, key, insertion: bool):
-    n, P = len(dag.tasks), dag.workers
-    where = [-1] * n
-    start = [0.0] * n
-    finish = [0.0] * n
-    seq = [0] * n
-    slots: list[list[tuple[float, float]]] = [[] for _ in range(P)]  # sorted by start
-    group_worker = dict(forced)
-    indeg = [len(p) for p in dag.pred]
-    ready = [key(k) + (k,) for k in range(n) if indeg[k] == 0]
-    heapq.heapify(ready)
-    placed = 0
-    while ready:
-        k = heapq.heappop(ready)[-1]
-        g = group_of[k]
-        candidates = [group_worker[g]] if g in group_worker else range(P)
-        best = None
-        for w in candidates:
-            est = 0.0
-            for p in dag.pred[k]:
-                t = finish[p] if where[p] == w else finish[p] + dag.comm[(p, k)]
-                if t > est:
-                    est = t
-            dur = dag.cost[k][w]
-            s = _earliest_slot(slots[w], est, dur, insertion)
-            f = s + dur
-            if best is None or f < best[0]:
-                best = (f, s, w)
-        f, s, w = best
-        group_worker.setdefault(g, w)
-        where[k], start[k], finish[k], seq[k] = w, s, f, placed
-        placed += 1
-        _insert_slot(slots[w], s, f)
-        for m in dag.succ[k]:
-            indeg[m] -= 1
-            if indeg[m] == 0:
-                heapq.heappush(ready, key(m) + (m,))
-    return where, start, finish, seq
-
-
-def _earliest_slot(slots: list[tuple[float, float]], est: float, dur: float, insertion: bool) -> float:
-    if not slots:
-        return est
-    if not insertion:
-        return max(est, max(f for _, f in slots))
-    # slots never overlap, so their finish times are sorted too: skip every
-    # slot that ends by ``est``
-    cand = est
-    for k in range(bisect.bisect_right(slots, est, key=_finish_of), len(slots)):
-        s, f = slots[k]
-        if cand + dur <= s:
-            return cand
-        if f > cand:
-            cand = f
-    return cand
-
-
-def _finish_of(slot: tuple[float, float]) -> float:
-    return slot[1]
-
-
-def _insert_slot(slots: list[tuple[float, float]], s: float, f: float) -> None:
-    bisect.insort(slots, (s, f))
-
-
-def _result(dag: _Dag, res, rank: dict) -> DagSchedule:
-    where, start, finish, seq = res
-    n = len(dag.tasks)
-    order: list[list[int]] = [[] for _ in range(dag.workers)]
-    for k in sorted(range(n), key=lambda k: (start[k], finish[k], seq[k])):
-        order[where[k]].append(k)
-    t = dag.tasks
-    return DagSchedule(
-        workers=dag.workers,
-        assignment={t[k]: where[k] for k in range(n)},
-        start={t[k]: start[k] for k in range(n)},
-        finish={t[k]: finish[k] for k in range(n)},
-        order=tuple(tuple(t[k] for k in o) for o in order),
-        makespan=max(finish, default=0.0),
-        rank=rank,
-        cost={t[k]: dag.cost[k][where[k]] for k in range(n)},
-    )
-
-
-def dag_critical_path(tasks, edges, comp, workers: int = 1) -> tuple[float, list]:
-    """Longest path by computation only (each task on its fastest worker).
-
-    Returns ``(length, path)``; ties go to the task listed first.
-    """
-    dag = _Dag(tasks, edges, workers, comp)
-    best = [0.0] * len(dag.tasks)
-    nxt = [-1] * len(dag.tasks)
-    for k in reversed(dag.topo):
-        tail, arg = 0.0, -1
-        for m in dag.succ[k]:
-            if best[m] > tail or (best[m] == tail and arg != -1 and m < arg):
-                tail, arg = best[m], m
-        best[k] = min(dag.cost[k]) + tail
-        nxt[k] = arg
-    if not dag.tasks:
-        return 0.0, []
-    head = max(range(len(dag.tasks)), key=lambda k: (best[k], -k))
-    path = [head]
-    while nxt[path[-1]] != -1:
-        path.append(nxt[path[-1]])
-    return best[head], [dag.tasks[k] for k in path]
-
-
-def dag_lower_bound(tasks, edges, workers: int, comp) -> float:
-    """``max(critical path, total work / workers)`` with each task's cheapest
-    per-worker cost: no schedule on ``workers`` workers can finish sooner."""
-    tasks = list(tasks)
-    cp, _ = dag_critical_path(tasks, edges, comp, workers)
-    dag = _Dag(tasks, (), workers, comp)
-    work = sum(min(c) for c in dag.cost)
-    return max(cp, work / workers)
 
 
 # ---------------------------------------------------------------------------
@@ -634,9 +308,9 @@ def schedule(graph: TaskGraph, workers: int, costs=None, *, policy: str = "heft"
     start = tuple(res.start[i] for i in range(n))
     finish = tuple(res.finish[i] for i in range(n))
     cp, _ = dag_critical_path(d.tasks, d.comm, d.comp, workers)
-    dag = _Dag(d.tasks, (), workers, d.comp)
-    serial = min((sum(c[w] for c in dag.cost) for w in range(workers)), default=0.0)
-    work = sum(min(c) for c in dag.cost)
+    per = task_costs(d.tasks, workers, d.comp)
+    serial = min((sum(c[w] for c in per) for w in range(workers)), default=0.0)
+    work = sum(min(c) for c in per)
     return Schedule(
         workers=workers,
         assignment=assignment,

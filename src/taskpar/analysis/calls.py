@@ -28,6 +28,11 @@ Library code may call back into script code: every script function, and
 every implicit method (operators, ``__repr__``, ``__iter__``, properties...)
 of every script instance, reachable from a library call's arguments is
 applied with havoc parameters (``implicit``).
+
+Size (over 600 lines, on purpose): one mixin holding every kind of call
+listed above; the per-library knowledge it consults is apart
+(``analysis.rules``). Its cases share the argument binding and the havoc
+rule, which is why they stay together.
 """
 
 from __future__ import annotations

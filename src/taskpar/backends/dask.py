@@ -107,21 +107,21 @@ from __future__ import annotations
 import logging
 import queue
 import secrets
-import signal
 import threading
 import time
 import traceback
 import warnings
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import replace
 
-from ..errors import (BackendUnavailable, NetworkError, UsageError, WorkerDied,
-                      WorkerStartError)
-from ..plan import Exec, Plan, Recv, Send, worker_program
+from ..errors import NetworkError, WorkerDied, WorkerStartError
 from ..manager import Broadcast, ManagerCore, Report
+from ..plan import Exec, Plan, Recv, Send, worker_program
 from ..runtime.messages import (Failed, Job, StatementOutput, StatementReport, StatementStarted,
                                 TransferFailed)
 from .base import unpicklable_error
+from .dask_cluster import (CONNECT_TIMEOUT, START_TIMEOUT, connect, plan_workers,
+                           require_distributed, start_local_cluster)
 
 __all__ = ["DaskBackend"]
 
@@ -129,37 +129,6 @@ __all__ = ["DaskBackend"]
 POLL = 0.5
 #: after the last task, how long live output a report counts may take to arrive
 OUTPUT_GRACE = 30.0
-#: how long to wait for a scheduler given by address (and for its workers)
-CONNECT_TIMEOUT = 5.0
-#: how long a LocalCluster may take to start
-START_TIMEOUT = 60.0
-#: Dask configuration for a LocalCluster taskpar starts
-LOCAL_CONFIG = {
-    # a statement whose worker died must not run again elsewhere
-    "distributed.scheduler.allowed-failures": 0,
-    # the script's os.environ is the driver's (Dask sets OMP_NUM_THREADS=1 &c.)
-    "distributed.nanny.pre-spawn-environ": {},
-    "distributed.nanny.environ": {},
-    # scripts may start processes (multiprocessing refuses in daemonic ones)
-    "distributed.worker.daemon": False,
-}
-
-
-def _require_distributed():
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        raise BackendUnavailable(
-            "the dask backend needs Dask distributed: pip install 'taskpar[dask]'") from None
-    return distributed
-
-
-def _address_key(address: str):
-    """Sort key for worker addresses: host, then the port as a number."""
-    head, _, port = address.rpartition(":")
-    return (head, int(port)) if port.isdigit() else (address, 0)
-
-
 def segments(program: tuple) -> list[tuple[int, int]]:
     """Split a program into ``[start, end)`` segments: the receives and
     replicas before an Exec, the Exec, the sends after it (trailing ops
@@ -177,24 +146,6 @@ def segments(program: tuple) -> list[tuple[int, int]]:
         i = j
     return out
 
-
-@contextmanager
-def _workers_ignore_sigint():
-    """Processes started meanwhile ignore SIGINT (the disposition survives exec).
-
-    A terminal's Ctrl-C goes to the whole process group: the driver stops
-    the run and closes the cluster; Dask's worker processes must not die
-    first, printing their own tracebacks. (A Ctrl-C while the cluster
-    starts is lost: the driver ignores SIGINT for that second too.)
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class DaskBackend:
@@ -223,7 +174,7 @@ class DaskBackend:
 
     # -- the run -----------------------------------------------------------------
     def run(self, job: Job, plan: Plan, on_event) -> None:
-        _require_distributed()
+        require_distributed()
         if plan.dynamic:  # no ops are streamed here: the plan's static schedule runs
             plan = replace(plan, dynamic=False)
         # When a worker dies, gathers still pending inside the client end as
@@ -247,12 +198,15 @@ class DaskBackend:
                 pass
             try:
                 if self.address is None:
-                    cluster = self._start_cluster(plan.workers, job)
+                    cluster = start_local_cluster(plan.workers, job, self.start_timeout)
                     self.cluster = cluster
-                    client = self._client(cluster, "the LocalCluster taskpar started")
+                    client = connect(cluster, "the LocalCluster taskpar started",
+                                     self.connect_timeout)
                 else:
-                    client = self._client(self.address, self.address)
-                self.addresses = self._workers(client, plan.workers, cluster is not None)
+                    client = connect(self.address, self.address, self.connect_timeout)
+                self.addresses = plan_workers(client, plan.workers, cluster is not None,
+                                              self.address, self.start_timeout,
+                                              self.connect_timeout)
                 threads = job.threads_per_worker  # resolved by each worker (blas_threads)
                 run = _Run(client, run_id, job, plan, self.addresses, on_event, self.poll,
                            self.address or "the LocalCluster")
@@ -269,66 +223,6 @@ class DaskBackend:
                         pass
                 if cluster is not None:
                     cluster.close(timeout=10)
-
-    # -- connecting ---------------------------------------------------------------------
-    def _start_cluster(self, workers: int, job: Job):
-        import dask
-        from distributed import LocalCluster
-
-        kwargs = {}
-        if job.env is not None:
-            kwargs["env"] = dict(job.env)
-        try:
-            with dask.config.set(LOCAL_CONFIG), _workers_ignore_sigint():
-                return LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                    scheduler_port=0, dashboard_address=None, worker_dashboard_address=None,
-                    # no dashboard; the scheduler's HTTP server (health checks) would
-                    # otherwise try port 8787 first
-                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                    silence_logs=logging.CRITICAL, memory_limit=0,
-                    timeout=self.start_timeout, **kwargs)
-        except Exception as e:  # noqa: BLE001 - Dask raises many kinds here
-            raise WorkerStartError(
-                f"could not start a Dask LocalCluster of {workers} workers: "
-                f"{type(e).__name__}: {e} (a program that calls taskpar's API needs an "
-                f"`if __name__ == \"__main__\":` guard: Dask spawns its workers)") from None
-
-    def _client(self, target, where: str):
-        from distributed import Client
-
-        try:
-            return Client(target, set_as_default=False, timeout=self.connect_timeout)
-        except ValueError as e:
-            raise UsageError(f"--address {target!r} is not a Dask scheduler address "
-                             f"(tcp://HOST:PORT): {e}") from None
-        except (OSError, TimeoutError) as e:
-            raise NetworkError(
-                f"could not reach the Dask scheduler at {where} within "
-                f"{self.connect_timeout:g} s ({e}); check that the scheduler is running "
-                f"(`dask scheduler` prints its address), that the host and port are right "
-                f"(the default port is 8786) and that no firewall blocks them") from None
-
-    def _workers(self, client, n: int, own: bool) -> list[str]:
-        deadline = time.monotonic() + (self.start_timeout if own else self.connect_timeout)
-        while True:
-            try:
-                found = list(client.scheduler_info(n_workers=-1)["workers"])
-            except Exception as e:  # noqa: BLE001
-                raise NetworkError(f"lost the Dask scheduler at {self.address}: {e}") from None
-            if len(found) >= n or time.monotonic() >= deadline:
-                break
-            time.sleep(0.1)
-        if len(found) < n:
-            where = self.address or "the LocalCluster"
-            if own:
-                raise WorkerStartError(f"only {len(found)} of {n} Dask workers of {where} started")
-            if not found:
-                raise UsageError(f"the plan needs {n} workers, the cluster at {where} has none; "
-                                 f"start some (`dask worker {where} --nthreads 1`)")
-            raise UsageError(f"the plan needs {n} workers, the cluster at {where} has "
-                             f"{len(found)}; use -w {len(found)}")
-        return sorted(found, key=_address_key)[:n]
 
 
 class _Run:

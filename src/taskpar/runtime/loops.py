@@ -37,7 +37,7 @@ import time
 import types
 
 from . import values
-from .capture import format_exception
+from .tracebacks import format_exception
 
 __all__ = ["LoopState", "LoopCode", "Replayed", "items", "part", "block", "take", "has",
            "value", "completed", "finished", "MAX_ITEMS"]
