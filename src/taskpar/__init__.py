@@ -4,7 +4,7 @@ The pipeline (each stage a function over plain data)::
 
     analyze_script -> build_graph -> schedule -> build_plan -> backend -> replay
 
-See DESIGN in the repository and ``taskpar --help``.
+See docs/architecture.md in the repository and ``taskpar --help``.
 """
 
 # Everything is imported on first use: a worker process imports

@@ -68,6 +68,7 @@ def test_examples_match_python_on_the_oldest_and_newest_interpreters(venv_python
     version, exe = venv_python
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env.update(PYTHONPATH=str(ROOT / "src"), TASKPAR_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPYCACHEPREFIX=str(tmp_path / "pycache"),  # nothing written into src/
                PYTHONUNBUFFERED=os.environ.get("PYTHONUNBUFFERED", ""))
     if not env["PYTHONUNBUFFERED"]:
         del env["PYTHONUNBUFFERED"]

@@ -5,7 +5,7 @@ where each top-level ``for`` loop whose iterations have private work is
 replaced by statements that run that work in parallel (``LoopSplit``,
 ``Statement.loop``), and a note for every loop that stays one statement.
 
-Design note (DESIGN.md, "Loops"). A loop is analysed *unrolled twice*: a
+Design note (docs/architecture.md, "Loops"). A loop is analysed *unrolled twice*: a
 synthetic module holds, in place of the loop, the evaluation of its
 iterable (``I``), the target bound to an item (``T``), the body (copy A),
 the target again and the body again (copy B), then the rest of the script.
