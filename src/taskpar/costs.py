@@ -130,8 +130,21 @@ def cache_file(script: Any) -> Path:
     return cache_dir() / "costs" / f"{digest}.json"
 
 
+#: the last script whose keys were computed, and its keys (prepare, the run
+#: and record_run ask for the same script's keys several times)
+_LAST_KEYS: list = [None, ()]
+
+
 def statement_keys(script: Any) -> list[str]:
     """Cache key of each statement of ``script`` (a ``Script``), by statement id."""
+    if _LAST_KEYS[0] is script:
+        return list(_LAST_KEYS[1])
+    keys = _statement_keys(script)
+    _LAST_KEYS[:] = [script, tuple(keys)]
+    return keys
+
+
+def _statement_keys(script: Any) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for s in script.statements:
@@ -150,6 +163,29 @@ def statement_keys(script: Any) -> list[str]:
 def _empty(path: str) -> dict:
     return {"format": _FORMAT, "version": _VERSION, "script": path,
             "statements": {}, "backends": {}, "colocate": []}
+
+
+#: what ``_loaded`` read last: (file, its stat, the script's path) -> result
+_LAST_READ: dict = {}
+
+
+def _loaded(file: Path, script_path: str) -> tuple[dict, str | None]:
+    """``_read``, for readers only (the result must not be changed): the file
+    is parsed once while it is unchanged (same size and modification time),
+    not once per ``load_*``."""
+    try:
+        st = file.stat()
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    except OSError:
+        return _read(file, script_path)
+    key = (str(file), script_path)
+    hit = _LAST_READ.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    got = _read(file, script_path)
+    _LAST_READ.clear()
+    _LAST_READ[key] = (stamp, got)
+    return got
 
 
 def _read(file: Path, script_path: str) -> tuple[dict, str | None]:
@@ -232,7 +268,7 @@ def load_costs(script: Any, backend: str = "local") -> Costs:
     a bad cache file: ``Costs.messages`` then says what was ignored.
     """
     path = _script_path(script)
-    data, msg = _read(cache_file(script), path)
+    data, msg = _loaded(cache_file(script), path)
     keys = statement_keys(script)
     seconds: dict[int, Any] = {}
     nbytes: dict[tuple[int, str], int] = {}
@@ -261,7 +297,7 @@ def load_colocation(script: Any) -> list[tuple[int, ...]]:
     mapped to the current statements; members no longer in the script are
     dropped, and groups left with fewer than two members too. A bad cache
     file gives ``[]``."""
-    data, _ = _read(cache_file(script), _script_path(script))
+    data, _ = _loaded(cache_file(script), _script_path(script))
     ids = {k: i for i, k in enumerate(statement_keys(script))}
     out = []
     for g in data["colocate"]:
@@ -275,7 +311,7 @@ def load_hidden_state(script: Any) -> dict[int, tuple[frozenset[str], frozenset[
     """What the guard learned per statement id of ``script``:
     ``(touches, untouched)``; statements with neither are absent. A bad
     cache file gives ``{}``."""
-    data, _ = _read(cache_file(script), _script_path(script))
+    data, _ = _loaded(cache_file(script), _script_path(script))
     table = data["statements"]
     out = {}
     for i, key in enumerate(statement_keys(script)):

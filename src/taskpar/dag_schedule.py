@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable, Mapping
 
 __all__ = ["DagSchedule", "heft", "list_schedule", "upward_ranks", "dag_critical_path",
-           "dag_lower_bound", "task_costs"]
+           "dag_lower_bound", "schedule_dag"]
 
 
 @dataclass(frozen=True)
@@ -315,12 +315,33 @@ def _result(dag: _Dag, res, rank: dict) -> DagSchedule:
     )
 
 
+def schedule_dag(tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any, *,
+                 pins: Mapping | None = None, groups: Iterable[Iterable[Hashable]] = (),
+                 policy: str = "heft") -> tuple[DagSchedule, float, list[tuple[float, ...]]]:
+    """``heft`` (or ``list_schedule`` for ``policy="list"``), the critical
+    path's length and each task's per-worker costs, from one validated DAG
+    (what ``taskpar.schedule`` needs, without building it three times)."""
+    dag = _Dag(tasks, edges, workers, comp)
+    group_of, forced = _placement(dag, pins, groups)
+    if policy == "list":
+        res = _list_core(dag, group_of, forced, key=lambda k: (k,), insertion=False)
+        ranks: dict = {}
+    else:
+        rank = _ranks(dag, group_of, forced)
+        res = _list_core(dag, group_of, forced, key=lambda k: (-rank[k], k), insertion=True)
+        ranks = {dag.tasks[k]: rank[k] for k in range(len(dag.tasks))}
+    return _result(dag, res, ranks), _critical_path(dag)[0], dag.cost
+
+
 def dag_critical_path(tasks, edges, comp, workers: int = 1) -> tuple[float, list]:
     """Longest path by computation only (each task on its fastest worker).
 
     Returns ``(length, path)``; ties go to the task listed first.
     """
-    dag = _Dag(tasks, edges, workers, comp)
+    return _critical_path(_Dag(tasks, edges, workers, comp))
+
+
+def _critical_path(dag: _Dag) -> tuple[float, list]:
     best = [0.0] * len(dag.tasks)
     nxt = [-1] * len(dag.tasks)
     for k in reversed(dag.topo):
@@ -347,8 +368,3 @@ def dag_lower_bound(tasks, edges, workers: int, comp) -> float:
     dag = _Dag(tasks, (), workers, comp)
     work = sum(min(c) for c in dag.cost)
     return max(cp, work / workers)
-
-
-def task_costs(tasks: Iterable[Hashable], workers: int, comp: Any) -> list[tuple[float, ...]]:
-    """Each task's cost on each worker, validated as the schedulers see it."""
-    return _Dag(tasks, (), workers, comp).cost

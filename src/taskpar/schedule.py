@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dag_schedule import (DagSchedule, dag_critical_path, dag_lower_bound, heft, list_schedule,
-                           task_costs, upward_ranks)
+                           schedule_dag, upward_ranks)
 from .errors import PinError, UsageError
 from .graph import EdgeKind, TaskGraph
 
@@ -299,16 +299,12 @@ def schedule(graph: TaskGraph, workers: int, costs=None, *, policy: str = "heft"
     if costs is None:
         costs = Costs()
     d = graph_dag(graph, costs, workers, replicate)
-    if policy == "list":
-        res = list_schedule(d.tasks, d.comm, workers, d.comp, pins=d.pins, groups=d.groups)
-    else:
-        res = heft(d.tasks, d.comm, workers, d.comp, pins=d.pins, groups=d.groups)
+    res, cp, per = schedule_dag(d.tasks, d.comm, workers, d.comp, pins=d.pins, groups=d.groups,
+                                policy="list" if policy == "list" else "heft")
     n = len(d.tasks)
     assignment = tuple(res.assignment[i] for i in range(n))
     start = tuple(res.start[i] for i in range(n))
     finish = tuple(res.finish[i] for i in range(n))
-    cp, _ = dag_critical_path(d.tasks, d.comm, d.comp, workers)
-    per = task_costs(d.tasks, workers, d.comp)
     serial = min((sum(c[w] for c in per) for w in range(workers)), default=0.0)
     work = sum(min(c) for c in per)
     return Schedule(
