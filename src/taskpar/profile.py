@@ -91,7 +91,7 @@ def _child(argv: list[str]) -> int:
     from .analysis import analyze_script
     from .graph import build_graph
     from .runtime.tracebacks import format_exception, system_exit_status
-    from .runtime.compiling import compile_statements, register_source
+    from .runtime.compiling import call_site, compile_statements, register_source
     from .runtime.messages import Job
     from .runtime.values import dumps, nbytes
     from .runtime.shell import make_main_module
@@ -124,7 +124,7 @@ def _child(argv: list[str]) -> int:
                 break
             except BaseException as e:  # noqa: BLE001 - reported as python would
                 sys.stdout.flush()
-                sys.stderr.write(format_exception(e, codes[s.id]))
+                sys.stderr.write(format_exception(e, codes[s.id], call=call_site(script, s)))
                 status = 130 if isinstance(e, KeyboardInterrupt) else 1
                 break
             finally:

@@ -401,10 +401,11 @@ class StatementRunner:
 
     # -- running --------------------------------------------------------------
     def run(self, code, namespace: dict, silent: bool = False, stmt=None,
-            stream: bool = True, known_names=None) -> Outcome:
+            stream: bool = True, known_names=None, call=None) -> Outcome:
         """Run ``code``; ``stmt`` names it in ``on_output`` calls (live output;
         ``stream=False``: none for this statement). ``known_names()``: the
-        script's names bound before it (see ``format_exception``)."""
+        script's names bound before it; ``call``: the ``<module>`` frame of a
+        ``main()`` statement (both: see ``format_exception``)."""
         self._collect_fds()  # anything written between statements goes to _pending
         rec = _Recording()  # a replica's is thrown away
         if not silent and self._pending.chunks:
@@ -429,7 +430,7 @@ class StatementRunner:
             status, exit_code = "error", 130 if isinstance(e, KeyboardInterrupt) else 1
             replayed = getattr(e, "replayed_text", None)  # runtime.loops.Replayed
             tail = (replayed if isinstance(replayed, str)
-                    else self._traceback(e, code, known_names() if known_names else ()))
+                    else self._traceback(e, code, known_names() if known_names else (), call))
         finally:
             end = self._clock()
             if live is not None:
@@ -504,10 +505,10 @@ class StatementRunner:
             else:
                 self.stderr.write(text)
 
-    def _traceback(self, exc: BaseException, code, known_names=()) -> str:
+    def _traceback(self, exc: BaseException, code, known_names=(), call=None) -> str:
         hook = sys.excepthook
         if hook is sys.__excepthook__ or hook is None:
-            return format_exception(exc, code, known_names)
+            return format_exception(exc, code, known_names, call)
         # the script installed its own hook: python would call it
         tb = exc.__traceback__
         while tb is not None and tb.tb_frame.f_code is not code:
@@ -519,7 +520,7 @@ class StatementRunner:
         except BaseException as hook_error:  # noqa: BLE001 - python reports both
             self._recording = outer
             return ("Error in sys.excepthook:\n" + format_exception(hook_error, None)
-                    + "\nOriginal exception was:\n" + format_exception(exc, code))
+                    + "\nOriginal exception was:\n" + format_exception(exc, code, call=call))
         finally:
             self._recording = outer
         return "".join(t for _, t, _ in sink.chunks)

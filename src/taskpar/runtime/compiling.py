@@ -3,8 +3,8 @@
 A worker compiles only the statements it runs (``compile_statements``),
 with the script's file name, line numbers and ``from __future__`` flags; a
 statement of ``main()``'s body is compiled inside ``def main():`` and its
-code is recorded with the line of the call (``runtime.callframes``, read by
-the traceback formatter); split loops get their pieces from
+traceback shows the ``<module>`` frame of the call (``call_site``, passed
+to the traceback formatter); split loops get their pieces from
 ``runtime.loopcode`` (``loop_codes``). ``register_source`` makes tracebacks
 show the script's lines.
 """
@@ -16,10 +16,9 @@ import ast
 import linecache
 from typing import Iterable
 
-from ..analysis.model import Script
-from . import callframes
+from ..analysis.model import Script, Statement
 
-__all__ = ["register_source", "future_flags", "compile_statements", "loop_codes"]
+__all__ = ["register_source", "future_flags", "compile_statements", "loop_codes", "call_site"]
 
 
 def register_source(script: Script) -> None:
@@ -73,17 +72,15 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
                 one = body[0] if len(body) == 1 else ast.copy_location(
                     ast.If(test=ast.Constant(True), body=body, orelse=[]), node)
                 code = compile_in_scope(one, stmt.scope, script.filename, flags)
-                callframes.record(code, script.filename, stmt.call_lineno)
         elif stmt.scope is not None:
             from ..analysis.mainfn import compile_in_scope
 
             if stmt.main_part is not None:
                 node = _main_part_node(tree, stmt.main_part)
             # a statement of main()'s body run at top level: compiled inside
-            # ``def main():`` (frame and qualnames as python names them), and
-            # tracebacks get main()'s call frame
+            # ``def main():`` (frame and qualnames as python names them);
+            # tracebacks get main()'s call frame (``call_site``)
             code = compile_in_scope(node, stmt.scope, script.filename, flags)
-            callframes.record(code, script.filename, stmt.call_lineno)
         else:
             module = ast.Module(body=nodes, type_ignores=[])
             code = compile(module, script.filename, "exec", flags=flags, dont_inherit=True)
@@ -117,3 +114,12 @@ def loop_codes(script: Script) -> dict:
         out[split.index] = compile_loop(split, node, script.filename, flags, items.scope,
                                         items.call_lineno)
     return out
+
+
+def call_site(script: Script, stmt: Statement) -> tuple[str, int] | None:
+    """``(filename, line of the main() call)`` for a statement of ``main()``'s
+    body: the ``<module>`` frame its traceback shows below main()'s; None for
+    a statement of the module itself."""
+    if stmt.scope is None:
+        return None
+    return (script.filename, stmt.call_lineno)

@@ -72,7 +72,7 @@ from ..analysis.model import Script
 from ..plan import Exec, Keep, Recv, Send
 from . import values
 from .capture import StatementRunner
-from .compiling import compile_statements, loop_codes
+from .compiling import call_site, compile_statements, loop_codes
 from .guard import StateGuard
 from .messages import (POISON, TOKEN, UNBOUND, VALUE, Message, Outgoing, Payload,
                        StatementOutput, StatementReport, StatementStarted, TransferFailed)
@@ -317,7 +317,8 @@ class Interpreter:
             self.emit(StatementStarted(s, self.worker, self.clock()))
         if stmt.loop is None:
             out = self.runner.run(self.code[s], self.namespace, silent=op.replica, stmt=s,
-                                  known_names=lambda: self._names_before(s))
+                                  known_names=lambda: self._names_before(s),
+                                  call=call_site(self.script, stmt))
         else:
             out = self._run_loop_statement(s, op.replica)
         changed = unseen = ()
@@ -342,7 +343,8 @@ class Interpreter:
         live = self.script.statements[s].loop[1] != "part"
         try:
             return self.runner.run(self.code[s], ns, silent=replica, stmt=s, stream=live,
-                                   known_names=lambda: self._names_before(s))
+                                   known_names=lambda: self._names_before(s),
+                                   call=call_site(self.script, self.script.statements[s]))
         finally:
             for name in [n for n in ns if n.startswith(HIDDEN)]:
                 self.hidden[name] = ns.pop(name)

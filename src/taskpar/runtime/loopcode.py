@@ -177,17 +177,13 @@ def compile_loop(split: LoopSplit, node: ast.For, filename: str, flags: int,
     """The pieces and hoists, each compiled on its own (a hoist as
     ``__tp_hv = <expr>``); in ``scope`` (a ``main()`` loop) as the
     interpreter compiles main()'s statements."""
-    from . import callframes
-
     def one(stmt):
         if scope is None:
             return compile(ast.Module(body=[stmt], type_ignores=[]), filename, "exec",
                            flags=flags, dont_inherit=True)
         from ..analysis.mainfn import compile_in_scope
 
-        code = compile_in_scope(stmt, scope, filename, flags)
-        callframes.record(code, filename, call_lineno)
-        return code
+        return compile_in_scope(stmt, scope, filename, flags)
 
     units = []
     hoists_of: dict[int, list[tuple[int, tuple]]] = {}
@@ -230,4 +226,5 @@ def compile_loop(split: LoopSplit, node: ast.For, filename: str, flags: int,
     scratch: dict = {"__builtins__": {}}
     exec(compile(ast.fix_missing_locations(ast.Module(body=[_at(fn, node)], type_ignores=[])),
                  "<loop target>", "exec"), scratch)
-    return LoopCode(split, tuple(units), scratch["__tp_project"])
+    return LoopCode(split, tuple(units), scratch["__tp_project"],
+                    call=None if scope is None else (filename, call_lineno))

@@ -61,12 +61,14 @@ class LoopCode:
     """What a worker compiled for split loop ``split`` (``loopcode``):
     ``units`` in body order, ``("piece", k, code)`` or ``("hoist", h, code)``
     (a hoist's code binds ``__tp_hv``); ``project(item)`` gives the values
-    of ``split.target_reads`` for an item (unpacking it as the target does)."""
+    of ``split.target_reads`` for an item (unpacking it as the target does);
+    ``call``: the ``<module>`` frame of a ``main()`` loop's tracebacks."""
 
-    def __init__(self, split, units, project):
+    def __init__(self, split, units, project, call=None):
         self.split = split
         self.units = units
         self.project = project
+        self.call = call
         self.touching = frozenset(tuple(t) for t in split.touching)
 
 
@@ -286,7 +288,7 @@ def _iteration(code: LoopCode, ns: dict, runner):
         except SystemExit as e:
             payload, failed = ("exit", e.code), True
         except BaseException as e:  # noqa: BLE001 - raised again by the chain
-            payload, failed = ("error", format_exception(e, unit)), True
+            payload, failed = ("error", format_exception(e, unit, call=code.call)), True
         chunks, warns = runner.take_since(mark) if runner is not None else ((), ())
         if not failed and kind == "piece":
             bound = {}

@@ -2,7 +2,7 @@
 
 ``format_exception(exc, code)``: the traceback text from the statement's own
 ``<module>`` frame (no taskpar frames), chained exceptions as python shows
-them, a ``main()`` statement's call frame below it (``runtime.callframes``),
+them, a ``main()`` statement's call frame below it (``call``),
 and the "Did you mean" hints python would give, looked for among the
 script's names as python has them (a worker holds only the names it needed).
 ``system_exit_status(exc)``: what python's ``handle_system_exit`` makes of a
@@ -19,21 +19,24 @@ import traceback
 __all__ = ["format_exception", "system_exit_status"]
 
 
-def format_exception(exc: BaseException, code, known_names=()) -> str:
+def format_exception(exc: BaseException, code, known_names=(), call=None) -> str:
     """The text python prints for ``exc`` left uncaught by statement ``code``.
 
     ``known_names``: the script's names python would have bound by now (a
     worker has only those it needed): a NameError's "Did you mean" hint is
-    looked for among them too, as python looks among all its globals."""
+    looked for among them too, as python looks among all its globals.
+    ``call``: ``(filename, lineno)`` of the ``<module>`` frame python shows
+    below the statement's own for a statement of ``main()``'s body (run at
+    top level, compiled inside ``def main():``), else None
+    (``compiling.call_site``)."""
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code is not code:
         tb = tb.tb_next
     if tb is None:  # raised before the statement's frame existed
         tb = exc.__traceback__
     te = _traceback_exception(exc, tb, known_names)
-    call = _call_frame(code)
     if call is not None and tb is not None and tb.tb_frame.f_code is code:
-        te.stack.insert(0, call)
+        te.stack.insert(0, traceback.FrameSummary(call[0], call[1], "<module>"))
     text = "".join(te.format())
     if sys.version_info < (3, 12) and isinstance(exc, (NameError, AttributeError)):
         text = _with_suggestion(text, exc, known_names)
@@ -93,13 +96,6 @@ def _globals_as_python_has_them(exc, known_names):
     finally:
         ns.clear()
         ns.update(before)
-
-
-def _call_frame(code):
-    """The ``<module>`` frame of ``main()`` for a statement taken from main's body."""
-    from .callframes import frame_of
-
-    return frame_of(code)
 
 
 def system_exit_status(exc: SystemExit) -> tuple[int, str | None]:
