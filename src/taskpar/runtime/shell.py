@@ -11,17 +11,17 @@ travel. What it does with the script is the same, and lives here:
   thread limits (``ThreadLimits``, re-applied after imports), the
   ``StatementRunner`` with fds 1/2 captured, the ``Interpreter`` over the
   worker's program and the live-output ticker;
+* ``interpret``: the loop every worker runs its interpreter in;
 * ``arrived``: the ``TransferReport`` of a value delivered to this worker
   (the receive path every transport reports the same way);
 * the typed events a shell's threads hand to its main thread about sends
   (``Sending``, ``Sent``).
 
 A new backend's worker: receive the ``Job`` and the worker's part of the
-plan (``manager.worker_program``), call ``open_session``, then loop
-``advance()`` — carrying out what the interpreter emits (``Outgoing``: send
-it; anything else: report it to the manager), answering ``BeforeExec`` by
-handing the interpreter what arrived meanwhile, and feeding it ``deliver`` /
-``send_done`` / ``set_failed`` / ``extend`` / ``close`` as messages come.
+plan (``plan.worker_program``), call ``open_session``, then ``interpret``
+— carrying out what the interpreter emits (``Outgoing``: send it; anything
+else: report it to the manager) and feeding it ``deliver`` / ``send_done``
+/ ``set_failed`` / ``extend`` / ``close`` as messages come.
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ from dataclasses import dataclass
 from .capture import StatementRunner, start_ticker
 from .compiling import register_source
 from .environ import HASHSEED_ENV, blas_threads
-from .interpreter import Interpreter
+from .interpreter import BeforeExec, Interpreter, WaitOps, WaitRecv, WaitSends
 from .messages import VALUE, Message, TransferReport
 
 __all__ = ["module_doc", "make_main_module", "ThreadLimits", "Session", "open_session",
-           "arrived", "Sending", "Sent"]
+           "interpret", "arrived", "Sending", "Sent"]
 
 
 def module_doc(script) -> str | None:
@@ -161,3 +161,20 @@ class Sent:
     var: str | None
     version: int
     to: int
+
+
+def interpret(interp: Interpreter, hand_over, wait) -> None:
+    """Run the interpreter to the end of its program: every worker's loop.
+
+    ``hand_over()``: give the interpreter what has arrived (never blocks);
+    ``wait(w)``: block until something arrives for the wait ``w``
+    (``WaitRecv`` / ``WaitSends`` / ``WaitOps``) and hand it over."""
+    while True:
+        w = interp.advance()
+        if w is None:
+            return
+        if isinstance(w, BeforeExec):
+            hand_over()  # a failure elsewhere is known before the statement runs
+            continue
+        assert isinstance(w, (WaitRecv, WaitSends, WaitOps)), w
+        wait(w)

@@ -40,10 +40,10 @@ import traceback
 
 from ..plan import Send
 from .capture import FdCapture
-from .interpreter import BeforeExec, Interpreter, Kept, Unkept, WaitOps, WaitRecv, WaitSends
+from .interpreter import Interpreter, Kept, Unkept
 from .messages import (Connected, End, Failed, Finished, Init, InternalError, Listening, Ops,
                        Outgoing, PeerLost, Peers, Shutdown, Start)
-from .shell import Sending, Sent, arrived, open_session
+from .shell import Sending, Sent, arrived, interpret, open_session
 from .transport import ControlChannel, Listener, PeerReceiver, PeerSender, connect_peer
 
 __all__ = ["main", "serve", "watch_parent"]
@@ -224,16 +224,11 @@ class Worker:
             self.handle(ev, self.interp)
 
     def interpret(self, interp: Interpreter) -> None:
-        while True:
-            wait = interp.advance()
-            if wait is None:
-                break
-            if isinstance(wait, BeforeExec):
-                self.drain()
-                continue
-            assert isinstance(wait, (WaitRecv, WaitSends, WaitOps))
+        def wait(_):
             self.handle(self.events.get(), interp)
             self.drain()
+
+        interpret(interp, self.drain, wait)
         while interp.sends_in_flight:
             self.handle(self.events.get(), interp)
 

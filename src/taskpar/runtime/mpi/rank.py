@@ -27,10 +27,10 @@ import time
 import traceback
 
 from ...plan import Recv
-from ..interpreter import BeforeExec, Interpreter, Kept, Unkept, WaitOps, WaitRecv, WaitSends
+from ..interpreter import Interpreter, Kept, Unkept
 from ..messages import (VALUE, End, Failed, Finished, InternalError, Message, Outgoing, Payload,
                         Shutdown)
-from ..shell import arrived
+from ..shell import arrived, interpret
 from .connect import LIFELINES, lifeline
 from .protocol import (CONTROL_ENV, CTL, DYNAMIC_POLL, EVT, FIRST_TAG, Backoff, RankInit, RankOps,
                        Ready, alloc, host, pack)
@@ -228,18 +228,14 @@ class RankWorker:
         # dynamic assignment: a worker waiting for its next statement polls
         # more often (every wait for rank 0 is a round trip)
         backoff = Backoff(DYNAMIC_POLL if init.dynamic else Backoff.LONGEST)
-        while True:
-            wait = interp.advance()
-            if wait is None:
-                break
-            if isinstance(wait, BeforeExec):
-                self.pump()  # what arrived meanwhile (a failure elsewhere) is known first
-                continue
-            assert isinstance(wait, (WaitRecv, WaitSends, WaitOps))
+
+        def wait(_):
             if self.pump():
                 backoff.reset()
             else:
                 backoff.idle()
+
+        interpret(interp, self.pump, wait)
         expected = {(op.var, op.version, op.frm) for op in interp.program if isinstance(op, Recv)}
         self.wait_until(lambda: not self.sends and not self.recvs and expected <= self.arrived)
         self.report(Finished(init.worker))
