@@ -30,3 +30,19 @@ def pytest_configure(config):
 @pytest.fixture(params=CONFORMANCE_BACKENDS)
 def backend(request):
     return require_backend(request.param)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A Dask cluster taskpar did not start, as a user would start one (tests
+    give its address): 2 worker processes, one thread each; one per module."""
+    pytest.importorskip("distributed", reason="dask backend needs: pip install 'taskpar[dask]'")
+    import logging
+
+    from distributed import LocalCluster
+
+    c = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, scheduler_port=0,
+                     dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                     host="127.0.0.1", silence_logs=logging.CRITICAL)
+    yield c
+    c.close()

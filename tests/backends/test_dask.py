@@ -1,14 +1,19 @@
-"""The Dask backend end to end: LocalClusters it starts, clusters it is given.
+"""The Dask backend (taskpar.backends.dask, dask_worker) end to end:
+LocalClusters it starts, clusters it is given.
 
 Few clusters are started (each costs seconds): one module-scoped external
-LocalCluster serves every "given address" test (many runs in a row on the
-same worker processes, as on a shared cluster), and a handful of runs start
-their own. Plans come from the real analysis (``taskpar.run.prepare``).
+LocalCluster (``dask_cluster`` in conftest.py) serves every "given address"
+test (many runs in a row on the same worker processes, as on a shared
+cluster), and a handful of runs start their own. Plans come from the real
+analysis (``taskpar.run.prepare``, by ``support.run_on``).
+
+Every example on a cluster taskpar starts and on one it is given (python's
+output; the given cluster keeps running with nothing of taskpar left on its
+workers): tests/conformance/test_conformance.py ("dask", "dask-address").
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import subprocess
@@ -23,73 +28,20 @@ import pytest
 pytest.importorskip("distributed", reason="dask backend needs: pip install 'taskpar[dask]'")
 
 import psutil  # noqa: E402
-from distributed import Client, LocalCluster  # noqa: E402
+from distributed import Client  # noqa: E402
 
 from taskpar.backends.base import Backend  # noqa: E402
 from taskpar.backends.dask import DaskBackend, segments  # noqa: E402
 from taskpar.errors import (NetworkError, UnpicklableValueError, UsageError,  # noqa: E402
                             WorkerDied)
 from taskpar.plan import Exec, Recv, Send  # noqa: E402
-from taskpar.replay import Replay  # noqa: E402
-from taskpar.run import prepare  # noqa: E402
-from taskpar.runtime.messages import (Job, StatementReport, StatementStarted,  # noqa: E402
-                                      TransferReport)
-from support import assert_gone  # noqa: E402
+from taskpar.runtime.messages import StatementStarted  # noqa: E402
+from support import EXAMPLES, assert_gone, run_on  # noqa: E402
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-#: the examples, but the CPU-heavy model_comparison.py: tests/conformance runs
-#: every example on this backend already; here they test the --address path
-EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.py") if p.name != "model_comparison.py")
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 # -- helpers -------------------------------------------------------------------------
-
-class Outcome:
-    def __init__(self):
-        self.events: list = []
-        self.out = {1: [], 2: []}
-        self.status = 0
-
-    @property
-    def stdout(self) -> str:
-        return "".join(self.out[1])
-
-    @property
-    def stderr(self) -> str:
-        return "".join(self.out[2])
-
-    @property
-    def reports(self) -> dict:
-        return {e.stmt: e for e in self.events if isinstance(e, StatementReport)}
-
-    @property
-    def transfers(self) -> list:
-        return [e for e in self.events if isinstance(e, TransferReport)]
-
-
-def run_dask(path, workers: int, backend: DaskBackend | None = None, cwd=None, on_event=None,
-             args=()) -> Outcome:
-    """Plan ``path`` for ``workers`` and run it on ``backend``, output replayed as the driver does."""
-    path = str(path)
-    prepared = prepare(path, workers, use_cache=False)
-    script = prepared.plan.graph.script
-    result = Outcome()
-    replay = Replay(total=len(script.statements), write=lambda s, t: result.out[s].append(t))
-
-    def collect(e):
-        result.events.append(e)
-        if isinstance(e, StatementReport):
-            replay.add(e)
-        more = on_event(e) if on_event is not None else True
-        return more is not False and not replay.finished
-
-    job = Job(script=script, argv=(path, *args), cwd=str(cwd or os.path.dirname(path)),
-              sys_path0=os.path.dirname(script.filename), threads_per_worker=1)
-    (backend or DaskBackend()).run(job, prepared.plan, collect)
-    result.status = replay.exit_status
-    return result
-
 
 def python_run(path, cwd):
     r = subprocess.run([sys.executable, str(path)], cwd=cwd, capture_output=True, text=True,
@@ -109,13 +61,9 @@ def worker_pids(cluster) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(dask_cluster):
     """An external cluster, as a user would start one (the tests give its address)."""
-    c = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, scheduler_port=0,
-                     dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                     host="127.0.0.1", silence_logs=logging.CRITICAL)
-    yield c
-    c.close()
+    return dask_cluster
 
 
 # -- pure helpers ------------------------------------------------------------------------
@@ -133,25 +81,6 @@ def test_segments_end_after_each_exec_and_its_sends():
 
 # -- an external cluster (given by address) ---------------------------------------------
 
-@pytest.mark.timeout(150)
-def test_every_example_matches_python_on_a_given_cluster(cluster):
-    backend = DaskBackend(cluster.scheduler_address)
-    for name in EXAMPLE_NAMES:
-        expected = python_run(EXAMPLES / name, EXAMPLES)
-        got = run_dask(EXAMPLES / name, 2, backend, cwd=EXAMPLES)
-        assert (got.status, got.stdout, got.stderr) == expected, name
-    # taskpar leaves the cluster running, and nothing of its runs on the workers
-    assert cluster.status.name == "running"
-    with Client(cluster.scheduler_address, set_as_default=False) as c:
-        assert c.submit(sum, [1, 2]).result(timeout=10) == 3
-        from taskpar.backends import dask_worker
-
-        left = c.run(lambda: len(dask_worker._RUNS))
-        assert set(left.values()) == {0}
-        # fds 1/2 are the workers' own again
-        assert all(f is None for f in c.run(lambda: dask_worker._Fds.capture).values())
-
-
 @pytest.mark.timeout(60)
 def test_in_place_mutation_persists_and_sent_values_are_snapshots(cluster, tmp_path):
     path = write(tmp_path, """\
@@ -164,7 +93,7 @@ def test_in_place_mutation_persists_and_sent_values_are_snapshots(cluster, tmp_p
         items.append(3)               # taskpar: worker 1
         print("w1 has", items)        # taskpar: worker 1
     """)
-    got = run_dask(path, 2, DaskBackend(cluster.scheduler_address))
+    got = run_on(DaskBackend(cluster.scheduler_address), path, workers=2)
     assert got.stdout == "w2 sees [1, 2]\nw1 has [1, 2, 3]\n"
     assert got.status == 0 and got.stderr == ""
     workers = {got.reports[s].worker for s in (0, 1, 2, 6, 7)}
@@ -185,7 +114,7 @@ def test_values_travel_between_workers(cluster, tmp_path):
         big = np.ones(3 << 20)                                    # taskpar: worker 1
         print(isinstance(p, Point), p.x.sum(), big.sum(), scaled(2))  # taskpar: worker 2
     """)
-    got = run_dask(path, 2, DaskBackend(cluster.scheduler_address))
+    got = run_on(DaskBackend(cluster.scheduler_address), path, workers=2)
     assert got.stdout == "True 10 3145728.0 6\n" and got.stderr == ""
     big = [t for t in got.transfers if t.var == "big"]
     assert big and big[0].nbytes >= 3 << 23 and (big[0].frm, big[0].to) == (0, 1)
@@ -204,7 +133,7 @@ def test_the_script_sees_pythons_main_argv_path_and_cwd(cluster, tmp_path):
         print(os.getcwd() == os.path.dirname(os.path.abspath(__file__)))
         print(sys.modules["__main__"].__file__ == __file__, os.environ.get("OMP_NUM_THREADS"))
     ''')
-    got = run_dask(path, 2, DaskBackend(cluster.scheduler_address), args=("a", "b"))
+    got = run_on(DaskBackend(cluster.scheduler_address), path, workers=2, args=("a", "b"))
     expected = subprocess.run([sys.executable, str(path), "a", "b"], cwd=tmp_path,
                               capture_output=True, text=True, timeout=60)
     assert (got.stdout, got.stderr) == (expected.stdout, expected.stderr)
@@ -219,7 +148,7 @@ def test_a_failing_statement_elsewhere_skips_later_statements(cluster, tmp_path)
         time.sleep(0.5)               # taskpar: worker 2
         print("after")                # taskpar: worker 2
     """)
-    got = run_dask(path, 2, DaskBackend(cluster.scheduler_address))
+    got = run_on(DaskBackend(cluster.scheduler_address), path, workers=2)
     assert got.status == 1 and got.stdout == "before\n"
     assert f'File "{path}", line 3, in <module>' in got.stderr
     assert got.stderr.endswith("ZeroDivisionError: division by zero\n")
@@ -235,7 +164,7 @@ def test_sys_exit_sets_the_status(cluster, tmp_path):
         sys.exit(3)
         print("two")
     """)
-    got = run_dask(path, 2, DaskBackend(cluster.scheduler_address))
+    got = run_on(DaskBackend(cluster.scheduler_address), path, workers=2)
     assert (got.status, got.stdout, got.stderr) == (3, "one\n", "")
 
 
@@ -250,7 +179,7 @@ def test_fd_level_output_is_captured_in_order(cluster, tmp_path):
             os.system("echo four; echo err >&2")
             print("five")
     """)
-    got = run_dask(path, 1, DaskBackend(cluster.scheduler_address))
+    got = run_on(DaskBackend(cluster.scheduler_address), path, workers=1)
     assert (got.stdout, got.stderr) == ("one\ntwo\nthree\nfour\nfive\n", "err\n")
 
 
@@ -264,7 +193,7 @@ def test_unpicklable_value_names_variable_lines_and_fix(cluster, tmp_path):
         print(lock.locked())      # taskpar: worker 2
     """)
     with pytest.raises(UnpicklableValueError) as info:
-        run_dask(path, 2, DaskBackend(cluster.scheduler_address))
+        run_on(DaskBackend(cluster.scheduler_address), path, workers=2)
     msg = str(info.value)
     assert "`lock`" in msg and ":2:" in msg and "line 3" in msg and "# taskpar: worker" in msg
     assert info.value.var == "lock" and info.value.producer == 1 and info.value.consumer == 2
@@ -274,7 +203,7 @@ def test_unpicklable_value_names_variable_lines_and_fix(cluster, tmp_path):
 def test_unreachable_address_is_a_network_error_within_seconds(tmp_path):
     path = write(tmp_path, "print(1)\n")
     with pytest.raises(NetworkError) as info:
-        run_dask(path, 1, DaskBackend("tcp://127.0.0.1:1", connect_timeout=2))
+        run_on(DaskBackend("tcp://127.0.0.1:1", connect_timeout=2), path, workers=1)
     assert "tcp://127.0.0.1:1" in str(info.value) and "scheduler" in str(info.value)
 
 
@@ -282,14 +211,14 @@ def test_unreachable_address_is_a_network_error_within_seconds(tmp_path):
 def test_bad_address_is_a_usage_error(tmp_path):
     path = write(tmp_path, "print(1)\n")
     with pytest.raises((UsageError, NetworkError)):
-        run_dask(path, 1, DaskBackend("nonsense://x", connect_timeout=2))
+        run_on(DaskBackend("nonsense://x", connect_timeout=2), path, workers=1)
 
 
 @pytest.mark.timeout(60)
 def test_a_plan_wider_than_the_cluster_is_a_usage_error(cluster, tmp_path):
     path = write(tmp_path, "a = 1\nb = 2\nc = 3\nprint(a, b, c)\n")
     with pytest.raises(UsageError, match=r"needs 3 workers.* has 2; use -w 2"):
-        run_dask(path, 3, DaskBackend(cluster.scheduler_address, connect_timeout=1))
+        run_on(DaskBackend(cluster.scheduler_address, connect_timeout=1), path, workers=3)
 
 
 # -- clusters taskpar starts ----------------------------------------------------------------
@@ -297,7 +226,7 @@ def test_a_plan_wider_than_the_cluster_is_a_usage_error(cluster, tmp_path):
 @pytest.mark.timeout(90)
 def test_own_cluster_fail_example_and_cluster_closed():
     backend = DaskBackend()
-    got = run_dask(EXAMPLES / "fail.py", 2, backend, cwd=EXAMPLES)
+    got = run_on(backend, EXAMPLES / "fail.py", workers=2, cwd=EXAMPLES)
     assert (got.status, got.stdout, got.stderr) == python_run(EXAMPLES / "fail.py", EXAMPLES)
     assert backend.cluster is not None and backend.cluster.status.name == "closed"
     assert all(r.status in ("ok", "error", "skipped") for r in got.reports.values())
@@ -325,7 +254,7 @@ def test_killed_worker_is_reported_within_seconds_and_the_cluster_closed(tmp_pat
         return True
 
     with pytest.raises(WorkerDied) as info:
-        run_dask(path, 2, backend, on_event=on_event)
+        run_on(backend, path, workers=2, on_event=on_event)
     assert killed_at
     msg = str(info.value)
     assert "worker 2" in msg and f"{path}:3" in msg, msg
@@ -350,15 +279,16 @@ def test_stop_and_keyboard_interrupt_close_the_cluster(tmp_path):
         return True
 
     with pytest.raises(KeyboardInterrupt):
-        run_dask(path, 2, backend, on_event=on_event)
+        run_on(backend, path, workers=2, on_event=on_event)
     assert backend.cluster.status.name == "closed"
     assert_gone(pids)
 
 
 DRIVER = """\
 import os, sys
-sys.path[:0] = [{tests!r}, os.path.dirname({tests!r})]  # test_dask, support
-from test_dask import run_dask
+sys.path[:0] = [os.path.dirname({tests!r})]  # support
+from support import run_on
+from taskpar.backends.dask import DaskBackend
 from taskpar.runtime.messages import StatementStarted
 
 
@@ -370,7 +300,7 @@ def on_event(e):
 
 if __name__ == "__main__":
     try:  # as the CLI does: the driver's own interrupt is one line
-        run_dask(sys.argv[1], 2, on_event=on_event)
+        run_on(DaskBackend(), sys.argv[1], workers=2, on_event=on_event)
     except KeyboardInterrupt:
         print("KeyboardInterrupt", file=sys.stderr)
         sys.exit(130)

@@ -1,13 +1,15 @@
-"""The mpi backend: python-identical output under mpiexec, faults, big values.
+"""The mpi backend (taskpar.backends.mpi): faults, big values, external mode's errors.
 
 Runs through the CLI (``python -m taskpar run --backend mpi``) and through
-``MPIBackend.run`` directly. Skipped, with the reason, when
-mpi4py or mpiexec is missing.
+``MPIBackend.run`` directly (``support.run_on``). Skipped, with the reason,
+when mpi4py or mpiexec is missing.
+
+Every example on this backend, launched by taskpar and under an external
+``mpiexec -n K``: tests/conformance/test_conformance.py ("mpi", "mpi-external").
 """
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import os
 import pickle
@@ -20,11 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from support import EXAMPLES
+from support import EXAMPLES, assert_gone, run_on
 
 from taskpar.errors import BackendUnavailable, WorkerDied
-from taskpar.replay import Replay
-from taskpar.runtime.messages import Job, StatementReport, StatementStarted, TransferReport
+from taskpar.runtime.messages import StatementStarted, TransferReport
 
 HERE = Path(__file__).resolve().parent
 CLI = [sys.executable, "-m", "taskpar"]
@@ -60,45 +61,6 @@ def run_cmd(argv, cwd, timeout=120):
     return r.returncode, r.stdout, r.stderr
 
 
-@functools.lru_cache(maxsize=None)
-def python_run(path: str):
-    return run_cmd([sys.executable, path], cwd=os.path.dirname(path))
-
-
-def run_backend(path, workers, on_event=None, backend=None, args=()):
-    """(status, stdout, stderr, events) of the plan run on MPIBackend directly."""
-    from taskpar.run import prepare
-
-    plan = prepare(path, workers, use_cache=False).plan
-    script = plan.graph.script
-    out = {1: [], 2: []}
-    replay = Replay(total=len(script.statements), write=lambda s, t: out[s].append(t))
-    events = []
-
-    def collect(e):
-        events.append(e)
-        if isinstance(e, StatementReport):
-            replay.add(e)
-        if on_event is not None:
-            on_event(e)
-        return not replay.finished
-
-    job = Job(script=script, argv=(str(path), *args), cwd=os.path.dirname(str(path)),
-              sys_path0=os.path.dirname(script.filename))
-    (backend or MPIBackend()).run(job, plan, collect)
-    return replay.exit_status, "".join(out[1]), "".join(out[2]), events
-
-
-def assert_gone(pids, within: float = 5.0):
-    deadline = time.monotonic() + within
-    alive = list(pids)
-    while alive and time.monotonic() < deadline:
-        alive = [p for p in alive if psutil.pid_exists(p)
-                 and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
-        time.sleep(0.05)
-    assert not alive, f"processes still alive: {alive}"
-
-
 # -- launched mode: taskpar starts mpiexec ----------------------------------------------
 
 # Every example through the CLI on this backend (-w 1 and 3, a static plan
@@ -128,7 +90,7 @@ def test_killed_rank_is_reported_within_seconds_and_nothing_survives(tmp_path):
             os.kill(backend.worker_pids[1], signal.SIGKILL)
 
     with pytest.raises(WorkerDied) as info:
-        run_backend(script, 2, on_event, backend)
+        run_on(backend, script, workers=2, on_event=on_event)
     text = str(info.value)
     # the signal is known when the launcher sees the rank before Hydra reaps it;
     # which rank died first is a race with Hydra's cleanup, won nearly always
@@ -185,9 +147,9 @@ def test_large_array_moves_out_of_band(tmp_path):
     script.write_text("import numpy as np\n"
                       "big = np.ones(256 * 2**20 // 8)  # taskpar: worker 1\n"
                       "print(float(big.sum()))  # taskpar: worker 2\n")
-    status, out, err, events = run_backend(script, 2)
-    assert (status, out, err) == (0, f"{float(256 * 2**20 // 8)}\n", "")
-    [t] = [e for e in events if isinstance(e, TransferReport) and e.var == "big"]
+    got = run_on(MPIBackend(), script, workers=2)
+    assert (got.status, got.stdout, got.stderr) == (0, f"{float(256 * 2**20 // 8)}\n", "")
+    [t] = [e for e in got.events if isinstance(e, TransferReport) and e.var == "big"]
     assert t.nbytes >= 256 * 2**20
     assert t.end - t.start < 20
     # the envelope that precedes the buffers stays small: the array is not in the pickle
@@ -202,14 +164,8 @@ def test_large_array_moves_out_of_band(tmp_path):
 
 # -- external mode: mpiexec -n K python -m taskpar run --backend mpi ----------------------
 
-@pytest.mark.timeout(120)
-@pytest.mark.parametrize("name", ["fan_in.py", "mutation.py", "big_payload.py", "fail.py",
-                                  "seed_pipeline.py"])
-def test_under_external_mpiexec_identical_to_python(name):
-    path = str(EXAMPLES / name)
-    got = run_cmd([find_mpiexec(), "-n", "3", *CLI, "run", "--backend", "mpi", "--no-cache",
-                   path], EXAMPLES, timeout=110)
-    assert got == python_run(path)
+# Every example under `mpiexec -n 3 python -m taskpar run --backend mpi`:
+# tests/conformance/test_conformance.py ("mpi-external").
 
 
 @pytest.mark.timeout(60)
@@ -237,7 +193,7 @@ def test_mpiexec_missing_says_to_install_the_extra(tmp_path, monkeypatch):
         find_mpiexec(path=str(tmp_path), prefix=str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(BackendUnavailable, match=r"mpiexec.*pip install 'taskpar\[mpi\]'"):
-        run_backend(EXAMPLES / "fan_in.py", 2, backend=MPIBackend(prefix=str(tmp_path)))
+        run_on(MPIBackend(prefix=str(tmp_path)), EXAMPLES / "fan_in.py", workers=2)
 
 
 @pytest.mark.timeout(30)
@@ -248,7 +204,7 @@ def test_mpi4py_missing_says_to_install_the_extra(monkeypatch):
     monkeypatch.setattr(mpib.importlib.util, "find_spec",
                         lambda name, *a: None if name == "mpi4py" else real(name, *a))
     with pytest.raises(BackendUnavailable, match=r"mpi4py.*pip install 'taskpar\[mpi\]'"):
-        run_backend(EXAMPLES / "fan_in.py", 2)
+        run_on(MPIBackend(), EXAMPLES / "fan_in.py", workers=2)
 
 
 @pytest.mark.slow

@@ -1,7 +1,9 @@
 """Conformance: every example script gives python's stdout, stderr and exit status.
 
-One suite for every backend (see ``backend`` in conftest.py); a backend whose
-extra is not installed is skipped with a reason outside CI and fails in CI.
+One suite for every backend and every way of reaching it (``VARIANTS``): a
+backend's own tests (tests/backends) do not run the examples against python
+again. A backend whose extra is not installed is skipped with a reason
+outside CI and fails in CI.
 """
 
 from __future__ import annotations
@@ -9,12 +11,25 @@ from __future__ import annotations
 import ast
 import functools
 import os
+import sys
 
 import pytest
 
-from support import EXAMPLES, STANDINS, backend_matrix, python, require_backend, taskpar
+from support import (EXAMPLES, STANDINS, assert_dask_cluster_left_as_it_was, python,
+                     require_backend, run_cmd, taskpar)
 
 EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.py"))
+
+#: how `taskpar run` reaches a backend: variant -> what the run is
+VARIANTS = {
+    "local": "the local backend, workers forked (the default start method)",
+    "local-spawn": "the local backend, TASKPAR_START_METHOD=spawn (a fresh interpreter per worker)",
+    "dask": "a LocalCluster taskpar starts and closes",
+    "dask-address": "--address of a cluster taskpar did not start (``dask_cluster``, 2 workers): "
+                    "after each run it still runs, with nothing of taskpar left on its workers",
+    "mpi": "mpiexec launched by taskpar",
+    "mpi-external": "`mpiexec -n W+1 python -m taskpar run --backend mpi` (rank 0 drives)",
+}
 
 #: examples that are seconds of numpy per statement: the full matrix below runs
 #: a test-only stand-in (tests/standins: the same statements with fewer
@@ -22,7 +37,12 @@ EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.py"))
 #: itself one worker count per backend (and every schedule, further below)
 HEAVY = {"model_comparison.py": STANDINS / "model_comparison_small.py"}
 HEAVY_MATRIX = [("local", 2), ("dask", 3), ("mpi", 3)]
-MATRIX = backend_matrix(local=[1, 2, 3, 4], other=[1, 3])
+#: (variant, workers): every worker count on local; the variants that take
+#: seconds to start, or that only change how workers start or are reached,
+#: fewer
+MATRIX = ([("local", w) for w in (1, 2, 3, 4)] + [("local-spawn", 3)]
+          + [("dask", w) for w in (1, 3)] + [("dask-address", 2)]
+          + [("mpi", w) for w in (1, 3)] + [("mpi-external", 2)])
 #: (program, backend, workers); program: an example's name or a stand-in's path
 CASES = ([(name, b, w) for name in EXAMPLE_NAMES for b, w in MATRIX
           if name not in HEAVY or (b, w) in HEAVY_MATRIX]
@@ -33,6 +53,27 @@ PROGRAMS = [*EXAMPLE_NAMES, *HEAVY.values()]
 # OpenBLAS threads that spin for a busy core make numpy 20x slower, and the
 # examples' output does not depend on the thread count.
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def run_taskpar(variant, path, workers, *options, request=None):
+    """`taskpar run PATH` on ``variant`` (see VARIANTS) with ``options``, as a
+    user types it, in the script's folder; ``request``: the test's (for the
+    cluster of "dask-address")."""
+    env = {k: v for k, v in ENV.items() if k != "TASKPAR_START_METHOD"}
+    if variant == "local-spawn":
+        env["TASKPAR_START_METHOD"] = "spawn"
+    if variant == "mpi-external":
+        from taskpar.backends.mpi import find_mpiexec
+
+        return run_cmd([find_mpiexec(), "-n", str(workers + 1), sys.executable, "-m", "taskpar",
+                        "run", "--backend", "mpi", "--no-cache", *options, path],
+                       cwd=path.parent, env=env)
+    backend = variant.split("-")[0]
+    if variant == "dask-address":
+        options = ("--address", request.getfixturevalue("dask_cluster").scheduler_address,
+                   *options)
+    return taskpar("run", path, "-w", workers, "--backend", backend, *options, cwd=path.parent,
+                   env=env)
 
 
 def _path(program):
@@ -77,18 +118,20 @@ def test_stand_in_is_the_example_with_fewer_repeats(name):
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("program,backend,workers", CASES,
                          ids=[f"{b}-{w}-{_id(p)}" for p, b, w in CASES])
-def test_example_identical_to_python(program, workers, backend):
-    require_backend(backend)
+def test_example_identical_to_python(program, workers, backend, request):
+    require_backend(backend.split("-")[0])
     path = _path(program)
     if path.name in ("seed_pipeline.py", "big_payload.py") and workers < 2:
         # pinned to worker 2: with one worker this is a user error (tested below)
-        r = taskpar("run", path, "-w", workers, "--backend", backend, cwd=path.parent, env=ENV)
+        r = run_taskpar(backend, path, workers, request=request)
         assert r.returncode == 2 and "pinned to worker 2" in r.stderr
         return
-    r = taskpar("run", path, "-w", workers, "--backend", backend, cwd=path.parent, env=ENV)
+    r = run_taskpar(backend, path, workers, request=request)
     assert (r.returncode, r.stdout, r.stderr) == python_run(program)
     if program in HEAVY:  # a repeat recomputes the same fit: the stand-in prints the same
         assert python_run(HEAVY[program]) == python_run(program)
+    if backend == "dask-address":  # taskpar leaves the cluster it was given as it was
+        assert_dask_cluster_left_as_it_was(request.getfixturevalue("dask_cluster"))
 
 
 SCHEDULES = [("local", "static"), ("local", "dynamic"), ("mpi", "dynamic")]

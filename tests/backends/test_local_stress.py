@@ -1,4 +1,5 @@
-"""Races: the seed pipeline many times back to back and many at once.
+"""Races of the local backend: the seed pipeline many times back to back and
+many at once (``slow``: ``-m "not slow"`` leaves them out of a quick run).
 
 The R prototype failed *sometimes* (a worker wrote before its peer listened,
 a fixed port was still held). Every one of these runs must be correct.

@@ -1,4 +1,4 @@
-"""Gantt charts: files for png/svg/html, clear errors otherwise."""
+"""Gantt charts (taskpar.report.gantt): files for png/svg/html, clear errors otherwise."""
 
 import sys
 

@@ -1,13 +1,11 @@
-"""Fixtures of the runtime tests (helpers live in ``rt_helpers``)."""
+"""Fixtures of the backend tests (plans without the analysis: ``rt_helpers``;
+running them: ``support.run_on``)."""
 
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture

@@ -1,21 +1,18 @@
-"""Runtime test helpers: a crude analysis (names stored/loaded, pins) so that tests get
-real cross-worker plans independently of the analysis stage, and a runner
-for the local backend that collects events."""
+"""Plans without the analysis stage: a crude analysis (names stored/loaded,
+pins) so that tests of the runtime and the backends get real cross-worker
+plans independently of ``taskpar.analysis``. Run such a plan with
+``support.run_on``."""
 
 from __future__ import annotations
 
 import ast
-import os
 import re
 import textwrap
-from dataclasses import dataclass, field, replace
-
+from dataclasses import replace
 
 from taskpar.analysis.model import Script, Statement
-from taskpar.backends.local import LocalBackend
 from taskpar.graph import build_graph
 from taskpar.plan import build_plan
-from taskpar.runtime.messages import Job, StatementReport, TransferReport
 from taskpar.schedule import schedule
 
 PIN = re.compile(r"#\s*taskpar:\s*worker\s+(\d+)")
@@ -61,46 +58,6 @@ def make_plan(script: Script, workers: int, replicate: bool = True, dynamic: boo
     if DYNAMIC if dynamic is None else dynamic:
         plan = replace(plan, dynamic=True)
     return plan
-
-
-@dataclass
-class Result:
-    events: list = field(default_factory=list)
-
-    @property
-    def reports(self) -> dict[int, StatementReport]:
-        return {e.stmt: e for e in self.events if isinstance(e, StatementReport)}
-
-    def _shown(self):
-        """Reports the driver shows: program order, up to the first failure
-        (statements after it may have run before it was known)."""
-        for s, r in sorted(self.reports.items()):
-            yield r
-            if r.status in ("error", "exit"):
-                return
-
-    def stdout(self) -> str:
-        return "".join(t for r in self._shown() for fd, t in r.chunks if fd == 1)
-
-    def stderr(self) -> str:
-        return "".join(t for r in self._shown() for fd, t in r.chunks if fd == 2)
-
-    @property
-    def transfers(self) -> list[TransferReport]:
-        return [e for e in self.events if isinstance(e, TransferReport)]
-
-
-def run_plan(script: Script, plan, tmp_path, argv=None, env=None, backend=None, on_event=None):
-    job = Job(script=script, argv=tuple(argv or (script.filename,)), cwd=str(tmp_path),
-              sys_path0=os.path.dirname(script.filename), env=env, threads_per_worker=1)
-    result = Result()
-
-    def collect(e):
-        result.events.append(e)
-        return True if on_event is None else on_event(e)
-
-    (backend or LocalBackend()).run(job, plan, collect)
-    return result
 
 
 def write_script(tmp_path, source: str, name: str = "script.py", **kw) -> Script:

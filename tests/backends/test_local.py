@@ -1,4 +1,4 @@
-"""End to end through the local backend: processes, sockets, faults."""
+"""The local backend (taskpar.backends.local) end to end: processes, sockets, faults."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from support import EXAMPLES, assert_gone
+from support import assert_gone, run_on
 
 import rt_helpers
-from rt_helpers import make_plan, run_plan, simple_script, write_script
+from rt_helpers import make_plan, write_script
 
 from taskpar.backends.base import Backend
 from taskpar.backends.local import LocalBackend
@@ -46,33 +46,25 @@ def test_local_backend_implements_the_protocol():
     assert isinstance(LocalBackend(), Backend)
 
 
-@pytest.mark.timeout(120)
-@pytest.mark.parametrize("name,workers", [
-    ("seed_pipeline.py", 2), ("big_payload.py", 2), ("reassigned.py", 3),
-    ("fan_in.py", 3), ("fail.py", 2),
-])
-@pytest.mark.parametrize("start_method", ["fork", "spawn"])
-def test_examples_match_python(name, workers, start_method, tmp_path, shm_clean):
-    path = EXAMPLES / name
-    script = simple_script(path.read_text(), str(path))
-    plan = make_plan(script, workers)
-    expected = python_run(path, tmp_path)
-    backend = LocalBackend(start_method=start_method)
-    result = run_plan(script, plan, tmp_path, backend=backend)
-    assert result.stdout() == expected.stdout
-    assert (backend.server_pid is None) == (start_method == "spawn")
-    assert result.stderr() == expected.stderr
-    failed = [r for r in result.reports.values() if r.status == "error"]
-    assert bool(failed) == (expected.returncode != 0)
+# Every example on this backend, forked and spawned workers (python's stdout,
+# stderr and exit status): tests/conformance/test_conformance.py ("local",
+# "local-spawn").
 
 
 @pytest.mark.timeout(60)
-def test_hidden_state_example_with_barriers(tmp_path, shm_clean):
-    path = EXAMPLES / "hidden_state.py"
-    text = path.read_text()
-    script = simple_script(text, str(path), barrier_lines=range(1, 100))
-    expected = python_run(path, tmp_path)
-    assert run_plan(script, make_plan(script, 3), tmp_path).stdout() == expected.stdout
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_the_start_method_decides_whether_a_fork_server_forks_the_workers(start_method,
+                                                                           tmp_path, shm_clean):
+    script = write_script(tmp_path, """\
+        import os
+        a = os.getpid()              # taskpar: worker 1
+        b = os.getpid()              # taskpar: worker 2
+        print(a != b)                # taskpar: worker 1
+    """)
+    backend = LocalBackend(start_method=start_method)
+    result = run_on(backend, make_plan(script, 2), cwd=tmp_path, to_end=True)
+    assert result.stdout == "True\n" and result.stderr == ""
+    assert (backend.server_pid is None) == (start_method == "spawn")
 
 
 @pytest.mark.timeout(60)
@@ -87,8 +79,8 @@ def test_values_travel_between_workers(tmp_path, shm_clean):
         print(isinstance(p, Point), p.x.sum(), big.sum())   # taskpar: worker 2
     """)
     plan = make_plan(script, 2)
-    result = run_plan(script, plan, tmp_path)
-    assert result.stdout() == "True 10 3145728.0\n"
+    result = run_on(LocalBackend(), plan, cwd=tmp_path, to_end=True)
+    assert result.stdout == "True 10 3145728.0\n"
     moved = {t.var for t in result.transfers}
     assert moved == {"p", "big"}
     big = [t for t in result.transfers if t.var == "big"][0]
@@ -96,7 +88,7 @@ def test_values_travel_between_workers(tmp_path, shm_clean):
 
 
 @pytest.mark.timeout(60)
-def test_the_script_sees_pythons_environment(tmp_path):
+def test_the_script_sees_pythons_environment(tmp_path, monkeypatch):
     (tmp_path / "sibling.py").write_text("VALUE = 'sibling'\n")
     script = write_script(tmp_path, '''\
         """The docstring."""
@@ -106,11 +98,11 @@ def test_the_script_sees_pythons_environment(tmp_path):
         print(sys.path[0] == os.path.dirname(__file__), os.getcwd() == os.environ["EXPECT_CWD"])
         print(__doc__, sibling.VALUE, os.environ.get("TASKPAR_SECRET"), sys.modules["__main__"].__doc__)
     ''', barrier_lines=range(1, 100))
-    env = dict(os.environ, EXPECT_CWD=str(tmp_path))
-    result = run_plan(script, make_plan(script, 2), tmp_path, argv=[script.filename, "a", "-b"],
-                      env=env)
-    assert result.stdout() == ("__main__ True ['a', '-b']\nTrue True\n"
-                               "The docstring. sibling None The docstring.\n")
+    monkeypatch.setenv("EXPECT_CWD", str(tmp_path))  # the driver's environment is the job's
+    result = run_on(LocalBackend(), make_plan(script, 2), cwd=tmp_path, args=("a", "-b"),
+                    to_end=True)
+    assert result.stdout == ("__main__ True ['a', '-b']\nTrue True\n"
+                             "The docstring. sibling None The docstring.\n")
 
 
 @pytest.mark.timeout(60)
@@ -124,9 +116,9 @@ def test_fd_level_output_is_captured_in_order(tmp_path):
             os.system("echo four; echo err >&2")
             print("five")
     """)
-    result = run_plan(script, make_plan(script, 1), tmp_path)
-    assert result.stdout() == "one\ntwo\nthree\nfour\nfive\n"
-    assert result.stderr() == "err\n"
+    result = run_on(LocalBackend(), make_plan(script, 1), cwd=tmp_path, to_end=True)
+    assert result.stdout == "one\ntwo\nthree\nfour\nfive\n"
+    assert result.stderr == "err\n"
 
 
 @pytest.mark.timeout(60)
@@ -139,7 +131,7 @@ def test_exit_stops_later_statements_and_keeps_earlier_output(tmp_path):
         t = time.sleep(0.5)       # taskpar: worker 2
         print("after", t)         # taskpar: worker 2
     """)
-    result = run_plan(script, make_plan(script, 2), tmp_path)
+    result = run_on(LocalBackend(), make_plan(script, 2), cwd=tmp_path, to_end=True)
     r = result.reports
     assert r[3].status == "exit" and r[3].exit_code == 1 and r[3].chunks == ((2, "stopping\n"),)
     # statement 4 may have started before the exit was known; 5 cannot have. A
@@ -147,7 +139,7 @@ def test_exit_stops_later_statements_and_keeps_earlier_output(tmp_path):
     # it out (it is assigned only if the print before the exit finished while
     # worker 2 had room), and then it has no report at all
     assert (r[5].status == "skipped") if 5 in r else rt_helpers.DYNAMIC
-    assert result.stdout() == "before\n"
+    assert result.stdout == "before\n"
     assert r[1].status == "ok"
 
 
@@ -159,7 +151,7 @@ def test_unpicklable_value_names_variable_lines_and_fix(tmp_path):
         print(lock.locked())      # taskpar: worker 2
     """)
     with pytest.raises(UnpicklableValueError) as info:
-        run_plan(script, make_plan(script, 2), tmp_path)
+        run_on(LocalBackend(), make_plan(script, 2), cwd=tmp_path, to_end=True)
     msg = str(info.value)
     assert "`lock`" in msg and ":2:" in msg and "line 3" in msg
     assert "# taskpar: worker" in msg and "Pin both lines to one worker" in msg
@@ -182,7 +174,7 @@ def test_worker_killed_mid_run_is_reported_and_nothing_survives(tmp_path, shm_cl
         return True
 
     with pytest.raises(WorkerDied) as info:
-        run_plan(script, make_plan(script, 2), tmp_path, backend=backend, on_event=on_event)
+        run_on(backend, make_plan(script, 2), cwd=tmp_path, on_event=on_event, to_end=True)
     msg = str(info.value)
     assert "worker 2" in msg and "SIGKILL" in msg and f"{script.filename}:3" in msg
     assert_gone(backend.pids, 2.0)
@@ -196,7 +188,7 @@ def test_worker_exit_is_reported_with_its_code(tmp_path):
     """)
     backend = LocalBackend()
     with pytest.raises(WorkerDied, match=r"worker 1 exited with code 3 while running .*:2"):
-        run_plan(script, make_plan(script, 1), tmp_path, backend=backend)
+        run_on(backend, make_plan(script, 1), cwd=tmp_path, to_end=True)
     assert_gone(backend.pids, 2.0)
 
 
@@ -268,8 +260,8 @@ def test_rogue_client_cannot_make_a_worker_unpickle(tmp_path):
                         threading.Thread(target=attack, args=(conn.laddr.port,)).start()
         return True
 
-    result = run_plan(script, make_plan(script, 2), tmp_path, backend=backend, on_event=on_event)
-    assert result.stdout() == "42\n"
+    result = run_on(backend, make_plan(script, 2), cwd=tmp_path, on_event=on_event, to_end=True)
+    assert result.stdout == "42\n"
     time.sleep(0.5)
     assert len(attacked) == 2
     assert not marker.exists()
@@ -283,8 +275,8 @@ def test_stop_requested_by_the_driver_kills_everything(tmp_path):
         time.sleep(60)
     """)
     backend = LocalBackend()
-    run_plan(script, make_plan(script, 2), tmp_path, backend=backend,
-             on_event=lambda e: not (hasattr(e, "chunks") and e.chunks))
+    run_on(backend, make_plan(script, 2), cwd=tmp_path, to_end=True,
+           on_event=lambda e: not (hasattr(e, "chunks") and e.chunks))
     assert_gone(backend.pids, 2.0)
 
 
@@ -299,7 +291,7 @@ def test_keyboard_interrupt_in_the_manager_kills_workers_and_propagates(tmp_path
         return True
 
     with pytest.raises(KeyboardInterrupt):
-        run_plan(script, make_plan(script, 2), tmp_path, backend=backend, on_event=on_event)
+        run_on(backend, make_plan(script, 2), cwd=tmp_path, on_event=on_event, to_end=True)
     assert_gone(backend.pids, 2.0)
 
 
@@ -310,7 +302,7 @@ def test_worker_that_cannot_start_reports_its_stderr(tmp_path):
     broken.chmod(0o755)
     script = write_script(tmp_path, "x = 1\n")
     with pytest.raises(WorkerStartError, match="no module named encodings"):
-        run_plan(script, make_plan(script, 2), tmp_path, backend=LocalBackend(python=str(broken)))
+        run_on(LocalBackend(python=str(broken)), make_plan(script, 2), cwd=tmp_path, to_end=True)
 
 
 @pytest.mark.timeout(300)
@@ -322,9 +314,8 @@ def test_two_workers_exchange_1_gib_at_once_through_sockets(tmp_path):
         print(b[::4096].sum())       # taskpar: worker 1
         print(a[::4096].sum())       # taskpar: worker 2
     """)
-    result = run_plan(script, make_plan(script, 2), tmp_path,
-                      backend=LocalBackend(use_shm=False))
-    assert result.stdout() == "65536.0\n32768.0\n"
+    result = run_on(LocalBackend(use_shm=False), make_plan(script, 2), cwd=tmp_path, to_end=True)
+    assert result.stdout == "65536.0\n32768.0\n"
     assert sorted(t.nbytes >= 1 << 30 for t in result.transfers) == [True, True]
 
 
@@ -356,7 +347,7 @@ def test_same_warning_on_two_workers_carries_one_key(tmp_path):
         a = old()     # taskpar: worker 1
         b = old()     # taskpar: worker 2
     """)
-    result = run_plan(script, make_plan(script, 2), tmp_path)
+    result = run_on(LocalBackend(), make_plan(script, 2), cwd=tmp_path, to_end=True)
     r = result.reports
     keys = [w for s in (2, 3) for w in r[s].warnings]
     assert [k for k, _ in keys] == [("UserWarning", "old is deprecated", script.filename, 3)] * 2
@@ -379,8 +370,8 @@ def test_chained_exception_in_a_script_function_matches_python(tmp_path):
         print("never")                # taskpar: worker 1
     """)
     expected = python_run(Path(script.filename), tmp_path)
-    result = run_plan(script, make_plan(script, 2), tmp_path)
+    result = run_on(LocalBackend(), make_plan(script, 2), cwd=tmp_path, to_end=True)
     assert expected.returncode == 1
     assert result.reports[2].status == "error"
-    assert result.stdout() == expected.stdout
-    assert result.stderr() == expected.stderr
+    assert result.stdout == expected.stdout
+    assert result.stderr == expected.stderr

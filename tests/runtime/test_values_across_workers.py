@@ -1,4 +1,5 @@
-"""State that lives in class attributes or unpicklable objects, across workers.
+"""Values across workers (taskpar.runtime.values, end to end): state that
+lives in class attributes or unpicklable objects.
 
 Found by the generated-program conformance test: a class sent as a value
 (``K`` after ``K.count += 3``) arrived as the receiver's own, stale class;

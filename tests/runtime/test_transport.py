@@ -1,4 +1,5 @@
-"""One large value sent to several workers: each receiver gets its own copy.
+"""The transport (taskpar.runtime.transport), end to end: one large value
+sent to several workers, each receiver gets its own copy.
 
 (A regression: shared-memory files were named per sender only, so the
 second destination's file collided with the first's.)

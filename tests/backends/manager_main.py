@@ -2,16 +2,17 @@
 
 usage: python manager_main.py SCRIPT WORKERS PIDFILE [ARGS...]
 Writes the worker pids (and the fork server's) to PIDFILE once the first statement started, prints
-the run's stdout chunks (program order) when it ends.
+the run's stdout (as the driver shows it) when it ends.
 """
 
 import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/
 
-from rt_helpers import make_plan, run_plan, simple_script  # noqa: E402
+from rt_helpers import make_plan, simple_script  # noqa: E402
+from support import run_on  # noqa: E402
 
 from taskpar.backends.local import LocalBackend  # noqa: E402
 from taskpar.runtime.messages import StatementStarted  # noqa: E402
@@ -32,10 +33,8 @@ def main():
             written.append(1)
         return True
 
-    from pathlib import Path
-    result = run_plan(script, plan, Path(os.getcwd()), argv=[path, *args], backend=backend,
-                      on_event=on_event)
-    sys.stdout.write(result.stdout())
+    result = run_on(backend, plan, cwd=os.getcwd(), args=args, on_event=on_event, to_end=True)
+    sys.stdout.write(result.stdout)
 
 
 main()

@@ -1,4 +1,4 @@
-"""The Kasahara STG parser, and HEFT on STG graphs."""
+"""The Kasahara STG parser (taskpar.stg), and HEFT on STG graphs."""
 
 import pytest
 

@@ -1,8 +1,10 @@
-"""HEFT against the literature: Topcuoglu, Hariri and Wu (2002), Fig. 2."""
+"""The DAG scheduler (taskpar.dag_schedule): HEFT against the literature,
+Topcuoglu, Hariri and Wu (2002), Fig. 2."""
 
 import pytest
 
-from taskpar.schedule import dag_critical_path, dag_lower_bound, heft, list_schedule, upward_ranks
+from taskpar.dag_schedule import (dag_critical_path, dag_lower_bound, heft, list_schedule,
+                                  upward_ranks)
 
 from sched_helpers import check_dag_schedule
 
