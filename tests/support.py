@@ -207,19 +207,14 @@ class _Tap:
 
 
 @contextmanager
-def _driving(tap, cwd):
-    """``execute`` runs ``tap`` (it makes its backend from a name otherwise),
-    in ``cwd`` (the job's working directory is the driver's)."""
-    import taskpar.run as run_module
-
-    make, here = run_module._backend, os.getcwd()
-    run_module._backend = lambda name, workers, **options: tap
+def _in(cwd):
+    """In ``cwd``: the job's working directory is the driver's."""
+    here = os.getcwd()
     os.chdir(cwd)
     try:
         yield
     finally:
         os.chdir(here)
-        run_module._backend = make
 
 
 def run_on(backend, what, *, workers: int | None = None, cwd=None, args=(), on_event=None,
@@ -261,10 +256,10 @@ def run_on(backend, what, *, workers: int | None = None, cwd=None, args=(), on_e
     path = path or script.filename  # sys.argv[0], as the user typed it
     outcome = Outcome()
     tap = _Tap(backend, outcome.events, on_event, to_end)
-    with _driving(tap, cwd or os.path.dirname(script.filename)):
+    with _in(cwd or os.path.dirname(script.filename)):
         try:
-            outcome.result = execute(what, path, args, backend=backend.name,
-                                     use_cache=False, blas_threads=blas_threads)
+            outcome.result = execute(what, path, args, backend=tap, use_cache=False,
+                                     blas_threads=blas_threads)
         except WorkerError:
             # the test's on_event stopped the run: execute says statements did not report
             if not (tap.stopped and tap.returned):

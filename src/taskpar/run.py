@@ -269,7 +269,7 @@ def execute(
     path: str | os.PathLike,
     args: Sequence[str] = (),
     *,
-    backend: str = "local",
+    backend="local",
     write: Callable[[int, str], None] | None = None,
     on_progress: Callable[[object], None] | None = None,
     use_cache: bool = True,
@@ -278,6 +278,9 @@ def execute(
     blas_threads: int | str | None = None,
 ) -> RunResult:
     """Carry out a prepared plan on ``backend`` and replay its output.
+
+    ``backend``: a name of ``BACKENDS`` (made with ``backend_options``) or a
+    backend object (``taskpar.backends.base.Backend``).
 
     ``write``: as in ``run_script``; with a ``write`` the output is live
     (``buffering`` as there), without one it is only collected.
@@ -326,7 +329,8 @@ def execute(
         buffering=buffering,
         threads_per_worker=check_blas_threads(blas_threads),
     )
-    runner = _backend(backend, plan.workers, **(backend_options or {}))
+    runner = (_backend(backend, plan.workers, **(backend_options or {}))
+              if isinstance(backend, str) else backend)
     try:
         runner.run(job, plan, on_event)
     except UnpicklableValueError as e:
@@ -366,7 +370,8 @@ def execute(
     result.surprises = surprise_notes(script, observed, recorded=use_cache)
     result.advice.extend(result.surprises)
     if use_cache:
-        for note in (record_run(prepared, result, backend), record_observations(script, observed)):
+        for note in (record_run(prepared, result, runner.name),
+                     record_observations(script, observed)):
             if note:
                 result.advice.append(note)
     return result

@@ -150,8 +150,7 @@ def test_large_array_moves_out_of_band(tmp_path):
     got = run_on(MPIBackend(), script, workers=2)
     assert (got.status, got.stdout, got.stderr) == (0, f"{float(256 * 2**20 // 8)}\n", "")
     [t] = [e for e in got.events if isinstance(e, TransferReport) and e.var == "big"]
-    assert t.nbytes >= 256 * 2**20
-    assert t.end - t.start < 20
+    assert t.nbytes >= 256 * 2**20 and t.frm == 0 and t.to == 1
     # the envelope that precedes the buffers stays small: the array is not in the pickle
     from taskpar.runtime import values
     from taskpar.runtime.messages import VALUE, Outgoing, Payload

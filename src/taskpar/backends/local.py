@@ -226,6 +226,9 @@ class _Run:
         self.on_event = on_event
         self.core = ManagerCore(job, plan)
         self.phase = "start"
+        #: worker -> when its process was seen dead while its control channel
+        #: was still open (its last records are read first, see _check_alive)
+        self.dead_since: dict[int, float] = {}
 
     # -- phases --------------------------------------------------------------
     def start(self, timeout: float) -> None:
@@ -305,9 +308,16 @@ class _Run:
         return got
 
     def _check_alive(self) -> None:
+        """A worker whose process has exited ends the run — once what it sent
+        before it died has been read (its channel's EOF comes after its last
+        records: the statement it was running is known), or ``PEER_GRACE`` s
+        later (a child of the script may hold the channel open)."""
+        now = time.monotonic()
         for p in self.workers:
             if p.exit_status() is not None:
-                self._died(p)
+                since = self.dead_since.setdefault(p.index, now)
+                if now - since >= PEER_GRACE:
+                    self._died(p)
 
     # -- errors ----------------------------------------------------------------
     def _where(self, p: _WorkerProc) -> str:
