@@ -127,6 +127,9 @@ __all__ = ["DaskBackend"]
 
 #: seconds between checks that the run's Dask workers are still there
 POLL = 0.5
+#: a lost worker: how long the events already on their way may take to
+#: arrive (they tell which statement it was running)
+SETTLE = 1.0
 #: after the last task, how long live output a report counts may take to arrive
 OUTPUT_GRACE = 30.0
 def segments(program: tuple) -> list[tuple[int, int]]:
@@ -466,19 +469,31 @@ class _Run:
         alive = set(info.get("workers", ()))
         for w, address in enumerate(self.addresses):
             if address not in alive:
-                self._drain()  # reports already here tell which statement it was in
+                # reports and announcements already on their way tell which
+                # statement it was in (its finished tasks' callbacks may lag)
+                self._drain(settle=SETTLE)
                 raise WorkerDied(f"Dask worker {w + 1} ({address}) was lost "
                                  f"{self._where(w)}; the run was stopped")
 
-    def _drain(self) -> None:
-        """Take the reports that have already arrived (without waiting)."""
+    def _drain(self, settle: float = 0.0) -> None:
+        """Take the reports and announcements that have arrived, for the
+        running table; with ``settle``, until none came for a fifth of it (at
+        most ``settle`` seconds in all)."""
+        deadline = time.monotonic() + settle
         while True:
             try:
-                kind, item = self.events.get_nowait()
+                kind, item = self.events.get(timeout=settle / 5) if settle else \
+                    self.events.get_nowait()
             except queue.Empty:
                 return
             if kind == "done" and item.status == "finished":
                 self._done(item)
+            elif kind == "started":
+                stmt, w, _ = item
+                if stmt not in self.reported:
+                    self.core.running.started(int(w), int(stmt))
+            if time.monotonic() > deadline:
+                return
 
     def _where(self, w: int, si: int | None = None) -> str:
         from .dask_worker import exec_stmt
