@@ -271,6 +271,16 @@ def _list_core(dag: _Dag, group_of, forced, key, insertion: bool):
     return where, start, finish, seq
 
 
+def _serial(dag: _Dag):
+    n = len(dag.tasks)
+    where, start, finish, seq = [0] * n, [0.0] * n, [0.0] * n, [0] * n
+    t = 0.0
+    for placed, k in enumerate(dag.topo):
+        start[k], t = t, t + dag.cost[k][0]
+        finish[k], seq[k] = t, placed
+    return where, start, finish, seq
+
+
 def _earliest_slot(slots: list[tuple[float, float]], est: float, dur: float, insertion: bool) -> float:
     if not slots:
         return est
@@ -320,10 +330,17 @@ def schedule_dag(tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any,
                  policy: str = "heft") -> tuple[DagSchedule, float, list[tuple[float, ...]]]:
     """``heft`` (or ``list_schedule`` for ``policy="list"``), the critical
     path's length and each task's per-worker costs, from one validated DAG
-    (what ``taskpar.schedule`` needs, without building it three times)."""
+    (what ``taskpar.schedule`` needs, without building it three times).
+
+    On one worker there is nothing to choose: the tasks run in the order
+    listed where that is a topological order (a script's program order),
+    else in the smallest-index topological order, each right after the other."""
     dag = _Dag(tasks, edges, workers, comp)
     group_of, forced = _placement(dag, pins, groups)
-    if policy == "list":
+    if workers == 1:
+        res = _serial(dag)
+        ranks: dict = {}
+    elif policy == "list":
         res = _list_core(dag, group_of, forced, key=lambda k: (k,), insertion=False)
         ranks: dict = {}
     else:
