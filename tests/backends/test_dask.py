@@ -169,21 +169,6 @@ def test_sys_exit_sets_the_status(cluster, tmp_path):
 
 
 @pytest.mark.timeout(60)
-def test_fd_level_output_is_captured_in_order(cluster, tmp_path):
-    path = write(tmp_path, """\
-        import os, sys
-        if True:
-            print("one", flush=True)
-            os.write(1, b"two\\n")
-            print("three")
-            os.system("echo four; echo err >&2")
-            print("five")
-    """)
-    got = run_on(DaskBackend(cluster.scheduler_address), path, workers=1)
-    assert (got.stdout, got.stderr) == ("one\ntwo\nthree\nfour\nfive\n", "err\n")
-
-
-@pytest.mark.timeout(60)
 def test_unpicklable_value_names_variable_lines_and_fix(cluster, tmp_path):
     # _thread.allocate_lock is not in the analysis's table of unpicklable
     # constructors (threading.Lock is: its users would share one worker)

@@ -106,22 +106,6 @@ def test_the_script_sees_pythons_environment(tmp_path, monkeypatch):
 
 
 @pytest.mark.timeout(60)
-def test_fd_level_output_is_captured_in_order(tmp_path):
-    script = write_script(tmp_path, """\
-        import os, sys
-        if True:
-            print("one", flush=True)
-            os.write(1, b"two\\n")
-            print("three")
-            os.system("echo four; echo err >&2")
-            print("five")
-    """)
-    result = run_on(LocalBackend(), make_plan(script, 1), cwd=tmp_path, to_end=True)
-    assert result.stdout == "one\ntwo\nthree\nfour\nfive\n"
-    assert result.stderr == "err\n"
-
-
-@pytest.mark.timeout(60)
 def test_exit_stops_later_statements_and_keeps_earlier_output(tmp_path):
     script = write_script(tmp_path, """\
         import sys, time

@@ -166,6 +166,24 @@ def test_fail_names_line_7(backend):
 
 
 @pytest.mark.timeout(120)
+def test_fd_level_output_is_captured_in_order(backend, tmp_path):
+    # output that bypasses sys.stdout (os.write, a child process) keeps its
+    # place among print()s, stderr too, as python shows it
+    src = tmp_path / "fds.py"
+    src.write_text("import os, sys\n"
+                   "if True:\n"
+                   "    print('one', flush=True)\n"
+                   "    os.write(1, b'two\\n')\n"
+                   "    print('three')\n"
+                   "    os.system('echo four; echo err >&2')\n"
+                   "    print('five')\n")
+    want = python(src, cwd=tmp_path, env=ENV)
+    assert (want.stdout, want.stderr) == ("one\ntwo\nthree\nfour\nfive\n", "err\n")
+    r = taskpar("run", src, "-w", 1, "--backend", backend, "--no-cache", cwd=tmp_path, env=ENV)
+    assert (r.returncode, r.stdout, r.stderr) == (want.returncode, want.stdout, want.stderr)
+
+
+@pytest.mark.timeout(120)
 def test_killed_worker_is_reported_with_the_statement(backend, tmp_path):
     src = tmp_path / "suicide.py"
     src.write_text("import os, signal\n"
