@@ -238,6 +238,9 @@ def _list_core(dag: _Dag, group_of, forced, key, insertion: bool):
     finish = [0.0] * n
     seq = [0] * n
     slots: list[list[tuple[float, float]]] = [[] for _ in range(P)]  # sorted by start
+    #: per worker, no idle gap between its slots (or before the first) is
+    #: longer than this: a longer task can only go after the last slot
+    gap = [0.0] * P
     group_worker = dict(forced)
     indeg = [len(p) for p in dag.pred]
     ready = [key(k) + (k,) for k in range(n) if indeg[k] == 0]
@@ -255,7 +258,13 @@ def _list_core(dag: _Dag, group_of, forced, key, insertion: bool):
                 if t > est:
                     est = t
             dur = dag.cost[k][w]
-            s = _earliest_slot(slots[w], est, dur, insertion)
+            if slots[w] and (not insertion
+                             or gap[w] < dur - 1e-9 * max(1.0, slots[w][-1][1])):
+                # (the margin leaves a gap that fits up to rounding to the
+                # exact search below)
+                s = max(est, slots[w][-1][1])
+            else:
+                s = _earliest_slot(slots[w], est, dur, insertion)
             f = s + dur
             if best is None or f < best[0]:
                 best = (f, s, w)
@@ -263,7 +272,10 @@ def _list_core(dag: _Dag, group_of, forced, key, insertion: bool):
         group_worker.setdefault(g, w)
         where[k], start[k], finish[k], seq[k] = w, s, f, placed
         placed += 1
-        _insert_slot(slots[w], s, f)
+        mine = slots[w]
+        if not mine or s >= mine[-1][1]:  # after the last slot: a new gap before it
+            gap[w] = max(gap[w], s - (mine[-1][1] if mine else 0.0))
+        _insert_slot(mine, s, f)
         for m in dag.succ[k]:
             indeg[m] -= 1
             if indeg[m] == 0:
@@ -285,7 +297,7 @@ def _earliest_slot(slots: list[tuple[float, float]], est: float, dur: float, ins
     if not slots:
         return est
     if not insertion:
-        return max(est, max(f for _, f in slots))
+        return max(est, slots[-1][1])  # slots never overlap: the last ends last
     # slots never overlap, so their finish times are sorted too: skip every
     # slot that ends by ``est``
     cand = est
