@@ -40,19 +40,29 @@ def future_flags(tree: ast.Module) -> int:
 
 
 def compile_statements(script: Script, ids: Iterable[int]) -> dict:
-    """Code objects for statements ``ids``, with the script's file name and lines."""
+    """Code objects for statements ``ids``, with the script's file name and lines.
+
+    A plain top-level statement is parsed from its own text and moved to its
+    lines (``_node_from_text``); the others are taken from the module's
+    syntax tree, parsed only when one needs it (a worker parses only what it
+    runs). Either way the code is compiled from the same tree, as python
+    compiles the statement in the module."""
     out: dict = {}
     ids = list(ids)
     if not ids:  # a worker with nothing to run parses nothing
         return out
-    tree = ast.parse(script.source, script.filename)
-    flags = future_flags(tree)
+    flags = _script_future_flags(script)
+    tree = None
     for i in ids:
         stmt = script.statements[i]
-        body, node = tree.body, None
-        for k in stmt.path:
-            node = body[k]
-            body = getattr(node, "body", [])
+        node = _node_from_text(stmt, script.filename)
+        if node is None:
+            if tree is None:
+                tree = ast.parse(script.source, script.filename)
+            body = tree.body
+            for k in stmt.path:
+                node = body[k]
+                body = getattr(node, "body", [])
         nodes = [node]
         if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
                 and isinstance(node.value.value, str) and stmt.path != (0,)):
@@ -86,6 +96,34 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
             code = compile(module, script.filename, "exec", flags=flags, dont_inherit=True)
         out[i] = code
     return out
+
+
+def _script_future_flags(script: Script) -> int:
+    """The ``from __future__`` flags of the script (its top-level imports)."""
+    flags = 0
+    for stmt in script.statements:
+        if len(stmt.path) == 1 and stmt.kind == "import" and "__future__" in stmt.source:
+            flags |= future_flags(ast.parse(stmt.source))
+    return flags
+
+
+def _node_from_text(stmt: Statement, filename: str):
+    """The syntax tree of a plain top-level statement (no ``main()`` scope,
+    no split loop, no definition, at column 0) parsed from its own text and
+    moved to its lines; None when it must come from the module's tree (a
+    definition's text starts at ``def``/``class``, without its decorators)
+    or its text does not parse alone."""
+    if (len(stmt.path) != 1 or stmt.scope is not None or stmt.loop is not None
+            or stmt.main_part is not None or stmt.col_offset != 0
+            or stmt.kind in ("def", "class") or stmt.source.startswith(("def", "async", "class", "@"))):
+        return None
+    try:
+        body = ast.parse(stmt.source, filename).body
+    except (SyntaxError, ValueError):
+        return None
+    if len(body) != 1:
+        return None
+    return ast.increment_lineno(body[0], stmt.lineno - 1)
 
 
 def _main_part_node(tree: ast.Module, part: str) -> ast.stmt:

@@ -1,0 +1,66 @@
+"""compile_statements: each statement's code as python compiles it in the module."""
+
+from __future__ import annotations
+
+import ast
+import types
+
+from taskpar.analysis import analyze_source
+from taskpar.runtime.compiling import compile_statements
+
+SOURCE = '''\
+"""The docstring."""
+from __future__ import annotations
+import functools
+
+"a lone string, not the docstring"
+
+@functools.lru_cache(None)
+def f(x: int) -> int:
+    return x * 2
+
+class A:  # a comment
+    @property
+    def p(self):
+        return [i for i in range(3)]
+
+x = [1,
+     2]; y = 3
+z = (lambda v:
+     v + f(1))(x[0])
+for i in range(2):
+    y += i
+print(f(2), A().p, x, y, z)
+'''
+
+
+def shape(code):
+    """What python keeps of a code object: bytecode, names, lines, columns."""
+    return (code.co_code, code.co_names, code.co_firstlineno, list(code.co_positions()),
+            [shape(c) if isinstance(c, types.CodeType) else c for c in code.co_consts])
+
+
+def test_every_statement_compiles_as_in_the_module():
+    script = analyze_source(SOURCE, "/tmp/s.py")
+    codes = compile_statements(script, range(len(script.statements)))
+    tree = ast.parse(SOURCE)
+    flags = __import__("__future__").annotations.compiler_flag
+    for stmt in script.statements:
+        node = tree.body[stmt.path[0]]
+        body = [node]
+        if stmt.path != (0,) and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            body = [ast.copy_location(ast.Pass(), node), node]
+        want = compile(ast.Module(body=body, type_ignores=[]), "/tmp/s.py", "exec", flags=flags,
+                       dont_inherit=True)
+        assert shape(codes[stmt.id]) == shape(want), stmt.source
+
+
+def test_the_lone_string_stays_a_statement_and_decorators_stay_on():
+    script = analyze_source(SOURCE, "/tmp/s.py")
+    codes = compile_statements(script, range(len(script.statements)))
+    ns: dict = {"__name__": "__main__"}
+    for stmt in script.statements[:-1]:
+        exec(codes[stmt.id], ns)
+    assert "__doc__" not in ns or ns["__doc__"] != "a lone string, not the docstring"
+    assert ns["f"].cache_info().maxsize is None  # lru_cache(None) applied
+    assert ns["z"] == 3 and ns["y"] == 4
