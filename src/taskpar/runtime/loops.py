@@ -69,6 +69,11 @@ class LoopCode:
         self.units = units
         self.project = project
         self.call = call
+        #: per piece, the outputs it neither reads nor deletes: whether it
+        #: bound them is seen from a marker put in their place (an identity
+        #: check misses a rebinding to the same object: a small int, None)
+        self.marked = {k: frozenset(split.outputs[k]) - _names_read(unit)
+                       for kind, k, unit in units if kind == "piece"}
         self.touching = frozenset(tuple(t) for t in split.touching)
 
 
@@ -269,6 +274,29 @@ def _shares(rec: dict, invariants) -> bool:
     return not mine.isdisjoint(invariants)
 
 
+#: put in place of a piece's marked outputs while it runs (``LoopCode.marked``)
+_UNBOUND_HERE = type("_UnboundHere", (), {"__repr__": lambda self: "<unbound>"})()
+
+_READS = frozenset({"LOAD_NAME", "LOAD_GLOBAL", "LOAD_DEREF", "LOAD_CLASSDEREF",
+                    "LOAD_FROM_DICT_OR_GLOBALS", "LOAD_FROM_DICT_OR_DEREF", "DELETE_NAME",
+                    "DELETE_GLOBAL"})
+
+
+def _names_read(code) -> frozenset:
+    """Names ``code`` (or code nested in it) loads or deletes by name."""
+    import dis
+
+    out = set()
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        for ins in dis.get_instructions(c):
+            if ins.opname in _READS and isinstance(ins.argval, str):
+                out.add(ins.argval)
+        stack.extend(x for x in c.co_consts if isinstance(x, type(c)))
+    return frozenset(out)
+
+
 def _iteration(code: LoopCode, ns: dict, runner):
     """One iteration's units: ``({unit: (failed, payload, chunks, warnings,
     generator states)}, failed)``."""
@@ -277,6 +305,9 @@ def _iteration(code: LoopCode, ns: dict, runner):
     touching = code.touching
     for kind, k, unit in code.units:
         before = ({n: ns.get(n, _MISSING) for n in outputs[k]} if kind == "piece" else None)
+        marked = code.marked.get(k, ()) if kind == "piece" else ()
+        for n in marked:
+            ns[n] = _UNBOUND_HERE
         mark = runner.mark() if runner is not None else None
         payload, failed = None, False
         try:
@@ -290,11 +321,20 @@ def _iteration(code: LoopCode, ns: dict, runner):
         except BaseException as e:  # noqa: BLE001 - raised again by the chain
             payload, failed = ("error", format_exception(e, unit, call=code.call)), True
         chunks, warns = runner.take_since(mark) if runner is not None else ((), ())
+        unbound = [n for n in marked if ns.get(n, _MISSING) is _UNBOUND_HERE]
+        for n in unbound:  # not bound by the piece this time: as it was
+            if before[n] is _MISSING:
+                del ns[n]
+            else:
+                ns[n] = before[n]
         if not failed and kind == "piece":
             bound = {}
             for n in outputs[k]:
                 v = ns.get(n, _MISSING)
-                if v is not before[n]:
+                if n in marked:
+                    if n not in unbound:
+                        bound[n] = v if v is not _MISSING else _Deleted
+                elif v is not before[n]:
                     bound[n] = v if v is not _MISSING else _Deleted
             payload = bound
         states = ({r: _get_state(r) for r in code.split.fresh}

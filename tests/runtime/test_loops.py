@@ -1,0 +1,36 @@
+"""runtime.loops: what a part reports of one iteration's pieces."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from taskpar.runtime.loops import LoopCode, _iteration
+
+
+def piece_loop(source: str, outputs: tuple[str, ...]) -> LoopCode:
+    split = SimpleNamespace(outputs={0: outputs}, touching=(), fresh=())
+    return LoopCode(split, (("piece", 0, compile(source, "<loop>", "exec")),), project=None)
+
+
+def test_a_rebinding_to_the_same_object_is_reported():
+    # `g = 5` when g is already 5 (one cached int): the chain must still take
+    # this iteration's g, or it keeps another iteration's value (seen in a
+    # loopgen program: `gr1 = random.randint(1, 6)` after a reseed)
+    ns = {"g": 5}
+    rec, failed = _iteration(piece_loop("g = 5", ("g",)), ns, None)
+    assert not failed and rec[("piece", 0)][1] == {"g": 5} and ns["g"] == 5
+
+
+def test_a_name_the_piece_did_not_bind_is_left_as_it_was():
+    ns = {"g": 1, "flag": False}
+    rec, _ = _iteration(piece_loop("if flag:\n    g = 2\n", ("g",)), ns, None)
+    assert rec[("piece", 0)][1] == {} and ns["g"] == 1
+    ns = {"flag": False}
+    rec, _ = _iteration(piece_loop("if flag:\n    g = 2\n", ("g",)), ns, None)
+    assert rec[("piece", 0)][1] == {} and "g" not in ns
+
+
+def test_a_piece_that_reads_its_output_sees_the_real_value():
+    ns = {"g": 3}
+    rec, _ = _iteration(piece_loop("g = g + 1", ("g",)), ns, None)
+    assert rec[("piece", 0)][1] == {"g": 4}
