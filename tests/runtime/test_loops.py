@@ -34,3 +34,28 @@ def test_a_piece_that_reads_its_output_sees_the_real_value():
     ns = {"g": 3}
     rec, _ = _iteration(piece_loop("g = g + 1", ("g",)), ns, None)
     assert rec[("piece", 0)][1] == {"g": 4}
+
+
+def test_items_that_are_one_object_are_found():
+    from taskpar.runtime.loops import _shared_items
+
+    m = SimpleNamespace(n=0)
+    assert "iterations 1 and 3 share an object" in _shared_items([(m,), (1,), (m,)])
+    one = {"seen": 0}
+    assert "iterations 1 and 2" in _shared_items([({"s": one},), ({"s": one},), ({},)])
+    assert _shared_items([(SimpleNamespace(n=0),), (SimpleNamespace(n=0),)]) == ""
+    assert _shared_items([(1, "a", None), (1, "a", None)]) == ""  # atoms are not objects
+
+
+def test_views_and_immutable_library_objects_are_not_shared():
+    import numpy as np
+    import pandas as pd
+
+    from taskpar.runtime.loops import _shared_items
+
+    X = np.zeros((4, 3))
+    assert _shared_items([(row,) for row in X]) == ""
+    assert "share an object (a ndarray)" in _shared_items([(X,), (X,)])
+    idx = pd.Index(["a", "b"])
+    frames = [(pd.DataFrame({"v": [i, i]}, index=idx),) for i in range(3)]
+    assert _shared_items(frames) == ""

@@ -156,6 +156,13 @@ def items(code: LoopCode, iterable):
     try:
         project = code.project
         proj = [project(item) for item in seq] if split.target_reads else [()] * len(seq)
+        shared = _shared_items(proj) if split.target_reads else ""
+        if shared:
+            # a part would work on its own copy of the object, and not see
+            # what an earlier iteration did to it (python's iterations do)
+            state.seq = None
+            state.reason = shared
+            return state, None
         # pickled here, a block per part: what cannot be pickled keeps the
         # loop serial instead of failing a transfer
         ns = sys._getframe(1).f_globals
@@ -166,6 +173,56 @@ def items(code: LoopCode, iterable):
         state.reason = "its items cannot be sent to other workers"
         return state, None
     return state, (len(seq), blocks)
+
+
+def _immutable_library_types() -> tuple | None:
+    """Library objects that cannot change, shared freely between items:
+    numpy's dtypes, pandas' indexes (of the libraries already imported)."""
+    out = []
+    np = sys.modules.get("numpy")
+    if np is not None:
+        out.append(np.dtype)
+    pd = sys.modules.get("pandas")
+    if pd is not None and hasattr(pd, "Index"):
+        out.append(pd.Index)
+    return tuple(out) or None
+
+
+def _shared_items(proj: list) -> str:
+    """Why the iterations' target values cannot be copied apart, or "": two
+    of them are, or hold, one mutable object (the same estimator twice, two
+    pipelines holding one scaler). A numpy array counts as itself (views of
+    one array are not followed to their base: their elements are apart only
+    if they do not overlap, which a view of rows of a matrix does not)."""
+    owner: dict[int, int] = {}
+    budget = _LIMIT
+    immutable = _immutable_library_types()
+    for i, values_ in enumerate(proj):
+        seen: set[int] = set()
+        stack = list(values_)
+        while stack:
+            o = stack.pop()
+            if isinstance(o, _ATOMS) or isinstance(o, _OPAQUE) or id(o) in seen:
+                continue
+            seen.add(id(o))
+            budget -= 1
+            if budget < 0:
+                return "its items are too large to check for shared objects"
+            t = type(o)
+            if immutable is not None and isinstance(o, immutable):
+                continue
+            if t is not tuple and t is not frozenset:
+                first = owner.setdefault(id(o), i)
+                if first != i:
+                    return (f"iterations {first + 1} and {i + 1} share an object "
+                            f"(a {t.__name__}): a copy per worker would not see what the "
+                            "other iteration does to it")
+            if t.__name__ == "ndarray" and t.__module__ == "numpy":
+                continue
+            if isinstance(o, dict) and "__builtins__" in o:
+                continue  # a module namespace
+            stack.extend(gc.get_referents(o))
+    return ""
 
 
 #: a part whose iterations take less than this each (seconds, measured over
