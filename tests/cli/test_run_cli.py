@@ -174,3 +174,18 @@ def test_a_script_that_gains_keeps_its_workers(tmp_path, cache):
     plan = taskpar("plan", src, "-w", "2", cwd=tmp_path, env=env)
     assert "2 workers: predicted makespan" in plan.stdout
     assert "runs on one worker" not in plan.stdout
+
+
+def test_a_relative_path_names_the_script_as_python_does(tmp_path):
+    # python joins a relative path to the working directory as given
+    # (/w/sub/../s.py), without normalising it: __file__ and tracebacks
+    write(tmp_path, "s.py", """\
+        print(__file__)
+        x = [1, 2]
+        x[5]
+        """)
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    expected = python("../s.py", cwd=sub)
+    assert "/sub/../s.py" in expected.stdout
+    assert triple(taskpar("run", "../s.py", "-w", "2", cwd=sub)) == triple(expected)

@@ -23,9 +23,12 @@ def script_filename(path: str | os.PathLike) -> str:
     """The name python gives a script run as ``python PATH``: its absolute path.
 
     (Since Python 3.9 ``__file__`` and tracebacks of ``__main__`` use the
-    absolute path.)
+    absolute path.) Python joins a relative path to the working directory
+    without normalising it (``python ../s.py`` in /w/d names ``/w/d/../s.py``),
+    and keeps an absolute one as given.
     """
-    return os.path.abspath(os.fspath(path))
+    name = os.fspath(path)
+    return name if os.path.isabs(name) else os.path.join(os.getcwd(), name)
 
 
 def read_script(path: str | os.PathLike) -> str:
