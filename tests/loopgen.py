@@ -73,7 +73,8 @@ FAMILIES = frozenset({
     # iterables
     "range", "list", "enumerate", "zip", "items", "nested", "generator_function",
     "generator_expression", "map_iterable", "sorted_reversed", "string", "odd_target",
-    "mutate_iterable", "consumed_iterator", "shared_items", "empty_iterable",
+    "mutate_iterable", "consumed_iterator", "shared_items", "shared_items_changed_last",
+    "empty_iterable",
     # independent producers and consumers
     "temp", "helper", "cpu", "append", "dict_store", "print", "print_stderr", "float_total",
     "set_add", "file_per_iteration", "file_append",
@@ -156,6 +157,7 @@ class Iter:
     str_targets: list = field(default_factory=list)   # str names the target binds
     other_targets: list = field(default_factory=list)  # names bound to something else
     body_first: list = field(default_factory=list)     # body lines the iterable needs (first)
+    body_last: list = field(default_factory=list)      # body lines that end every iteration
     after: list = field(default_factory=list)          # lines after the loop
     exact: bool = True     # nums is exactly what the loop sees
     empty: bool = False
@@ -409,12 +411,22 @@ def it_shared(c: Ctx, L: int, n: int) -> Iter:
         row = [0]
         rows = [row] * k
         after = [f"print('rows', rows{L}, len(set(map(id, rows{L}))))"]
+    # the change first (the body reads the changed row), or last (the body
+    # reads the row as the earlier iterations left it, before this one
+    # changes it: a copy of the row per worker would miss their changes)
+    last = c.maybe(0.5)
     nums = []
     for row_ in rows:
+        if last:
+            nums.append(len(row_))
         row_.append(len(row_))
-        nums.append(len(row_))
-    return Iter("shared_items", setup, [f"for {r} in rows{L}:"], f"len({r})", f"len({r})", nums,
-                other_targets=[r], body_first=[f"{r}.append(len({r}))"], after=after)
+        if not last:
+            nums.append(len(row_))
+    change = [f"{r}.append(len({r}))"]
+    return Iter("shared_items_changed_last" if last else "shared_items", setup,
+                [f"for {r} in rows{L}:"], f"len({r})", f"len({r})", nums, other_targets=[r],
+                body_first=[] if last else change, body_last=change if last else [],
+                after=after, exact=not last)
 
 
 def it_empty(c: Ctx, L: int, n: int, fresh: bool = False) -> Iter:
@@ -790,6 +802,8 @@ def loop_block(c: Ctx, *, final_raise: bool = False, empty: bool = False) -> lis
     safe_temps = [t for i, t in temps if not control or i < pos]
     if control:
         pieces.insert(pos, control)
+    if it.body_last:
+        pieces.append(list(it.body_last))
     body = [ln for piece in pieces for ln in piece] or ["pass"]
     depth = len(it.headers)
     lines = [("    " * d) + h for d, h in enumerate(it.headers)]
