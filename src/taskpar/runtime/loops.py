@@ -196,32 +196,25 @@ def _shared_items(proj: list) -> str:
     if they do not overlap, which a view of rows of a matrix does not)."""
     owner: dict[int, int] = {}
     budget = _LIMIT
-    immutable = _immutable_library_types()
+    immutable = _immutable_library_types() or ()
+
+    def leaf(o) -> bool:
+        t = type(o)
+        return isinstance(o, immutable) or (t.__name__ == "ndarray" and t.__module__ == "numpy")
+
     for i, values_ in enumerate(proj):
-        seen: set[int] = set()
-        stack = list(values_)
-        while stack:
-            o = stack.pop()
-            if isinstance(o, _ATOMS) or isinstance(o, _OPAQUE) or id(o) in seen:
-                continue
-            seen.add(id(o))
+        for o in _objects(values_, set(), leaf):
             budget -= 1
             if budget < 0:
                 return "its items are too large to check for shared objects"
             t = type(o)
-            if immutable is not None and isinstance(o, immutable):
+            if t is tuple or t is frozenset or isinstance(o, immutable):
                 continue
-            if t is not tuple and t is not frozenset:
-                first = owner.setdefault(id(o), i)
-                if first != i:
-                    return (f"iterations {first + 1} and {i + 1} share an object "
-                            f"(a {t.__name__}): a copy per worker would not see what the "
-                            "other iteration does to it")
-            if t.__name__ == "ndarray" and t.__module__ == "numpy":
-                continue
-            if isinstance(o, dict) and "__builtins__" in o:
-                continue  # a module namespace
-            stack.extend(gc.get_referents(o))
+            first = owner.setdefault(id(o), i)
+            if first != i:
+                return (f"iterations {first + 1} and {i + 1} share an object "
+                        f"(a {t.__name__}): a copy per worker would not see what the "
+                        "other iteration does to it")
     return ""
 
 
@@ -301,21 +294,31 @@ _OPAQUE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType
            types.MethodType, types.CodeType)
 
 
-def _reach(roots, limit: int):
-    """ids of the mutable objects reachable from ``roots`` (None: more than
-    ``limit``, i.e. unknown)."""
-    seen: set[int] = set()
+def _objects(roots, seen: set, leaves=None):
+    """The objects reachable from ``roots`` not in ``seen`` (their ids are
+    added), once each; atoms, classes, functions and modules are not
+    objects here, and neither module namespaces nor ``leaves`` are entered."""
     stack = list(roots)
     while stack:
         o = stack.pop()
         if isinstance(o, _ATOMS) or isinstance(o, _OPAQUE) or id(o) in seen:
             continue
         seen.add(id(o))
-        if len(seen) > limit:
-            return None
+        yield o
         if isinstance(o, dict) and "__builtins__" in o:
             continue  # a module namespace
+        if leaves is not None and leaves(o):
+            continue
         stack.extend(gc.get_referents(o))
+
+
+def _reach(roots, limit: int):
+    """ids of the mutable objects reachable from ``roots`` (None: more than
+    ``limit``, i.e. unknown)."""
+    seen: set[int] = set()
+    for _ in _objects(roots, seen):
+        if len(seen) > limit:
+            return None
     return seen
 
 
