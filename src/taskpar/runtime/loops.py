@@ -9,7 +9,8 @@ by ``runtime.loopcode`` and run like any other statement:
             on that worker; ``__tp_L_p`` (the target values the pieces read,
             per iteration) travels to the parts. Serial mode (``p`` None):
             an iterable that must be consumed lazily (a generator), or with
-            more than ``MAX_ITEMS`` items, or whose items cannot be pickled.
+            more than ``MAX_ITEMS`` items, or whose items cannot be pickled,
+            or whose items are (or hold) one mutable object between them.
 ``part p``  ``__tp_L_o<p> = part(loop, __tp_L_p, p, runner)`` on any worker:
             runs the private pieces and hoists for block ``p`` of the
             iterations in the worker's globals (what it binds is restored
@@ -175,7 +176,7 @@ def items(code: LoopCode, iterable):
     return state, (len(seq), blocks)
 
 
-def _immutable_library_types() -> tuple | None:
+def _immutable_library_types() -> tuple:
     """Library objects that cannot change, shared freely between items:
     numpy's dtypes, pandas' indexes (of the libraries already imported)."""
     out = []
@@ -185,7 +186,7 @@ def _immutable_library_types() -> tuple | None:
     pd = sys.modules.get("pandas")
     if pd is not None and hasattr(pd, "Index"):
         out.append(pd.Index)
-    return tuple(out) or None
+    return tuple(out)
 
 
 def _shared_items(proj: list) -> str:
@@ -196,7 +197,7 @@ def _shared_items(proj: list) -> str:
     if they do not overlap, which a view of rows of a matrix does not)."""
     owner: dict[int, int] = {}
     budget = _LIMIT
-    immutable = _immutable_library_types() or ()
+    immutable = _immutable_library_types()
 
     def leaf(o) -> bool:
         t = type(o)
