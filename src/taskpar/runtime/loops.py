@@ -204,6 +204,8 @@ def _shared_items(proj: list) -> str:
         return isinstance(o, immutable) or (t.__name__ == "ndarray" and t.__module__ == "numpy")
 
     for i, values_ in enumerate(proj):
+        if _ATOM_TYPES.issuperset(map(type, values_)):
+            continue  # numbers and strings (most loops): nothing to share
         for o in _objects(values_, set(), leaf):
             budget -= 1
             if budget < 0:
@@ -291,6 +293,7 @@ def _dumps(obj, ns):
 #: objects looked at when checking what a result may share
 _LIMIT = 200_000
 _ATOMS = (int, float, complex, str, bytes, bool, type(None), range, slice)
+_ATOM_TYPES = frozenset(_ATOMS)
 _OPAQUE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
            types.MethodType, types.CodeType)
 
