@@ -217,3 +217,188 @@ def test_comprehension_shapes_left_alone():
     d = sum(heavy(x) for x in range(3))
     ''')
     assert not s.loops
+
+
+def test_a_statement_binding_the_comprehension_variable_is_ordered_around_its_chains():
+    # the chains hold the variable in the worker's globals from the first to
+    # the last: `x = "kept"` must not be planned between them (it was, when
+    # its measured cost fitted a gap, and `print(x)` then raised NameError)
+    from taskpar.graph import has_path
+
+    s = analyse('''
+    x = "kept"
+    squares = [heavy(x) for x in range(5)]
+    print(squares, x)
+    ''')
+    g = build_graph(s)
+    kept = next(st.id for st in s.statements if st.source.startswith('x = "kept"'))
+    show = next(st.id for st in s.statements if st.source.startswith("print(squares"))
+    chains = [st.id for st in s.statements if st.loop and st.loop[1] == "chain"]
+    assert has_path(g, kept, chains[0])
+    assert all(has_path(g, c, show) for c in chains)
+
+
+REUSED = '''
+from sklearn.model_selection import cross_val_score
+from sklearn.linear_model import LogisticRegression, Ridge
+X, y = [[0.0]], [0]
+models = [LogisticRegression(), Ridge()]
+results = []
+for cols in ([0, 1], [2, 3]):
+    for model in models:
+        score = cross_val_score(model, X, y).mean()
+        model.fit(X, y)
+        results.append((type(model).__name__, cols[0], round(score, 4)))
+        print(type(model).__name__, cols, score)
+'''
+
+
+def test_two_nested_loops_run_as_one_loop_over_pairs():
+    s = analyze_source(REUSED, "prog.py")
+    (split,) = s.loops
+    assert split.outer == ("cols",)
+    assert "model" in split.target_reads
+    assert split.pieces == (0,)  # the cross-validation; fit, append and print in order
+    assert "line 7: the loop's iterations run in parallel" in notes_of(s)
+    items = next(st for st in s.statements if st.loop == (0, "items", 0))
+    assert "models" in items.reads  # the inner iterable is evaluated with the items
+
+
+def test_refitted_estimators_may_be_shared_between_iterations():
+    (split,) = analyze_source(REUSED, "prog.py").loops
+    assert split.shareable == ("model",)
+
+
+def _shareable(body: str) -> tuple:
+    s = analyze_source(textwrap.dedent(body), "prog.py")
+    assert s.loops, s.notes
+    return s.loops[0].shareable
+
+
+def test_the_refit_rule_needs_every_read_apart_to_clone():
+    base = '''
+    from sklearn.model_selection import cross_val_score
+    from sklearn import clone
+    import math
+    X, y = [[0.0]], [0]
+    models = [object(), object()]
+    out = []
+    for cols in ([0], [1]):
+        for model in models:
+            {work}
+            model.fit(X, y)
+            out.append(s)
+    '''
+    ok = ["s = cross_val_score(model, X, y).mean()",
+          "s = (type(model).__name__, math.sqrt(cols[0] + 1.0))",
+          "s = cross_val_score(clone(model), X, y).mean()"]
+    for work in ok:
+        assert _shareable(base.format(work=work)) == ("model",), work
+    refused = ["s = model.score(X, y) + math.sqrt(2.0)",  # reads what the last fit learned
+               "s = cross_val_score(model, X, y).mean() + model.coef_[0]",
+               "s = cross_val_score(clone(model, safe=False), X, y).mean()",
+               "s = math.sqrt(len(str(model)))"]
+    for work in refused:
+        assert _shareable(base.format(work=work)) == (), work
+
+
+def test_the_refit_rule_needs_every_change_to_be_a_fit():
+    base = '''
+    from sklearn.model_selection import cross_val_score
+    X, y = [[0.0]], [0]
+    models = [object(), object()]
+    out = []
+    for cols in ([0], [1]):
+        for model in models:
+            s = cross_val_score(model, X, y).mean()
+            {change}
+            out.append(s)
+    '''
+    for change in ["model.fit(X, y)", "model.partial_fit(X, y)", "z = model.fit_transform(X)",
+                   "labels = model.fit_predict(X)"]:
+        assert _shareable(base.format(change=change)) == ("model",), change
+    for change in ["model.set_params(C=2)", "w = model.fit(X, y).n_iter_",
+                   "models[0].fit(X, y)", "model.n = 3"]:
+        assert _shareable(base.format(change=change)) == (), change
+
+
+def test_the_refit_rule_knows_only_scikit_learn():
+    # the script's own cross_val_score may read what the last fit learned
+    assert _shareable('''
+    import math
+    X, y = [[0.0]], [0]
+    def cross_val_score(m, X, y):
+        return math.sqrt(len(m.coef_))
+    models = [object(), object()]
+    out = []
+    for cols in ([0], [1]):
+        for model in models:
+            s = cross_val_score(model, X, y)
+            model.fit(X, y)
+            out.append(s)
+    ''') == ()
+    from taskpar.analysis.estimators import SklearnNames
+    import ast
+
+    tree = ast.parse(textwrap.dedent('''
+    from sklearn.model_selection import cross_val_score, cross_validate as cv
+    import sklearn.model_selection as ms
+    import sklearn
+    cross_validate = 1
+    def cv():
+        pass
+    '''))
+    names = SklearnNames(tree)
+    q = lambda text: names.qualname(ast.parse(text, mode="eval").body)  # noqa: E731
+    assert q("cross_val_score") == "sklearn.model_selection.cross_val_score"
+    assert q("ms.learning_curve") == "sklearn.model_selection.learning_curve"
+    assert q("sklearn.base.clone") == "sklearn.base.clone"
+    assert q("cv") is None  # rebound by the def
+    assert q("cross_validate") is None  # never imported from scikit-learn
+
+
+def test_nested_loops_stay_as_written_when_pairs_would_differ():
+    cases = {
+        # the body rebinds the outer target: it carries across the inner loop
+        "rebinds": '''
+        for a in range(3):
+            for b in range(3):
+                a = a + heavy(b)
+                print(a)
+        ''',
+        # a break of the inner loop ends only the inner loop
+        "break": '''
+        for a in range(3):
+            for b in range(3):
+                v = heavy(a + b)
+                if v > 1:
+                    break
+                print(v)
+        ''',
+        # an else of the inner loop runs once per outer item
+        "else": '''
+        for a in range(3):
+            for b in range(3):
+                v = heavy(a + b)
+                print(v)
+            else:
+                print("done", a)
+        ''',
+        # the inner iterable is computed by a call of the script
+        "call": '''
+        for a in range(3):
+            for b in heavy_list(a):
+                print(heavy(b))
+        ''',
+        # the body changes the outer item, which its inner iterations share
+        "mutates": '''
+        rows = [[0.0] * 3 for _ in range(3)]
+        for row in rows:
+            for j in range(3):
+                row[j] = heavy(row[j - 1] + j)
+                print(row[j])
+        ''',
+    }
+    for what, body in cases.items():
+        s = analyse("def heavy_list(a):\n    return [a]\n" + textwrap.dedent(body))
+        assert all(not sp.outer for sp in s.loops), what

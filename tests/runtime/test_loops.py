@@ -59,3 +59,32 @@ def test_views_and_immutable_library_objects_are_not_shared():
     idx = pd.Index(["a", "b"])
     frames = [(pd.DataFrame({"v": [i, i]}, index=idx),) for i in range(3)]
     assert _shared_items(frames) == ""
+
+
+def test_two_nested_loops_make_pairs_or_say_why_not():
+    from taskpar.runtime.loops import _pairs
+
+    pairs, group, why = _pairs([1, 2], lambda a: range(a))
+    assert (pairs, group, why) == ([(1, 0), (2, 0), (2, 1)], [0, 1, 1], "")
+    # python's outer target would move on past an empty inner loop
+    assert _pairs([0, 1], lambda a: range(a))[2] == "an inner loop's iterable is empty"
+    assert _pairs([1], lambda a: {}[a])[2] == "an inner loop's iterable raises an error"
+    gen = (x for x in "ab")
+    assert _pairs([1], lambda a: gen)[2] == "an inner loop's iterable is consumed lazily"
+    assert next(gen) == "a"  # not consumed: the loops as written still see every item
+
+
+def test_an_outer_item_is_shared_by_its_own_inner_iterations_only():
+    from taskpar.runtime.loops import _shared_items
+
+    g0, g1, m = [0.1], [0.2], SimpleNamespace(n=0)
+    proj = [(g0, 1), (g0, 2), (g1, 1), (g1, 2)]
+    assert _shared_items(proj, ("g", "m"), (), ("g",), [0, 0, 1, 1]) == ""
+    # the same outer object under two outer items: a copy each would differ
+    proj = [(g0, 1), (g0, 2)]
+    why = _shared_items(proj, ("g", "m"), (), ("g",), [0, 1])
+    assert "outer iteration 1 and the items of outer iteration 2 share" in why
+    # an estimator in every outer iteration: only when the analysis allows it
+    proj = [(g0, m), (g1, m)]
+    assert "share an object" in _shared_items(proj, ("g", "m"), (), ("g",), [0, 1])
+    assert _shared_items(proj, ("g", "m"), ("m",), ("g",), [0, 1]) == ""

@@ -100,6 +100,8 @@ def script_from_json(data: dict, source: str) -> Script:
         d["fresh"] = tuple(d["fresh"])
         d["touching"] = tuple(tuple(t) for t in d["touching"])
         d["comp"] = tuple(d["comp"])
+        d["shareable"] = tuple(d["shareable"])
+        d["outer"] = tuple(d["outer"])
         loops.append(LoopSplit(**d))
     return Script(filename=data["filename"], source=source, statements=tuple(statements),
                   notes=tuple(data["notes"]), loops=tuple(loops))

@@ -38,8 +38,11 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
+from typing import NamedTuple
 
+from .estimators import shareable_targets
 from .model import LoopSplit, Script, Statement
+from .nesting import loop_jumps as _loop_control
 from .unroll import HIDDEN as _HIDDEN, Unrolled, expr_at, hoist_sites, target_names, unroll
 
 __all__ = ["split_loops", "PARTS", "node_at", "display_name"]
@@ -107,23 +110,6 @@ def _own_nodes(stmts):
                 stack.append(c)
 
 
-def _loop_control(stmt) -> bool:
-    """True if ``stmt`` holds a break/continue of the loop it is in."""
-    stack = [stmt]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (ast.Break, ast.Continue)):
-            return True
-        for c in ast.iter_child_nodes(n):
-            if isinstance(c, (ast.For, ast.AsyncFor, ast.While)):
-                stack.extend(c.orelse)  # a break in the inner loop's else is ours
-                continue
-            if isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                continue
-            stack.append(c)
-    return False
-
-
 def _static_reason(node: ast.For) -> str:
     """Why a loop cannot be split whatever its body does, or ""."""
     if target_names(node.target) is None:
@@ -149,15 +135,22 @@ def _analysed_nodes(script: Script, tree: ast.Module) -> list[ast.stmt]:
     return [node for node, *_ in items]
 
 
-def split_loops(script: Script, tree: ast.Module) -> Script:
-    """``script`` with its splittable loops split (see the module docstring)."""
+def split_loops(script: Script, tree: ast.Module, as_written: frozenset = frozenset()) -> Script:
+    """``script`` with its splittable loops split (see the module docstring).
+
+    A loop whose body is only an inner loop is analysed as one loop over
+    pairs (``nesting``); if that one cannot be split, the loop is analysed
+    again as written (``as_written``: the statements not to flatten)."""
     from .comprehensions import as_loop, comprehension_shape
+    from .estimators import SklearnNames
+    from .nesting import flat_loop
     from .scopes import scope_bindings
 
     nodes = _analysed_nodes(script, tree)
     notes = list(script.notes)
     loops: dict[int, ast.For] = {}
     comps: dict[int, tuple] = {}  # statement -> (CompShape, accumulator)
+    nested: set[int] = set()  # statements analysed as a loop over pairs
     bound = scope_bindings(tree.body).bound
     for s in script.statements:
         node = nodes[s.id]
@@ -170,6 +163,9 @@ def split_loops(script: Script, tree: ast.Module) -> Script:
             node = as_loop(node, shape, acc)
         elif not isinstance(node, ast.For):
             continue
+        elif s.id not in as_written and (flat := flat_loop(node)) is not None:
+            nested.add(s.id)
+            node = flat
         why = _static_reason(node)
         if why:
             notes.append(f"line {s.lineno}: the loop runs as one statement: {why}")
@@ -188,23 +184,47 @@ def split_loops(script: Script, tree: ast.Module) -> Script:
     syn = Script(filename=script.filename, source=script.source, statements=tuple(stmts))
     graph = build_graph(syn)
 
-    splits: dict[int, tuple] = {}
+    splits: dict[int, Classified] = {}
+    names = SklearnNames(tree)
+    retry = set()
     for L, node in loops.items():
-        result = _classify(L, node, u, syn, graph, EdgeKind)
-        if isinstance(result, str):
+        result = _classify(L, node, u, syn, graph, EdgeKind, L in nested, names)
+        if isinstance(result, str) and L in nested:
+            retry.add(L)
+        elif isinstance(result, str):
             what = "the comprehension" if L in comps else "the loop"
             if result:
                 notes.append(f"line {node.lineno}: {what} runs as one statement: "
                              f"{_readable(result)}")
         else:
             splits[L] = result
+    if retry:
+        return split_loops(script, tree, as_written | retry)
     if not splits:
         return replace(script, notes=tuple(notes))
     return _rebuild(script, tree, splits, syn, u, notes, loops, comps)
 
 
-def _classify(L, node, u, syn, graph, EdgeKind):
-    """``(pieces, hoists, outputs, target_reads, binds, part_reads)`` or a reason."""
+class Classified(NamedTuple):
+    """What of a loop's body runs apart (the fields of ``LoopSplit``)."""
+
+    pieces: tuple
+    hoists: tuple
+    outputs: tuple
+    target_reads: tuple
+    binds: tuple
+    part_reads: frozenset
+    items_id: int  # the items statement in the synthetic module
+    items_reads: frozenset  # what evaluating the iterable (or both) reads
+    fresh: tuple
+    touching: tuple
+    shareable: tuple
+    outer: tuple
+
+
+def _classify(L, node, u, syn, graph, EdgeKind, nested: bool, names) -> Classified | str:
+    """What of loop ``L`` (``node``; a loop over pairs if ``nested``) runs
+    apart, or why nothing does ("" when there is nothing worth it)."""
     idx_of = {m: i for i, m in enumerate(u.meta)}
     b_ids = [i for i, m in enumerate(u.meta) if m[0] in ("piece", "hoist") and m[1] == L
              and m[2] == "B"]
@@ -325,9 +345,30 @@ def _classify(L, node, u, syn, graph, EdgeKind):
                      if any(S[i].resources & fresh
                             for i in [pid] + hoists_in(u, L, u.meta[pid][3], idx_of)))
     touching += tuple(("hoist", h) for h, hid in enumerate(hoist_ids) if S[hid].resources & fresh)
-    return (tuple(pieces), tuple(hoists), tuple(outputs), target_reads,
-            tuple(sorted(n for n in binds if not n.startswith(_HIDDEN))), frozenset(part_reads),
-            idx_of[("items", L)], tuple(sorted(fresh)), touching)
+    apart = [node.body[j] for j in pieces] + [expr_at(node.body[j], a) for j, a in hoists]
+    apart_mutates = set().union(*(S[i].mutates for i in piece_ids + hoist_ids + whole))
+    in_chain = []
+    for i in ordered:
+        j = u.meta[i][3]
+        changed = set(S[i].mutates).union(*(S[h].mutates for h in hoists_in(u, L, j, idx_of)
+                                            if h not in hoist_ids))
+        in_chain.append((node.body[j], changed))
+    shareable = shareable_targets(set(target_reads), apart, apart_mutates, in_chain, names)
+    outer = tuple(target_names(node.target.elts[0])) if nested else ()
+    # a loop over pairs: the outer item is one object in several iterations
+    for i in b_ids:
+        shared = sorted((set(outer) & set(target_reads) & S[i].mutates) - set(shareable))
+        if shared:
+            return (f"line {S[i].lineno}: changes `{shared[0]}`, the outer loop's item, "
+                    "in every iteration of the inner loop")
+    items = S[idx_of[("items", L)]]
+    items_reads = items.reads | items.mutates
+    if nested:  # the inner iterable, evaluated per outer item by the items
+        items_reads |= S[idx_of[("target", L, "A")]].reads - targets - items.writes
+    return Classified(tuple(pieces), tuple(hoists), tuple(outputs), target_reads,
+                      tuple(sorted(n for n in binds if not n.startswith(_HIDDEN))),
+                      frozenset(part_reads), idx_of[("items", L)], frozenset(items_reads),
+                      tuple(sorted(fresh)), touching, shareable, outer)
 
 
 #: calls that write to the terminal: a statement making one stays in the
@@ -436,39 +477,45 @@ def _rebuild(script: Script, tree, splits: dict, syn: Script, u: Unrolled, notes
             out.append(replace(s, id=len(out)))
             continue
         node = fors[s.id]  # the loop (a comprehension's as_loop)
-        (pieces, hoists, outputs, target_reads, binds, part_reads, items_id, fresh,
-         touching) = splits[s.id]
+        c = splits[s.id]
         k = len(loops)
         n_static = _static_length(node.iter)
         parts = PARTS if n_static is None else max(1, min(PARTS, n_static))
-        split = LoopSplit(index=k, path=s.path, lineno=s.lineno, parts=parts, pieces=pieces,
-                          hoists=hoists, outputs=outputs, target_reads=target_reads,
-                          binds=binds, has_break=any(_loop_control(b) for b in node.body),
-                          reads=tuple(sorted(part_reads)), fresh=fresh, touching=touching,
-                          comp=_comp_fields(comps.get(s.id)))
+        split = LoopSplit(index=k, path=s.path, lineno=s.lineno, parts=parts, pieces=c.pieces,
+                          hoists=c.hoists, outputs=c.outputs, target_reads=c.target_reads,
+                          binds=c.binds, has_break=any(_loop_control(b) for b in node.body),
+                          reads=tuple(sorted(c.part_reads)), fresh=c.fresh,
+                          touching=c.touching, comp=_comp_fields(comps.get(s.id)),
+                          shareable=c.shareable, outer=c.outer)
         loops.append(split)
         notes.append(_split_note(split, node))
         var = split.var
         colocate = f"object:{var}"
         first = s.source.splitlines()[0]
-        I = syn.statements[items_id]
+        # a comprehension's chains bind its variables in the worker's globals,
+        # from the first (save_names) to the last (restore_names): each one
+        # reads and may bind them, so no statement binding or reading them
+        # can be planned in between on that worker (runtime.loopcode)
+        held = (frozenset(n for n in target_names(node.target) or ()
+                          if not n.startswith(_HIDDEN)) if s.id in comps else frozenset())
+        I = syn.statements[c.items_id]
         common = dict(lineno=s.lineno, col_offset=s.col_offset, end_lineno=s.end_lineno,
                       end_col_offset=s.end_col_offset, path=s.path, pin=None, kind="other",
                       scope=s.scope, call_lineno=s.call_lineno)
-        out.append(Statement(id=len(out), source=f"[items] {first}", reads=I.reads | I.mutates,
+        out.append(Statement(id=len(out), source=f"[items] {first}", reads=c.items_reads,
                              writes=frozenset({var, var + "_p"}), mutates=I.mutates,
                              resources=I.resources | {colocate}, assumed=I.assumed,
                              loop=(k, "items", 0), **common))
         for p in range(parts):
             out.append(Statement(id=len(out), source=f"[part {p + 1}/{parts}] {first}",
-                                 reads=part_reads | {var + "_p"},
+                                 reads=c.part_reads | {var + "_p"},
                                  writes=frozenset({f"{var}_o{p}"}),
                                  loop=(k, "part", p), **common))
         for p in range(parts):
             out.append(Statement(id=len(out), source=f"[in order {p + 1}/{parts}] {first}",
-                                 reads=s.reads | s.mutates | {var, f"{var}_o{p}"},
-                                 writes=s.writes | {var}, mutates=s.mutates,
-                                 maybe_binds=s.maybe_binds,
+                                 reads=s.reads | s.mutates | held | {var, f"{var}_o{p}"},
+                                 writes=s.writes | held | {var}, mutates=s.mutates,
+                                 maybe_binds=s.maybe_binds | held,
                                  resources=s.resources | {colocate}, assumed=s.assumed,
                                  loop=(k, "chain", p), **common))
     return replace(script, statements=tuple(out), notes=tuple(notes), loops=tuple(loops))

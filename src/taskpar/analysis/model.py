@@ -182,6 +182,12 @@ class LoopSplit:
     #: a comprehension or map seen as this loop (``comprehensions``):
     #: ``(kind, name, consumer, accumulator)``; () for a ``for`` statement
     comp: tuple = ()
+    #: target names whose value may be one object in several iterations
+    #: (``estimators.shareable_targets``: refitted estimators)
+    shareable: tuple[str, ...] = ()
+    #: two nested loops run as one over pairs (``nesting``): the outer
+    #: loop's target names; () for a single loop
+    outer: tuple[str, ...] = ()
     #: the hidden names of this loop's values (state, items, results)
     @property
     def var(self) -> str:

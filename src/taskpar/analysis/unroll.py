@@ -141,6 +141,12 @@ def hoist_name(L: int, j: int, h: int) -> str:
     return f"{HIDDEN}h{L}_{j}_{h}"
 
 
+def _same_target(a, b) -> bool:
+    def norm(x):
+        return ast.dump(x).replace("Load()", "Store()")
+    return norm(a) == norm(b)
+
+
 def _bind_target(node: ast.For, items: str) -> ast.stmt:
     """A statement binding the loop target to an item, for the analysis.
 
@@ -170,6 +176,13 @@ def _bind_target(node: ast.For, items: str) -> ast.stmt:
         pairs = [(e, ast.Call(func=ast.Attribute(copy.deepcopy(d), attr, ast.Load()), args=[],
                               keywords=[])) for e, attr in zip(t.elts, ("keys", "values"))]
         first = None
+    if (pairs is None and isinstance(it, ast.GeneratorExp) and isinstance(t, ast.Tuple)
+            and len(t.elts) == len(it.generators) and not any(g.ifs for g in it.generators)
+            and all(_same_target(e, g.target) for e, g in zip(t.elts, it.generators))):
+        # a loop over pairs (``nesting``): each target from its own iterable,
+        # in order (the inner iterable may read the outer target)
+        pairs = [(g.target, copy.deepcopy(g.iter)) for g in it.generators]
+        first = None
     if pairs is None or any(isinstance(a, ast.Starred) for _, a in pairs):
         stmt = each(t, ast.Name(items, ast.Load()))
     else:
@@ -195,7 +208,7 @@ def unroll(script: Script, nodes: list, loops: dict[int, ast.For], comps: dict) 
             shape, acc = comps[L]
             u.add(accumulator_init(shape, acc, node), ("compinit", L))
             final = result_expr(node, shape, acc)
-            node = loops[L]
+        node = loops[L]  # a comprehension's as_loop, two nested loops' loop over pairs
         items = f"{HIDDEN}items{L}"
         u.add(ast.copy_location(ast.Assign(targets=[ast.Name(items, ast.Store())],
                                            value=copy.deepcopy(node.iter)), node),

@@ -53,7 +53,12 @@ def _shape(split: LoopSplit):
 
 
 def loop_node(split: LoopSplit, node) -> ast.For:
-    """The ``for`` statement of a split loop (a comprehension's ``as_loop``)."""
+    """The ``for`` statement of a split loop (a comprehension's ``as_loop``,
+    two nested loops' loop over pairs)."""
+    if split.outer:
+        from ..analysis.nesting import flat_loop
+
+        return flat_loop(node)
     if not split.comp:
         return node
     from ..analysis.comprehensions import as_loop
@@ -68,9 +73,12 @@ def statement_ast(split: LoopSplit, stmt, role: str, p: int) -> list[ast.stmt]:
     var = split.var
     node = loop_node(split, stmt)
     if role == "items":
+        args = [_loop_code(split), node.iter]
+        if split.outer:
+            args[1:] = _nested_items(node)
         stmt = ast.Assign(targets=[ast.Tuple([_name(var, True), _name(var + "_p", True)],
                                              ast.Store())],
-                          value=_rt("items", _loop_code(split), node.iter))
+                          value=_rt("items", *args))
         return [_at(stmt, node)]
     if role == "part":
         stmt = ast.Assign(targets=[_name(f"{var}_o{p}", True)],
@@ -97,6 +105,9 @@ def statement_ast(split: LoopSplit, stmt, role: str, p: int) -> list[ast.stmt]:
         # itself), over the iterator items() made
         if split.comp:
             serial = _serial_comprehension(split, stmt)
+        elif split.outer:  # the two loops as written, over the outer items
+            serial = _at(ast.For(target=stmt.target, iter=_rt("remaining", _name(var)),
+                                 body=stmt.body, orelse=stmt.orelse, type_comment=None), stmt)
         else:
             serial = _at(ast.For(target=node.target, iter=_rt("remaining", _name(var)),
                                  body=node.body, orelse=node.orelse, type_comment=None), node)
@@ -113,6 +124,20 @@ def statement_ast(split: LoopSplit, stmt, role: str, p: int) -> list[ast.stmt]:
         done = [result_expr(stmt, shape, acc), _at(ast.Expr(_rt("restore_names", _name(var))), stmt)]
         out.append(_at(ast.If(test=_rt("finished", _name(var)), body=done, orelse=[]), stmt))
     return out
+
+
+def _nested_items(flat: ast.For) -> list[ast.expr]:
+    """``A, lambda __tp_item: [B for <outer target> in (__tp_item,)][0]``:
+    the outer iterable, and the inner one of an outer item."""
+    from ..analysis.nesting import parts_of
+
+    outer_t, a, _, b = parts_of(flat)
+    one = ast.ListComp(elt=copy.deepcopy(b), generators=[ast.comprehension(
+        copy.deepcopy(outer_t), ast.Tuple([_name("__tp_item")], ast.Load()), [], 0)])
+    fn = ast.Lambda(args=ast.arguments(posonlyargs=[], args=[ast.arg("__tp_item")], vararg=None,
+                                       kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
+                    body=ast.Subscript(one, ast.Constant(0), ast.Load()))
+    return [a, _at(fn, b)]
 
 
 def _serial_comprehension(split: LoopSplit, stmt) -> ast.stmt:
@@ -195,7 +220,7 @@ def compile_loop(split: LoopSplit, node: ast.For, filename: str, flags: int,
 
         shape, _ = _shape(split)
         frame, where = frame_name(shape), frame_position(node, shape)
-        node = loop_node(split, node)
+    node = loop_node(split, node)
     for j, stmt in enumerate(node.body):
         if j in split.pieces:
             units.append(("piece", split.pieces.index(j), one(stmt)))

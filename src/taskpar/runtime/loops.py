@@ -121,6 +121,8 @@ class LoopState:
         self.current = None  # results of the iteration running in the chain
         self.block_of = None
         self.ns = None
+        #: what a serial loop runs over (two nested loops: the outer items)
+        self.serial_live = None
 
 
 def _bounds(n: int, parts: int, p: int) -> tuple[int, int]:
@@ -129,50 +131,94 @@ def _bounds(n: int, parts: int, p: int) -> tuple[int, int]:
     return lo, lo + q + (1 if p < r else 0)
 
 
-def items(code: LoopCode, iterable):
-    """Evaluate the loop's iterable: ``(state, target values per item or None)``."""
-    split = code.split
+def _take(iterable, has_break: bool):
+    """``(seq, live, reason)``: the items of a loop's iterable and the
+    iterator python would use, or (None, live, why not) for a serial loop."""
     if _is_container(iterable):
         try:
             n = len(iterable)
         except TypeError:
             n = MAX_ITEMS + 1
         if n > MAX_ITEMS:
-            return LoopState(code, iter(iterable), None, "too many iterations"), None
-        seq = list(iterable)
-        live = iter(iterable)
-    elif _plain_iterator(iterable) and not split.has_break:
+            return None, iter(iterable), "too many iterations"
+        return list(iterable), iter(iterable), ""
+    if _plain_iterator(iterable) and not has_break:
         seq = []
         for x in iterable:
             seq.append(x)
             if len(seq) > MAX_ITEMS:
                 import itertools
 
-                return LoopState(code, itertools.chain(seq, iterable), None,
-                                 "too many iterations"), None
-        live = iter(seq)
-    else:
-        return LoopState(code, iter(iterable), None, "the iterable is consumed lazily"), None
-    state = LoopState(code, live, seq, "")
+                return None, itertools.chain(seq, iterable), "too many iterations"
+        return seq, iter(seq), ""
+    return None, iter(iterable), "the iterable is consumed lazily"
+
+
+def _pairs(outer: list, inner):
+    """Two nested loops' items over pairs (``analysis.nesting``): ``(pairs,
+    outer index of each, "")`` or ``(None, None, why the loops run as
+    written)``. ``inner(a)`` evaluates the inner iterable for outer item ``a``."""
+    pairs, group = [], []
+    for g, a in enumerate(outer):
+        try:
+            bs = inner(a)
+        except Exception:  # noqa: BLE001 - python raises it in its own loop
+            return None, None, "an inner loop's iterable raises an error"
+        seq, _, why = _take(bs, True)
+        if why:
+            return None, None, "an inner loop's " + why.replace("the iterable", "iterable")
+        if not seq:
+            # python's outer target moves on while the inner one stays
+            return None, None, "an inner loop's iterable is empty"
+        pairs.extend((a, b) for b in seq)
+        group.extend([g] * len(seq))
+        if len(pairs) > MAX_ITEMS:
+            return None, None, "too many iterations"
+    return pairs, group, ""
+
+
+def _live_pairs(outer, inner):
+    """The pairs as python's two loops make them, one outer item at a time."""
+    for a in outer:
+        for b in inner(a):
+            yield a, b
+
+
+def items(code: LoopCode, iterable, inner=None):
+    """Evaluate the loop's iterable: ``(state, target values per item or
+    None)``; ``inner``: two nested loops (``_pairs``), ``iterable`` the outer one."""
+    split = code.split
+    seq, live, reason = _take(iterable, split.has_break)
+    group = serial_live = None
+    if not reason and inner is not None:
+        serial_live = live
+        seq, group, reason = _pairs(seq, inner)
+        live = _live_pairs(serial_live, inner)
+    state = LoopState(code, live, None if reason else seq, reason)
+    state.serial_live = serial_live
+    if reason:
+        return state, None
+
+    def serial(why):
+        state.seq = None
+        state.reason = why
+        return state, None
     try:
         project = code.project
         proj = [project(item) for item in seq] if split.target_reads else [()] * len(seq)
-        shared = _shared_items(proj) if split.target_reads else ""
+        shared = (_shared_items(proj, split.target_reads, split.shareable, split.outer, group)
+                  if split.target_reads else "")
         if shared:
             # a part would work on its own copy of the object, and not see
             # what an earlier iteration did to it (python's iterations do)
-            state.seq = None
-            state.reason = shared
-            return state, None
+            return serial(shared)
         # pickled here, a block per part: what cannot be pickled keeps the
         # loop serial instead of failing a transfer
         ns = sys._getframe(1).f_globals
         blocks = [_dumps(proj[slice(*_bounds(len(proj), split.parts, p))], ns)
                   for p in range(split.parts)]
     except Exception:  # noqa: BLE001 - unpacking fails (python raises in the loop) or unpicklable
-        state.seq = None
-        state.reason = "its items cannot be sent to other workers"
-        return state, None
+        return serial("its items cannot be sent to other workers")
     return state, (len(seq), blocks)
 
 
@@ -189,15 +235,23 @@ def _immutable_library_types() -> tuple:
     return tuple(out)
 
 
-def _shared_items(proj: list) -> str:
+def _shared_items(proj: list, names=(), shareable=(), outer=(), group=None) -> str:
     """Why the iterations' target values cannot be copied apart, or "": two
     of them are, or hold, one mutable object (the same estimator twice, two
     pipelines holding one scaler). A numpy array counts as itself (views of
     one array are not followed to their base: their elements are apart only
-    if they do not overlap, which a view of rows of a matrix does not)."""
-    owner: dict[int, int] = {}
+    if they do not overlap, which a view of rows of a matrix does not).
+
+    ``names``: the target names of the values; those in ``shareable`` are
+    not looked at (``analysis.estimators``). Two nested loops (``group``:
+    the outer item of each iteration): the values of ``outer`` names belong to their outer item, which its
+    iterations share (the analysis checked that none of them changes it)."""
+    owner: dict[int, object] = {}
     budget = _LIMIT
     immutable = _immutable_library_types()
+    skip = {k for k, n in enumerate(names) if n in shareable}
+    outer = {k for k, n in enumerate(names) if n in outer and k not in skip}
+    walked = set()  # outer items seen
 
     def leaf(o) -> bool:
         t = type(o)
@@ -206,19 +260,39 @@ def _shared_items(proj: list) -> str:
     for i, values_ in enumerate(proj):
         if _ATOM_TYPES.issuperset(map(type, values_)):
             continue  # numbers and strings (most loops): nothing to share
-        for o in _objects(values_, set(), leaf):
-            budget -= 1
-            if budget < 0:
-                return "its items are too large to check for shared objects"
-            t = type(o)
-            if t is tuple or t is frozenset or isinstance(o, immutable):
+        keyed: dict = {}
+        for k, v in enumerate(values_):
+            if k in skip or k in outer and group[i] in walked:
                 continue
-            first = owner.setdefault(id(o), i)
-            if first != i:
-                return (f"iterations {first + 1} and {i + 1} share an object "
-                        f"(a {t.__name__}): a copy per worker would not see what the "
-                        "other iteration does to it")
+            keyed.setdefault(("outer", group[i]) if k in outer else i, []).append(v)
+        if group is not None:
+            walked.add(group[i])
+        for key, roots in keyed.items():
+            for o in _objects(roots, set(), leaf):
+                budget -= 1
+                if budget < 0:
+                    return "its items are too large to check for shared objects"
+                t = type(o)
+                if t is tuple or t is frozenset or isinstance(o, immutable):
+                    continue
+                first = owner.setdefault(id(o), key)
+                if first != key:
+                    return (f"{_iterations(first, key, group)} share an object (a "
+                            f"{t.__name__}): a copy per worker would not see what the other "
+                            "iteration does to it")
     return ""
+
+
+def _iterations(a, b, group) -> str:
+    """``iterations 1 and 3``, or in words for two nested loops."""
+    if group is None:
+        return f"iterations {a + 1} and {b + 1}"
+
+    def one(key):
+        if isinstance(key, tuple):
+            return f"the items of outer iteration {key[1] + 1}"
+        return f"iteration {key + 1} (of outer iteration {group[key] + 1})"
+    return f"{one(a)} and {one(b)}"
 
 
 #: a part whose iterations take less than this each (seconds, measured over
@@ -447,7 +521,7 @@ def serial(state: LoopState) -> bool:
 
 
 def remaining(state: LoopState):
-    return state.live
+    return state.live if state.serial_live is None else state.serial_live
 
 
 def block(state: LoopState, results, p: int) -> bool:
