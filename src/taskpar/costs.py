@@ -60,6 +60,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 __all__ = [
+    "load_loop_modes",
+    "record_loop_modes",
     "Costs",
     "DEFAULT_LATENCY",
     "DEFAULT_BANDWIDTH",
@@ -321,6 +323,19 @@ def load_hidden_state(script: Any) -> dict[int, tuple[frozenset[str], frozenset[
     return out
 
 
+def load_loop_modes(script: Any) -> dict[int, str]:
+    """Why the last run ran split loops as written: items statement id ->
+    reason (``record_loop_modes``). A bad cache file gives ``{}``."""
+    data, _ = _loaded(cache_file(script), _script_path(script))
+    table = data["statements"]
+    out = {}
+    for i, key in enumerate(statement_keys(script)):
+        why = (table.get(key) or {}).get("serial")
+        if isinstance(why, str) and why:
+            out[i] = why
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------
@@ -429,6 +444,25 @@ def record_colocation(script: Any, ids: Iterable[int]) -> str | None:
         if group not in [sorted(g) for g in groups]:
             groups.append(group)
         data["colocate"] = groups
+
+    return _update(script, change)
+
+
+def record_loop_modes(script: Any, reasons: Mapping[int, str]) -> str | None:
+    """Remember why split loops ran as written: items statement id -> the
+    reason, or "" (its iterations ran apart: a reason recorded before is
+    forgotten). Returns a message as ``record_costs`` does."""
+    keys = statement_keys(script)
+
+    def change(data: dict) -> None:
+        table = data["statements"]
+        for i, why in reasons.items():
+            if 0 <= i < len(keys):
+                rec = table.setdefault(keys[i], {})
+                if why:
+                    rec["serial"] = why
+                else:
+                    rec.pop("serial", None)
 
     return _update(script, change)
 

@@ -36,7 +36,7 @@ from .analysis.model import Script, Statement
 from .runtime.guard import GUARDED
 
 __all__ = ["Observations", "observe", "surprise_notes", "apply_learned", "with_learned",
-           "record_observations"]
+           "record_observations", "loop_modes", "loop_mode_notes", "record_loop_modes"]
 
 #: the guarded states that are random generators
 GENERATORS = ("random", "numpy.random")
@@ -128,7 +128,31 @@ def apply_learned(script: Script, learned: dict[int, tuple[frozenset, frozenset]
 
 
 def with_learned(script: Script) -> Script:
-    """``script`` with what earlier runs recorded in its cache applied."""
-    from .costs import load_hidden_state
+    """``script`` with what earlier runs recorded in its cache applied (and
+    a note for each split loop the last run ran as written)."""
+    from .costs import load_hidden_state, load_loop_modes
 
-    return apply_learned(script, load_hidden_state(script))
+    script = apply_learned(script, load_hidden_state(script))
+    notes = loop_mode_notes(script, load_loop_modes(script), "the last run ran")
+    return replace(script, notes=script.notes + tuple(notes)) if notes else script
+
+
+def loop_modes(script: Script, reports: Iterable) -> dict[int, str]:
+    """Items statement id -> why its loop ran as written ("": split), from
+    a run's ``StatementReport`` records."""
+    return {r.stmt: r.note for r in reports if r.status == "ok"
+            and (script.statements[r.stmt].loop or ("",))[1:2] == ("items",)}
+
+
+def loop_mode_notes(script: Script, modes: dict[int, str], who: str = "it ran") -> list[str]:
+    """One line per split loop that ran as written: where, and why."""
+    return [f"line {script.statements[i].lineno}: {who} the loop as written: {why}"
+            for i, why in sorted(modes.items()) if why and 0 <= i < len(script.statements)]
+
+
+def record_loop_modes(script: Script, modes: dict[int, str]) -> str | None:
+    if not modes:
+        return None
+    from .costs import record_loop_modes as record
+
+    return record(script, modes)

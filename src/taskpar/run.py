@@ -390,14 +390,17 @@ def execute(
         stderr="".join(collected[2]),
         advice=list(prepared.notes),
     )
-    from .learned import observe, record_observations, surprise_notes
+    from .learned import (loop_mode_notes, loop_modes, observe, record_loop_modes,
+                          record_observations, surprise_notes)
 
     observed = observe(script, reports.values())
     result.surprises = surprise_notes(script, observed, recorded=use_cache)
     result.advice.extend(result.surprises)
+    modes = loop_modes(script, reports.values())
+    result.advice.extend(loop_mode_notes(script, modes))
     if use_cache:
         for note in (record_run(prepared, result, runner.name),
-                     record_observations(script, observed)):
+                     record_observations(script, observed), record_loop_modes(script, modes)):
             if note:
                 result.advice.append(note)
     return result

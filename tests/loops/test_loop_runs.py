@@ -84,3 +84,48 @@ def test_the_edges_program_ends_in_an_iteration_error(tmp_path):
     assert expected.returncode == 1
     assert expected.stderr.rstrip().endswith("ZeroDivisionError: float division by zero")
     assert "ok 1\n" in expected.stdout and "ok -1" not in expected.stdout
+
+
+SHARED = """
+import math
+
+
+class Acc:
+    n = 0
+
+
+def heavy(x, n=30000):
+    return sum(math.sin(x * k) / k for k in range(1, n))
+
+
+m = Acc()
+items = [m, m, m]
+for a in items:
+    r = heavy(a.n + 1.0)
+    a.n += 1
+    print(round(r, 6))
+"""
+
+
+@pytest.mark.timeout(300)
+def test_why_a_loop_ran_as_written_is_shown_by_the_next_plan(tmp_path):
+    # the run time found what the analysis could not (one object in three
+    # iterations); the next plan says so, and a run that splits the loop
+    # again forgets it
+    script = tmp_path / "prog.py"
+    script.write_text(SHARED)
+    env = dict(ENV, TASKPAR_CACHE_DIR=str(tmp_path / "cache"))
+
+    def plan_after_a_run():
+        got = taskpar("run", script, "-w", "2", cwd=tmp_path, env=env, timeout=300)
+        assert got.returncode == 0, got.stderr
+        plan = taskpar("plan", script, "-w", "2", cwd=tmp_path, env=env, timeout=120)
+        assert plan.returncode == 0, plan.stderr
+        return " ".join(plan.stdout.split())
+
+    assert ("line 15: the last run ran the loop as written: iterations 1 and 2 share an object "
+            "(a Acc)") in plan_after_a_run()
+    script.write_text(SHARED.replace("[m, m, m]", "[Acc(), Acc(), Acc()]"))
+    text = plan_after_a_run()
+    assert "line 15: the loop's iterations run in parallel" in text
+    assert "the last run ran" not in text

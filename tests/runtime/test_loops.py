@@ -1,4 +1,5 @@
-"""runtime.loops: what a part reports of one iteration's pieces."""
+"""runtime.loops and runtime.loopitems: what a part reports of one iteration's pieces, the
+items of a loop and the objects its iterations share."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def test_a_piece_that_reads_its_output_sees_the_real_value():
 
 
 def test_items_that_are_one_object_are_found():
-    from taskpar.runtime.loops import _shared_items
+    from taskpar.runtime.loopitems import _shared_items
 
     m = SimpleNamespace(n=0)
     assert "iterations 1 and 3 share an object" in _shared_items([(m,), (1,), (m,)])
@@ -51,7 +52,7 @@ def test_views_and_immutable_library_objects_are_not_shared():
     import numpy as np
     import pandas as pd
 
-    from taskpar.runtime.loops import _shared_items
+    from taskpar.runtime.loopitems import _shared_items
 
     X = np.zeros((4, 3))
     assert _shared_items([(row,) for row in X]) == ""
@@ -62,7 +63,7 @@ def test_views_and_immutable_library_objects_are_not_shared():
 
 
 def test_two_nested_loops_make_pairs_or_say_why_not():
-    from taskpar.runtime.loops import _pairs
+    from taskpar.runtime.loopitems import _pairs
 
     pairs, group, why = _pairs([1, 2], lambda a: range(a))
     assert (pairs, group, why) == ([(1, 0), (2, 0), (2, 1)], [0, 1, 1], "")
@@ -75,7 +76,7 @@ def test_two_nested_loops_make_pairs_or_say_why_not():
 
 
 def test_an_outer_item_is_shared_by_its_own_inner_iterations_only():
-    from taskpar.runtime.loops import _shared_items
+    from taskpar.runtime.loopitems import _shared_items
 
     g0, g1, m = [0.1], [0.2], SimpleNamespace(n=0)
     proj = [(g0, 1), (g0, 2), (g1, 1), (g1, 2)]

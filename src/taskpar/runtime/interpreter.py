@@ -333,8 +333,16 @@ class Interpreter:
         if not op.replica:
             self.emit(StatementReport(s, self.worker, out.status, out.chunks, out.exit_code,
                                       out.start, out.end, out.warnings, out.streamed, changed,
-                                      unseen))
+                                      unseen, self._loop_note(s)))
         return None
+
+    def _loop_note(self, s: int) -> str:
+        """Why split loop ``s`` (its items statement) runs as written, or ""."""
+        loop = self.script.statements[s].loop
+        if loop is None or loop[1] != "items":
+            return ""
+        state = self.hidden.get(self.script.loops[loop[0]].var)
+        return getattr(state, "reason", "") or ""
 
     def _run_loop_statement(self, s: int, replica: bool):
         ns = self.namespace

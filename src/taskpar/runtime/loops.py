@@ -32,20 +32,16 @@ the script's namespace except while a loop statement runs.
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
-import types
 
 from . import values
+from .loopitems import _LIMIT, MAX_ITEMS, _live_pairs, _objects, _pairs, _shared_items, _take
 from .tracebacks import format_exception
 
 __all__ = ["LoopState", "LoopCode", "Replayed", "items", "part", "block", "take", "has",
            "value", "completed", "finished", "MAX_ITEMS"]
 
-#: more iterations than this run serially (the chain holds a result per
-#: iteration; a billion-element range is not split into a billion)
-MAX_ITEMS = 100_000
 _MISSING = object()
 
 
@@ -78,35 +74,6 @@ class LoopCode:
         self.touching = frozenset(tuple(t) for t in split.touching)
 
 
-#: iterators that produce their items without running code of the script
-_PLAIN_ITERATORS = tuple({type(iter(x)) for x in ([], (), "", b"", range(0), {}, {}.keys(),
-                                                   {}.values(), {}.items(), set(),
-                                                   bytearray())})
-_CONTAINERS = (list, tuple, range, str, bytes, bytearray, dict, set, frozenset,
-               type({}.keys()), type({}.values()), type({}.items()))
-
-
-def _plain_iterator(obj) -> bool:
-    if isinstance(obj, _PLAIN_ITERATORS):
-        return True
-    if type(obj).__name__ == "flatiter" and type(obj).__module__ == "numpy":
-        return True
-    if isinstance(obj, (enumerate, zip, reversed)):
-        try:
-            _, args = obj.__reduce__()[:2]
-        except Exception:  # noqa: BLE001 - an exotic iterator: not plain
-            return False
-        return all(_plain_iterator(a) for a in args if not isinstance(a, int))
-    return False
-
-
-def _is_container(obj) -> bool:
-    if isinstance(obj, _CONTAINERS):
-        return True
-    t = type(obj)
-    return t.__name__ == "ndarray" and t.__module__ == "numpy"
-
-
 class LoopState:
     """The chain's side of a split loop (lives on the items' worker)."""
 
@@ -129,59 +96,6 @@ def _bounds(n: int, parts: int, p: int) -> tuple[int, int]:
     q, r = divmod(n, parts)
     lo = p * q + min(p, r)
     return lo, lo + q + (1 if p < r else 0)
-
-
-def _take(iterable, has_break: bool):
-    """``(seq, live, reason)``: the items of a loop's iterable and the
-    iterator python would use, or (None, live, why not) for a serial loop."""
-    if _is_container(iterable):
-        try:
-            n = len(iterable)
-        except TypeError:
-            n = MAX_ITEMS + 1
-        if n > MAX_ITEMS:
-            return None, iter(iterable), "too many iterations"
-        return list(iterable), iter(iterable), ""
-    if _plain_iterator(iterable) and not has_break:
-        seq = []
-        for x in iterable:
-            seq.append(x)
-            if len(seq) > MAX_ITEMS:
-                import itertools
-
-                return None, itertools.chain(seq, iterable), "too many iterations"
-        return seq, iter(seq), ""
-    return None, iter(iterable), "the iterable is consumed lazily"
-
-
-def _pairs(outer: list, inner):
-    """Two nested loops' items over pairs (``analysis.nesting``): ``(pairs,
-    outer index of each, "")`` or ``(None, None, why the loops run as
-    written)``. ``inner(a)`` evaluates the inner iterable for outer item ``a``."""
-    pairs, group = [], []
-    for g, a in enumerate(outer):
-        try:
-            bs = inner(a)
-        except Exception:  # noqa: BLE001 - python raises it in its own loop
-            return None, None, "an inner loop's iterable raises an error"
-        seq, _, why = _take(bs, True)
-        if why:
-            return None, None, "an inner loop's " + why.replace("the iterable", "iterable")
-        if not seq:
-            # python's outer target moves on while the inner one stays
-            return None, None, "an inner loop's iterable is empty"
-        pairs.extend((a, b) for b in seq)
-        group.extend([g] * len(seq))
-        if len(pairs) > MAX_ITEMS:
-            return None, None, "too many iterations"
-    return pairs, group, ""
-
-
-def _live_pairs(outer, inner):
-    """The pairs as python's two loops make them, one outer item at a time."""
-    for a in outer:
-        for b in inner(a):
-            yield a, b
 
 
 def items(code: LoopCode, iterable, inner=None):
@@ -220,79 +134,6 @@ def items(code: LoopCode, iterable, inner=None):
     except Exception:  # noqa: BLE001 - unpacking fails (python raises in the loop) or unpicklable
         return serial("its items cannot be sent to other workers")
     return state, (len(seq), blocks)
-
-
-def _immutable_library_types() -> tuple:
-    """Library objects that cannot change, shared freely between items:
-    numpy's dtypes, pandas' indexes (of the libraries already imported)."""
-    out = []
-    np = sys.modules.get("numpy")
-    if np is not None:
-        out.append(np.dtype)
-    pd = sys.modules.get("pandas")
-    if pd is not None and hasattr(pd, "Index"):
-        out.append(pd.Index)
-    return tuple(out)
-
-
-def _shared_items(proj: list, names=(), shareable=(), outer=(), group=None) -> str:
-    """Why the iterations' target values cannot be copied apart, or "": two
-    of them are, or hold, one mutable object (the same estimator twice, two
-    pipelines holding one scaler). A numpy array counts as itself (views of
-    one array are not followed to their base: their elements are apart only
-    if they do not overlap, which a view of rows of a matrix does not).
-
-    ``names``: the target names of the values; those in ``shareable`` are
-    not looked at (``analysis.estimators``). Two nested loops (``group``:
-    the outer item of each iteration): the values of ``outer`` names belong to their outer item, which its
-    iterations share (the analysis checked that none of them changes it)."""
-    owner: dict[int, object] = {}
-    budget = _LIMIT
-    immutable = _immutable_library_types()
-    skip = {k for k, n in enumerate(names) if n in shareable}
-    outer = {k for k, n in enumerate(names) if n in outer and k not in skip}
-    walked = set()  # outer items seen
-
-    def leaf(o) -> bool:
-        t = type(o)
-        return isinstance(o, immutable) or (t.__name__ == "ndarray" and t.__module__ == "numpy")
-
-    for i, values_ in enumerate(proj):
-        if _ATOM_TYPES.issuperset(map(type, values_)):
-            continue  # numbers and strings (most loops): nothing to share
-        keyed: dict = {}
-        for k, v in enumerate(values_):
-            if k in skip or k in outer and group[i] in walked:
-                continue
-            keyed.setdefault(("outer", group[i]) if k in outer else i, []).append(v)
-        if group is not None:
-            walked.add(group[i])
-        for key, roots in keyed.items():
-            for o in _objects(roots, set(), leaf):
-                budget -= 1
-                if budget < 0:
-                    return "its items are too large to check for shared objects"
-                t = type(o)
-                if t is tuple or t is frozenset or isinstance(o, immutable):
-                    continue
-                first = owner.setdefault(id(o), key)
-                if first != key:
-                    return (f"{_iterations(first, key, group)} share an object (a "
-                            f"{t.__name__}): a copy per worker would not see what the other "
-                            "iteration does to it")
-    return ""
-
-
-def _iterations(a, b, group) -> str:
-    """``iterations 1 and 3``, or in words for two nested loops."""
-    if group is None:
-        return f"iterations {a + 1} and {b + 1}"
-
-    def one(key):
-        if isinstance(key, tuple):
-            return f"the items of outer iteration {key[1] + 1}"
-        return f"iteration {key + 1} (of outer iteration {group[key] + 1})"
-    return f"{one(a)} and {one(b)}"
 
 
 #: a part whose iterations take less than this each (seconds, measured over
@@ -362,32 +203,6 @@ def _pack(records: list, ns: dict):
 def _dumps(obj, ns):
     header, buffers = values.dumps(obj, ns)
     return header, [bytes(b) for b in buffers]
-
-
-#: objects looked at when checking what a result may share
-_LIMIT = 200_000
-_ATOMS = (int, float, complex, str, bytes, bool, type(None), range, slice)
-_ATOM_TYPES = frozenset(_ATOMS)
-_OPAQUE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
-           types.MethodType, types.CodeType)
-
-
-def _objects(roots, seen: set, leaves=None):
-    """The objects reachable from ``roots`` not in ``seen`` (their ids are
-    added), once each; atoms, classes, functions and modules are not
-    objects here, and neither module namespaces nor ``leaves`` are entered."""
-    stack = list(roots)
-    while stack:
-        o = stack.pop()
-        if isinstance(o, _ATOMS) or isinstance(o, _OPAQUE) or id(o) in seen:
-            continue
-        seen.add(id(o))
-        yield o
-        if isinstance(o, dict) and "__builtins__" in o:
-            continue  # a module namespace
-        if leaves is not None and leaves(o):
-            continue
-        stack.extend(gc.get_referents(o))
 
 
 def _reach(roots, limit: int):

@@ -167,6 +167,10 @@ class StatementReport:
     "random", "numpy.random", "cwd", "environ") the statement changed;
     ``unseen``: those it could not observe (loaded by the statement itself).
     The manager compares them with the plan (``taskpar.learned``).
+
+    ``note``: of a split loop's items statement, why the loop ran as
+    written this time ("" when its iterations ran apart); ``run`` records
+    it for the next ``taskpar plan``.
     """
 
     stmt: int
@@ -180,6 +184,7 @@ class StatementReport:
     streamed: int = 0
     changed: tuple[str, ...] = ()
     unseen: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True)
