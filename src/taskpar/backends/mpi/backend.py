@@ -197,7 +197,7 @@ class MPIBackend:
                         return  # the driver stopped the run
                     if finished:
                         break
-                    raise self._died(events, proc, out, (msg.pid, msg.how))
+                    raise self._died(events, proc, out, (msg.pid, msg.how), watch)
                 if msg is EOF or isinstance(msg, InternalError) or time.monotonic() >= check_at:
                     # every POLL s, and before blaming rank 0 or a worker's own error:
                     # a dead rank explains those (MPI reports it on its peers)
@@ -219,7 +219,7 @@ class MPIBackend:
                             return
                         if finished:
                             break
-                        raise self._died(events, proc, out, dead)
+                        raise self._died(events, proc, out, dead, watch)
                 if msg is None:
                     continue
                 if isinstance(msg, Done):
@@ -292,7 +292,8 @@ class MPIBackend:
             if events(msg) is False:
                 return None
 
-    def _died(self, events: _Events, proc: subprocess.Popen, out, seen=None) -> WorkerDied:
+    def _died(self, events: _Events, proc: subprocess.Popen, out, seen=None,
+              watch: DeathWatch | None = None) -> WorkerDied:
         if seen is not None:  # we saw it die first (Hydra kills the others right after)
             who, how = seen
         else:  # rank 0's socket closed, or mpiexec ended: mpiexec's verdict
@@ -307,6 +308,10 @@ class MPIBackend:
                 if status is not None:
                     who, how = pid, status
                     break
+        if who is not None and who not in events.pids and watch is not None:
+            rank = watch.ranks.get(who)  # its Ready was not forwarded yet
+            if rank is not None:
+                events.pids[who] = None if rank == 0 else rank - 1
         if who is not None and who in events.pids:
             w = events.pids[who]
             if w is None:

@@ -88,15 +88,19 @@ class DeathWatch:
     def __init__(self, inbox: queue.SimpleQueue):
         self.inbox = inbox
         self.socks: dict[int, tuple] = {}  # fd -> (socket, pid)
+        #: pid -> MPI rank, from the lifelines (a rank that dies before rank 0
+        #: forwarded its ``Ready`` is still named)
+        self.ranks: dict[int, int] = {}
         self.lock = threading.Lock()
         self.wake_r, self.wake_w = os.pipe()
         self.reported = False
         self.thread = threading.Thread(target=self._loop, daemon=True, name="taskpar-mpi-watch")
         self.thread.start()
 
-    def add(self, sock: socket.socket, pid: int) -> None:
+    def add(self, sock: socket.socket, pid: int, rank: int) -> None:
         with self.lock:
             self.socks[sock.fileno()] = (sock, pid)
+            self.ranks[pid] = rank
         os.write(self.wake_w, b"+")
 
     def _loop(self) -> None:
@@ -168,7 +172,7 @@ def accept_loop(listener: socket.socket, secret: bytes, hellos: queue.SimpleQueu
             watch.manager_pid = first.pid
             hellos.put((conn, ctl, first))
         elif isinstance(first, Lifeline):
-            watch.add(conn, first.pid)
+            watch.add(conn, first.pid, first.rank)
         else:  # pragma: no cover - protocol bug
             conn.close()
 
