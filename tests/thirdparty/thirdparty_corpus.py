@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-LIBRARIES = ("matplotlib", "networkx")
+LIBRARIES = ("matplotlib", "networkx", "sklearn")
 
 
 def all_scripts() -> list[str]:

@@ -112,8 +112,10 @@ def _import_side_effects(src, dst, via) -> bool:
     return src.kind == dst.kind == "import" and all(key.startswith("<") for _, key in via)
 
 
-def compare(graph: TaskGraph, trace: Trace) -> CheckReport:
-    """Compare a traced run with the static graph: missed interactions, parallelism."""
+def compare(graph: TaskGraph, trace: Trace, loops: dict | None = None) -> CheckReport:
+    """Compare a traced run with the static graph: missed interactions,
+    parallelism; and each split loop's traced iterations with its split
+    (``loops``: ``spawn.loop_checks``, see ``iterations``)."""
     stmts = graph.statements
     deps = {k: v for k, v in traced_dependencies(trace).items()
             if not _import_side_effects(stmts[k[0]], stmts[k[1]], v)}
@@ -131,7 +133,17 @@ def compare(graph: TaskGraph, trace: Trace) -> CheckReport:
         traced_preds[j].add(i)
     s_len, s_sec = _critical_path(ids, static_preds, cost)
     t_len, t_sec = _critical_path(ids, traced_preds, cost)
+    from .iterations import loop_findings
+
+    checked, found = [], []
+    for i, st in enumerate(trace.statements):
+        check = (loops or {}).get(st.id)
+        if check is not None and st.units:
+            checked.append(stmts[st.id].lineno)
+            after = [(stmts[t.id].lineno, t) for t in trace.statements[i + 1:]]
+            found += loop_findings(check, stmts[st.id].lineno, st, after)
     return CheckReport(
+        loops_checked=tuple(checked), loop_missed=tuple(found),
         script=graph.script.filename, statements=len(graph), executed=len(ids),
         exit_status=trace.exit_status, error=trace.error,
         missed=_interactions(graph, missed), unverified=_interactions(graph, unverified),

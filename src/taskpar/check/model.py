@@ -21,6 +21,52 @@ class StatementTrace:
     writes: frozenset[str] = frozenset()
     #: names read whose value cannot be fully fingerprinted (changes unseen)
     unverified: frozenset[str] = frozenset()
+    #: a split loop's first iterations, body statement by body statement,
+    #: and how many iterations it ran in all
+    units: tuple[UnitTrace, ...] = ()
+    iterations: int = 0
+
+
+@dataclass(frozen=True)
+class UnitTrace:
+    """One body statement of a split loop in one iteration (``k`` from 0;
+    ``j`` the body index, -1 binding the target, -2 the iterable)."""
+
+    k: int
+    j: int
+    reads: frozenset[str] = frozenset()
+    writes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class LoopCheck:
+    """What the split of loop statement ``stmt`` claims (``analysis.loops``):
+    the body statements run apart (``pieces``) and the names each gives the
+    chain (``outputs``); the names hoisted calls load (``hoist_reads``, per
+    body statement); every name the parts bind (``binds``); the global
+    generators each iteration seeds (``fresh``); the body's lines."""
+
+    stmt: int
+    pieces: tuple[int, ...]
+    outputs: dict
+    hoist_reads: dict
+    binds: frozenset[str]
+    fresh: frozenset[str]
+    lines: tuple[int, ...]
+    #: two nested loops, traced as the one loop over pairs they run as
+    nested: bool = False
+    #: per ordered statement, the names it reads only in its hoisted calls
+    only_hoisted: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoopFinding:
+    """A traced effect that the split of a loop does not allow for."""
+
+    loop_line: int
+    line: int  # the body statement
+    iteration: int  # from 1
+    what: str  # one line, without the location
 
 
 @dataclass(frozen=True)
@@ -87,8 +133,12 @@ class CheckReport:
     static: Parallelism
     dynamic: Parallelism
     trace: Trace = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    #: split loops whose traced iterations were checked (their lines)
+    loops_checked: tuple[int, ...] = ()
+    #: what those iterations did that their split does not allow for
+    loop_missed: tuple[LoopFinding, ...] = ()
 
     @property
     def ok(self) -> bool:
         """No missed interaction (the CLI exits 1 otherwise)."""
-        return not self.missed
+        return not self.missed and not self.loop_missed

@@ -34,6 +34,15 @@ def render_check(report: CheckReport) -> str:
     else:
         lines.append(f"{name}: no missed interaction ({len(report.traced)} traced dependencies, "
                      "all ordered by the static graph)")
+    if report.loop_missed:
+        lines.append(f"{name}: {len(report.loop_missed)} effect(s) of loop iterations that "
+                     "their split does not allow for (iterations that may interfere):")
+        for f in report.loop_missed:
+            lines.append(f"  {name}:{f.line}: in the loop of line {f.loop_line}, iteration "
+                         f"{f.iteration}: {f.what}")
+    elif report.loops_checked:
+        lines.append(f"{name}: the traced iterations of the split loop(s) at line(s) "
+                     f"{', '.join(map(str, report.loops_checked))} are independent as split")
     if report.unverified:
         lines.append(f"{name}: {len(report.unverified)} possible interaction(s) through values "
                      "whose changes cannot be observed (not counted as missed):")

@@ -31,6 +31,12 @@ What the child observes for statement ``k`` (keys of the read/write sets):
 A value whose fingerprint is incomplete (an object that neither pickles nor
 exposes its state, e.g. a sqlite cursor's position) may change unseen; a
 statement that reads such a name is listed as ``unverified``, not ``missed``.
+
+A split loop (``request["loops"]``, see ``spawn``) runs iteration by
+iteration: the iterable, the target bound to each item, then each body
+statement on its own, with the same records per *unit* (iteration, body
+statement) for its first ``UNIT_ITERATIONS`` iterations (``compare.loop_findings``
+checks them against the split); the statement's own record is the union.
 """
 
 from __future__ import annotations
@@ -64,7 +70,8 @@ _LOAD_OPS = frozenset({"LOAD_NAME", "LOAD_GLOBAL", "LOAD_CLASSDEREF",
                        "LOAD_FROM_DICT_OR_GLOBALS", "DELETE_NAME", "DELETE_GLOBAL"})
 #: not variables: the builtins, annotations (written by every annotated
 #: assignment, read by nobody), the warnings registry (a hidden state)
-_IGNORED_NAMES = frozenset({"__builtins__", "__annotations__", "__warningregistry__"})
+_IGNORED_NAMES = frozenset({"__builtins__", "__annotations__", "__warningregistry__",
+                            "__taskpar_item__"})
 _WRITE_FLAGS = (os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC)
 #: audit events that change the file system: event -> argument positions of paths
 _FS_WRITE_EVENTS = {"os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1),
@@ -224,6 +231,10 @@ _CONFIG_STATE = {"numpy": "<numpy.config>", "pandas": "<pandas.options>",
 
 
 _MARK = "__taskpar_seen__"
+#: iterations of a split loop traced unit by unit (later ones run with one
+#: record for all: a snapshot per unit fingerprints the whole namespace)
+UNIT_ITERATIONS = 12
+_ITEM = "__taskpar_item__"
 
 
 class _Marker:
@@ -290,6 +301,33 @@ def _is_marked(code) -> bool:
     return _MARK in code.co_names
 
 
+class _LoopCode:
+    """A split loop compiled for ``run_loop``: ``items`` binds the iterator
+    of its iterable to ``__taskpar_item__``, ``bind`` the target from it,
+    ``body`` each body statement, ``orelse`` its ``else`` (or None). Two
+    nested loops (``nested``) iterate over pairs, as the split does."""
+
+    def __init__(self, node, nested: bool, compiled):
+        import ast
+        if nested:
+            from ..analysis.nesting import flat_loop
+
+            node = flat_loop(node)
+
+        def at(new):
+            return ast.fix_missing_locations(ast.copy_location(new, node))
+        item = ast.Name(_ITEM, ast.Store())
+        self.items = compiled(at(ast.Assign(targets=[item], value=ast.Call(
+            func=ast.Name("iter", ast.Load()), args=[node.iter], keywords=[]))))
+        self.bind = compiled(at(ast.Assign(targets=[node.target],
+                                           value=ast.Name(_ITEM, ast.Load()))))
+        self.body = [compiled(s) for s in node.body]
+        self.orelse = (compiled(at(ast.If(test=ast.Constant(True), body=node.orelse, orelse=[])))
+                       if node.orelse else None)
+        self.names: list = []
+        self.iterations = 0
+
+
 def _trace_child_main(request_path: str, result_path: str) -> int:  # noqa: C901
     import ast
     import builtins
@@ -316,15 +354,24 @@ def _trace_child_main(request_path: str, result_path: str) -> int:  # noqa: C901
     code_cache: dict = {}
     function_names: dict[int, frozenset[str]] = {}  # marker -> names its body loads
     statement_names = []
-    for path in req["paths"]:
+    loops = {int(k): v for k, v in req.get("loops", {}).items()}
+
+    def compiled(node, mode="exec"):
+        body = node if mode == "eval" else ast.Module(body=[node], type_ignores=[])
+        return compile(body, filename, mode, flags=flags, dont_inherit=True)
+
+    for sid, path in enumerate(req["paths"]):
         node = tree
         for k in path:
             node = node.body[k]
         node = marker.instrument(copy.deepcopy(node))
-        code = compile(ast.Module(body=[node], type_ignores=[]), filename, "exec",
-                       flags=flags, dont_inherit=True)
-        codes.append(code)
+        code = compiled(node)
         statement_names.append(_names_by_marker(code, code_cache, function_names))
+        if sid in loops:
+            code = _LoopCode(node, loops[sid].get("nested", False), compiled)
+            code.names = [_names_by_marker(c, code_cache, function_names)
+                          for c in [code.items, code.bind, *code.body]]
+        codes.append(code)
 
     module = types.ModuleType("__main__")
     ns = module.__dict__
@@ -358,47 +405,101 @@ def _trace_child_main(request_path: str, result_path: str) -> int:  # noqa: C901
     results = []
     error = None
     status = 0
-    before_names, before_state = snapshot()
+
+    def record(loaded: set, before, after, hidden_read: set, hidden_written: set) -> dict:
+        """reads, writes and unverified names between two snapshots."""
+        (before_names, before_state), (after_names, after_state) = before, after
+        present = before_names.keys() | after_names.keys()
+        reads = {n for n in loaded if n in present and n not in _IGNORED_NAMES}
+        modules = {v.__name__.split(".")[0]: _CONFIG_STATE[v.__name__.split(".")[0]]
+                   for v in sys.modules.values() if isinstance(v, types.ModuleType)
+                   and v.__name__.split(".")[0] in _CONFIG_STATE}
+        hidden_reads = set(hidden_read)
+        for n in reads:
+            if n in ns:
+                hidden_reads |= _value_reads(ns[n], modules)
+        writes = {n for n in present if before_names.get(n, (None,))[:2]
+                  != after_names.get(n, (None,))[:2]}
+        # a library's state appearing (numpy imported) is no write; a
+        # warnings registry or a logger's configuration appearing is
+        writes |= {k for k in before_state.keys() | after_state.keys()
+                   if before_state.get(k) != after_state.get(k)
+                   and (k in before_state or k not in _IMPORTED_STATES)}
+        writes |= hidden_written
+        # a draw reads the generator's state as much as it writes it
+        hidden_reads |= writes & _RNG_STATES
+        unverified = {n for n in reads - writes if n in after_names and not after_names[n][2]}
+        return {"reads": sorted(reads | hidden_reads), "writes": sorted(writes),
+                "unverified": sorted(unverified)}
+
+    def loaded_by(names, marks) -> set:
+        out = set(names)
+        for k in marks:
+            out |= function_names.get(k, frozenset())
+        return out
+
+    def run_loop(code: "_LoopCode", units: list, seen: set) -> None:
+        """The loop statement, unit by unit for its first iterations."""
+        def unit(c, names, k, j):
+            if k >= UNIT_ITERATIONS:
+                exec(c, ns)
+                return
+            entered.clear()
+            rec.reads, rec.writes = set(), set()
+            before = snapshot()
+            try:
+                exec(c, ns)
+            finally:
+                got = record(loaded_by(names, entered), before, snapshot(), rec.reads, rec.writes)
+                units.append({"k": k, "j": j, **got})
+                seen.update(entered)
+                rec.reads, rec.writes = set(), set()
+
+        ns[_ITEM] = None
+        unit(code.items, code.names[0], 0, -2)  # ns[_ITEM] = iter(<iterable>)
+        it = ns.pop(_ITEM)
+        k = 0
+        for item in it:
+            ns[_ITEM] = item
+            unit(code.bind, code.names[1], k, -1)
+            del ns[_ITEM]
+            for j, c in enumerate(code.body):
+                unit(c, code.names[2 + j], k, j)
+            k += 1
+            code.iterations = k
+        else:
+            if code.orelse is not None:
+                exec(code.orelse, ns)
+
+    before = snapshot()
     try:
         for sid, code in enumerate(codes):
             entered.clear()
             rec.reads, rec.writes = set(), set()
             rec.active = True
             t0 = time.perf_counter()
+            units: list = []
+            seen: set = set()
             try:
-                exec(code, ns)
+                if isinstance(code, _LoopCode):
+                    run_loop(code, units, seen)
+                else:
+                    exec(code, ns)
             finally:
                 seconds = time.perf_counter() - t0
                 rec.active = False
-                after_names, after_state = snapshot()
-                loaded = set(statement_names[sid])
-                for k in entered:
-                    loaded |= function_names.get(k, frozenset())
-                present = before_names.keys() | after_names.keys()
-                reads = {n for n in loaded if n in present and n not in _IGNORED_NAMES}
-                modules = {v.__name__.split(".")[0]: _CONFIG_STATE[v.__name__.split(".")[0]]
-                           for v in sys.modules.values() if isinstance(v, types.ModuleType)
-                           and v.__name__.split(".")[0] in _CONFIG_STATE}
-                hidden_reads = set(rec.reads)
-                for n in reads:
-                    if n in ns:
-                        hidden_reads |= _value_reads(ns[n], modules)
-                writes = {n for n in present if before_names.get(n, (None,))[:2]
-                          != after_names.get(n, (None,))[:2]}
-                # a library's state appearing (numpy imported) is no write; a
-                # warnings registry or a logger's configuration appearing is
-                writes |= {k for k in before_state.keys() | after_state.keys()
-                           if before_state.get(k) != after_state.get(k)
-                           and (k in before_state or k not in _IMPORTED_STATES)}
-                writes |= rec.writes
-                # a draw reads the generator's state as much as it writes it
-                hidden_reads |= writes & _RNG_STATES
-                unverified = {n for n in reads - writes
-                              if n in after_names and not after_names[n][2]}
-                results.append({"id": sid, "seconds": seconds,
-                                "reads": sorted(reads | hidden_reads),
-                                "writes": sorted(writes), "unverified": sorted(unverified)})
-                before_names, before_state = after_names, after_state
+                after = snapshot()
+                hidden_read, hidden_written = set(rec.reads), set(rec.writes)
+                for u in units:  # what the units saw is the statement's too
+                    hidden_read |= {r for r in u["reads"] if r.startswith("<")}
+                    hidden_written |= {w for w in u["writes"] if w.startswith("<")}
+                got = record(loaded_by(statement_names[sid], entered | seen), before, after,
+                             hidden_read, hidden_written)
+                entry = {"id": sid, "seconds": seconds, **got}
+                if isinstance(code, _LoopCode):
+                    entry["units"], entry["iterations"] = units, code.iterations
+                results.append(entry)
+                before = after
     except SystemExit as e:
         code = e.code
         if code is None:
