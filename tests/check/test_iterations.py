@@ -96,7 +96,7 @@ def test_a_change_made_apart_and_a_name_the_chain_does_not_take_are_found(tmp_pa
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("name", ["sweep.py", "reseeded.py", "subplots.py"])
+@pytest.mark.parametrize("name", ["sweep.py", "reseeded.py", "subplots.py", "in_main.py"])
 def test_the_loop_examples_are_independent_as_split(name, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # subplots.py writes its figure where it runs
     r = check_script(EXAMPLES / "loops" / name, timeout=240)

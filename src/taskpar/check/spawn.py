@@ -119,6 +119,7 @@ def trace_script(script: Script, argv0: str, args: Sequence[str] = (), *,
         with open(request, "w") as f:
             json.dump({"filename": script.filename, "argv": [argv0, *args],
                        "paths": [list(s.path) for s in script.statements],
+                       "scopes": [[s.scope, s.main_part] for s in script.statements],
                        "loops": {str(k): {"nested": c.nested}
                                  for k, c in (loops or {}).items()}}, f)
         cmd = [sys.executable, "-c",

@@ -360,12 +360,25 @@ def _trace_child_main(request_path: str, result_path: str) -> int:  # noqa: C901
         body = node if mode == "eval" else ast.Module(body=[node], type_ignores=[])
         return compile(body, filename, mode, flags=flags, dont_inherit=True)
 
+    scopes = req.get("scopes") or [[None, None]] * len(req["paths"])
     for sid, path in enumerate(req["paths"]):
+        scope, main_part = scopes[sid]
         node = tree
         for k in path:
             node = node.body[k]
+        if main_part is not None:  # main()'s call, or its final return as the exit
+            from ..runtime.compiling import _main_part_node
+
+            node = _main_part_node(tree, main_part)
         node = marker.instrument(copy.deepcopy(node))
-        code = compiled(node)
+        if scope is not None:
+            # a statement of main()'s body: compiled inside ``def main():``
+            # with its names global, as the workers run it
+            from ..analysis.mainfn import compile_in_scope
+
+            code = compile_in_scope(node, scope, filename, flags)
+        else:
+            code = compiled(node)
         statement_names.append(_names_by_marker(code, code_cache, function_names))
         if sid in loops:
             code = _LoopCode(node, loops[sid].get("nested", False), compiled)
