@@ -196,3 +196,35 @@ def test_killed_worker_is_reported_with_the_statement(backend, tmp_path):
     assert f"{src.name}:3" in r.stderr
     assert "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+KILLED_IN_A_LOOP = """\
+import math
+import os
+import signal
+import time
+
+
+def work(i):
+    s = sum(math.sin(i * k) for k in range(20000))
+    if i == 5:
+        time.sleep(1.0)  # the events of the block reach the driver first (Dask)
+        os.kill(os.getpid(), signal.SIGKILL)
+    return s
+
+
+for i in range(8):
+    v = work(i)
+    print(i, round(v, 6))
+"""
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_killed_in_a_split_loop_is_reported_with_the_iteration(backend, tmp_path):
+    src = tmp_path / "killed_in_loop.py"
+    src.write_text(KILLED_IN_A_LOOP)
+    r = taskpar("run", src, "-w", 2, "--backend", backend, "--no-cache", cwd=tmp_path, env=ENV)
+    assert r.returncode not in (0, None)
+    assert "5 " not in r.stdout  # nothing from the iteration that died, nor after it
+    (line,) = r.stderr.strip().splitlines()
+    assert f"{src.name}:15 (`[part 6/8] for i in range(8):`), in iteration 6 of 8" in line, line

@@ -117,8 +117,8 @@ from dataclasses import replace
 from ..errors import NetworkError, WorkerDied, WorkerStartError
 from ..manager import Broadcast, ManagerCore, Report
 from ..plan import Exec, Plan, Recv, Send, worker_program
-from ..runtime.messages import (Failed, Job, StatementOutput, StatementReport, StatementStarted,
-                                TransferFailed)
+from ..runtime.messages import (Failed, Job, LoopBlock, StatementOutput, StatementReport,
+                                StatementStarted, TransferFailed)
 from .base import unpicklable_error
 from .dask_cluster import (CONNECT_TIMEOUT, START_TIMEOUT, connect, plan_workers,
                            require_distributed, start_local_cluster)
@@ -150,6 +150,15 @@ def segments(program: tuple) -> list[tuple[int, int]]:
     return out
 
 
+
+
+def _started(item) -> StatementStarted | LoopBlock:
+    """An event of the started topic (``dask_worker``): ``[stmt, worker,
+    time]`` or ``[stmt, worker, first, last, total]``."""
+    if len(item) == 5:
+        return LoopBlock(*map(int, item))
+    stmt, w, t = item
+    return StatementStarted(int(stmt), int(w), float(t))
 
 class DaskBackend:
     """Runs a plan on a Dask cluster (see module docstring).
@@ -390,9 +399,10 @@ class _Run:
                 if self._dispatch(unpack_output(item)) is False:
                     return
             elif kind == "started":
-                stmt, w, t = item
-                if stmt not in self.started and stmt not in self.reported:
-                    if self._dispatch(StatementStarted(int(stmt), int(w), float(t))) is False:
+                ev = _started(item)
+                if isinstance(ev, LoopBlock) or (ev.stmt not in self.started
+                                                 and ev.stmt not in self.reported):
+                    if self._dispatch(ev) is False:
                         return
             if time.monotonic() >= next_check:
                 self._check_workers()
@@ -489,9 +499,11 @@ class _Run:
             if kind == "done" and item.status == "finished":
                 self._done(item)
             elif kind == "started":
-                stmt, w, _ = item
-                if stmt not in self.reported:
-                    self.core.running.started(int(w), int(stmt))
+                ev = _started(item)
+                if isinstance(ev, LoopBlock):
+                    self.core.running.block(ev)
+                elif ev.stmt not in self.reported:
+                    self.core.running.started(ev.worker, ev.stmt)
             if time.monotonic() > deadline:
                 return
 

@@ -59,7 +59,8 @@ from ..plan import Exec, Recv
 from ..runtime.capture import FdCapture
 from ..runtime.compiling import register_source
 from ..runtime.interpreter import Interpreter
-from ..runtime.messages import Message, Outgoing, Payload, StatementOutput, StatementStarted
+from ..runtime.messages import (LoopBlock, Message, Outgoing, Payload, StatementOutput,
+                                StatementStarted)
 from ..runtime.shell import arrived, make_main_module, open_session
 from ..runtime.values import nbytes
 
@@ -265,10 +266,13 @@ class _RunState:
                 return
             except Exception:  # noqa: BLE001 - then it comes with the segment's result
                 pass
-        if isinstance(instruction, StatementStarted) and self.dask_worker is not None:
+        if isinstance(instruction, (StatementStarted, LoopBlock)) and self.dask_worker is not None:
+            record = ([instruction.stmt, instruction.worker, instruction.time]
+                      if isinstance(instruction, StatementStarted) else
+                      [instruction.stmt, instruction.worker, instruction.first,
+                       instruction.last, instruction.total])
             try:
-                self.dask_worker.log_event(topic(self.run_id),
-                                           [instruction.stmt, instruction.worker, instruction.time])
+                self.dask_worker.log_event(topic(self.run_id), record)
             except Exception:  # noqa: BLE001 - progress only; the report still comes
                 pass
         self.events.append(instruction)

@@ -43,8 +43,9 @@ from dataclasses import dataclass
 
 from ..errors import WorkerDied
 from ..plan import Op, Plan
-from ..runtime.messages import (End, Failed, Finished, Job, Shutdown, StatementOutput,
-                                StatementReport, StatementStarted, TransferReport)
+from ..runtime.messages import (End, Failed, Finished, Job, LoopBlock, Shutdown,
+                                StatementOutput, StatementReport, StatementStarted,
+                                TransferReport)
 from . import texts
 
 __all__ = ["ManagerCore", "Assign", "Broadcast", "Report", "Instruction", "Running",
@@ -90,9 +91,17 @@ class Running:
         self.filename = job.script.filename
         self.statements = plan.graph.statements
         self.by_worker: dict[int, int] = {}
+        #: worker -> (stmt, first, last, total): the iterations of a split
+        #: loop's statement it runs (``LoopBlock``)
+        self.blocks: dict[int, tuple] = {}
 
     def started(self, worker: int, stmt: int) -> None:
         self.by_worker[worker] = stmt
+        self.blocks.pop(worker, None)
+
+    def block(self, msg) -> None:
+        if self.by_worker.get(msg.worker) == msg.stmt:
+            self.blocks[msg.worker] = (msg.stmt, msg.first, msg.last, msg.total)
 
     def reported(self, worker: int, stmt: int) -> None:
         if self.by_worker.get(worker) == stmt:
@@ -106,7 +115,11 @@ class Running:
         runs, else "between statements"."""
         if stmt is None:
             stmt = self.get(worker)
-        return texts.where(self.filename, None if stmt is None else self.statements[stmt], how)
+        text = texts.where(self.filename, None if stmt is None else self.statements[stmt], how)
+        block = self.blocks.get(worker)
+        if stmt is not None and block is not None and block[0] == stmt:
+            text += texts.iterations(*block[1:])
+        return text
 
 
 # -- the core --------------------------------------------------------------------------
@@ -146,6 +159,9 @@ class ManagerCore:
             return self._report(worker, msg)
         if isinstance(msg, StatementStarted):
             self.running.started(worker, msg.stmt)
+        elif isinstance(msg, LoopBlock):
+            self.running.block(msg)
+            return []
         elif isinstance(msg, Finished):
             self.finished.add(worker)
             return [Broadcast(Shutdown())] if self.done else []

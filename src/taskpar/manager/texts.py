@@ -32,6 +32,12 @@ def where(filename: str, statement, how: str = "while running") -> str:
     return f"{how} {filename}:{statement.lineno} (`{statement.label}`)"
 
 
+def iterations(first: int, last: int, total: int) -> str:
+    """", in iterations 5–8 of 24" (of a split loop's statement)."""
+    which = f"iteration {first}" if first == last else f"iterations {first}–{last}"
+    return f", in {which} of {total}"
+
+
 def how_it_ended(status: tuple[str, str] | None) -> str:
     """A process's end from ``(kind, value)`` — ("code", "3") / ("signal",
     "SIGKILL") — or None (only its channel closed)."""

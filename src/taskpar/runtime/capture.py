@@ -288,6 +288,10 @@ class StatementRunner:
         self._lock = threading.Lock() if buffering is not None else None
         self._live: _Live | None = None
         self._last_sent = float("-inf")
+        #: ``on_loop_block(stmt, first, last, total)``: a split loop's
+        #: statement starts a block of iterations (``runtime.loops``)
+        self.on_loop_block = None
+        self._stmt = None
 
     # -- recording ----------------------------------------------------------
     def _target(self) -> _Recording:
@@ -407,6 +411,7 @@ class StatementRunner:
         script's names bound before it; ``call``: the ``<module>`` frame of a
         ``main()`` statement (both: see ``format_exception``)."""
         self._collect_fds()  # anything written between statements goes to _pending
+        self._stmt = None if silent else stmt
         rec = _Recording()  # a replica's is thrown away
         if not silent and self._pending.chunks:
             rec.chunks, rec.warnings = self._pending.chunks, self._pending.warnings
@@ -456,6 +461,11 @@ class StatementRunner:
                        live.streamed if live is not None else 0)
 
     # -- loop parts (``runtime.loops``) --------------------------------------
+    def loop_block(self, first: int, last: int, total: int) -> None:
+        """The running statement works on iterations ``first``..``last``."""
+        if self.on_loop_block is not None and self._stmt is not None and first <= last:
+            self.on_loop_block(self._stmt, first, last, total)
+
     def mark(self) -> tuple[int, int, int]:
         """Where the running statement's output is now (see ``take_since``)."""
         if self._fd is not None and self._fd.sizes_changed():

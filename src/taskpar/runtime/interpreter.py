@@ -74,7 +74,7 @@ from . import values
 from .capture import StatementRunner
 from .compiling import call_site, compile_statements, loop_codes
 from .guard import StateGuard
-from .messages import (POISON, TOKEN, UNBOUND, VALUE, Message, Outgoing, Payload,
+from .messages import (POISON, TOKEN, UNBOUND, VALUE, LoopBlock, Message, Outgoing, Payload,
                        StatementOutput, StatementReport, StatementStarted, TransferFailed)
 
 __all__ = [
@@ -174,6 +174,7 @@ class Interpreter:
         self.runner = runner or StatementRunner(clock=clock)
         if self.runner.buffering is not None and self.runner.on_output is None:
             self.runner.on_output = self._output
+        self.runner.on_loop_block = self._loop_block
         self.clock = clock
         #: advance() returns BeforeExec once before each Exec: the shell
         #: delivers what arrived meanwhile (a failure elsewhere must be known
@@ -239,6 +240,9 @@ class Interpreter:
     def _output(self, stmt: int, chunks: tuple, warnings: tuple) -> None:
         """Live output of the running statement ``stmt`` (see ``runtime.capture``)."""
         self.emit(StatementOutput(stmt, self.worker, chunks, warnings))
+
+    def _loop_block(self, stmt: int, first: int, last: int, total: int) -> None:
+        self.emit(LoopBlock(stmt, self.worker, first, last, total))
 
     def set_failed(self, stmt: int) -> None:
         if self.failed is None or stmt < self.failed:

@@ -98,7 +98,8 @@ def statement_ast(split: LoopSplit, stmt, role: str, p: int) -> list[ast.stmt]:
         names = ast.Tuple([ast.Constant(n) for n in comp_target_names(stmt, shape)], ast.Load())
         inside = [accumulator_init(shape, acc, stmt),
                   _at(ast.Expr(_rt("save_names", _name(var), names)), stmt)] + inside
-    parallel = _at(ast.If(test=_rt("block", _name(var), _name(f"{var}_o{p}"), ast.Constant(p)),
+    parallel = _at(ast.If(test=_rt("block", _name(var), _name(f"{var}_o{p}"), ast.Constant(p),
+                                   _name(RUNNER)),
                           body=inside, orelse=[]), node)
     if p == 0:
         # serial mode: the loop as written (a comprehension: the statement

@@ -151,6 +151,8 @@ def part(code: LoopCode, proj, p: int, runner):
     split = code.split
     n, blocks = proj
     lo, hi = _bounds(n, split.parts, p)
+    if runner is not None:
+        runner.loop_block(lo + 1, hi, n)
     ns = sys._getframe(1).f_globals
     header, buffers = blocks[p]
     mine = values.loads(header, buffers, ns)
@@ -339,10 +341,14 @@ def remaining(state: LoopState):
     return state.live if state.serial_live is None else state.serial_live
 
 
-def block(state: LoopState, results, p: int) -> bool:
+def block(state: LoopState, results, p: int, runner=None) -> bool:
     """Start chain block ``p``; False when it has nothing to do."""
     if state.stopped or state.seq is None:
         return False  # a break, an error, or serial (block 0 ran the whole loop)
+    if runner is not None:
+        n = len(state.seq)
+        lo, hi = _bounds(n, state.code.split.parts, p)
+        runner.loop_block(lo + 1, hi, n)
     if results is not None:
         lo, packed = results
         records = _unpack(packed, state.ns or sys._getframe(1).f_globals)

@@ -188,6 +188,20 @@ class StatementReport:
 
 
 @dataclass(frozen=True)
+class LoopBlock:
+    """Worker ``worker`` runs iterations ``first``..``last`` (from 1) of the
+    ``total`` of split loop statement ``stmt`` (a part, or a block of the
+    chain): sent once per block, so that a worker dying mid-loop is
+    reported with the iterations it was in."""
+
+    stmt: int
+    worker: int
+    first: int
+    last: int
+    total: int
+
+
+@dataclass(frozen=True)
 class TransferReport:
     """A value received: sender's start of the send to the receiver's end of it."""
 

@@ -28,7 +28,7 @@ from ...errors import UsageError, WorkerDied, WorkerStartError
 from ...manager import Running, texts
 from ...plan import Plan
 from ..base import unpicklable_error
-from ...runtime.messages import (InternalError, Job, StatementReport, StatementStarted,
+from ...runtime.messages import (InternalError, Job, LoopBlock, StatementReport, StatementStarted,
                                  TransferFailed)
 from ...runtime.mpi.protocol import CONTROL_ENV, Done, Ready
 from .discovery import INSTALL_HINT, find_mpiexec, require_mpi4py
@@ -70,6 +70,9 @@ class _Events:
             return True
         if isinstance(msg, StatementStarted):
             self.running.started(msg.worker, msg.stmt)
+        elif isinstance(msg, LoopBlock):
+            self.running.block(msg)
+            return True
         elif isinstance(msg, StatementReport):
             self.running.reported(msg.worker, msg.stmt)
         elif isinstance(msg, TransferFailed):
