@@ -275,51 +275,46 @@ def _shareable(body: str) -> tuple:
     return s.loops[0].shareable
 
 
+REFIT = '''
+from sklearn.model_selection import cross_val_score
+from sklearn import clone
+import math
+X, y = [[0.0]], [0]
+models = [object(), object()]
+out = []
+for cols in ([0], [1]):
+    for model in models:
+        {work}
+        {change}
+        out.append(s)
+'''
+
+
+def _refit(work="s = cross_val_score(model, X, y).mean()", change="model.fit(X, y)") -> tuple:
+    return _shareable(REFIT.format(work=work, change=change))
+
+
 def test_the_refit_rule_needs_every_read_apart_to_clone():
-    base = '''
-    from sklearn.model_selection import cross_val_score
-    from sklearn import clone
-    import math
-    X, y = [[0.0]], [0]
-    models = [object(), object()]
-    out = []
-    for cols in ([0], [1]):
-        for model in models:
-            {work}
-            model.fit(X, y)
-            out.append(s)
-    '''
     ok = ["s = cross_val_score(model, X, y).mean()",
           "s = (type(model).__name__, math.sqrt(cols[0] + 1.0))",
           "s = cross_val_score(clone(model), X, y).mean()"]
     for work in ok:
-        assert _shareable(base.format(work=work)) == ("model",), work
+        assert _refit(work=work) == ("model",), work
     refused = ["s = model.score(X, y) + math.sqrt(2.0)",  # reads what the last fit learned
                "s = cross_val_score(model, X, y).mean() + model.coef_[0]",
                "s = cross_val_score(clone(model, safe=False), X, y).mean()",
                "s = math.sqrt(len(str(model)))"]
     for work in refused:
-        assert _shareable(base.format(work=work)) == (), work
+        assert _refit(work=work) == (), work
 
 
 def test_the_refit_rule_needs_every_change_to_be_a_fit():
-    base = '''
-    from sklearn.model_selection import cross_val_score
-    X, y = [[0.0]], [0]
-    models = [object(), object()]
-    out = []
-    for cols in ([0], [1]):
-        for model in models:
-            s = cross_val_score(model, X, y).mean()
-            {change}
-            out.append(s)
-    '''
     for change in ["model.fit(X, y)", "model.partial_fit(X, y)", "z = model.fit_transform(X)",
                    "labels = model.fit_predict(X)"]:
-        assert _shareable(base.format(change=change)) == ("model",), change
+        assert _refit(change=change) == ("model",), change
     for change in ["model.set_params(C=2)", "w = model.fit(X, y).n_iter_",
                    "models[0].fit(X, y)", "model.n = 3"]:
-        assert _shareable(base.format(change=change)) == (), change
+        assert _refit(change=change) == (), change
 
 
 def test_the_refit_rule_knows_only_scikit_learn():
