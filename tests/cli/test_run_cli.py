@@ -189,3 +189,17 @@ def test_a_relative_path_names_the_script_as_python_does(tmp_path):
     expected = python("../s.py", cwd=sub)
     assert "/sub/../s.py" in expected.stdout
     assert triple(taskpar("run", "../s.py", "-w", "2", cwd=sub)) == triple(expected)
+
+
+@pytest.mark.timeout(120)
+def test_files_named_like_modules_beside_the_script_shadow_only_the_script(tmp_path):
+    # python -m taskpar puts the working directory on sys.path: taskpar's
+    # own imports must not pick up the user's glob.py or json.py
+    (tmp_path / "glob.py").write_text('print("the user\'s glob")\n')
+    (tmp_path / "json.py").write_text('print("the user\'s json")\n')
+    script = tmp_path / "prog.py"
+    script.write_text("import glob\nprint(glob.__file__ == __file__.replace('prog', 'glob'))\n")
+    want = python(script, cwd=tmp_path, timeout=60)
+    assert want.stdout == "the user's glob\nTrue\n"
+    got = taskpar("run", script, "-w", "2", "--no-cache", cwd=tmp_path, timeout=120)
+    assert triple(got) == triple(want)
