@@ -5,7 +5,8 @@ tests/scriptgen.py composes hand-written scenes; this one builds each program
 from **loops assembled out of orthogonal parts**. A loop is
 
 * an *iterable* (range, a list, ``enumerate``, ``zip``, ``dict.items()``,
-  nested ranges, a generator function or expression, ``map``, ``sorted``, a
+  two nested loops (ranges, an inner range empty for the first outer item,
+  the rows of a list of lists), a generator function or expression, ``map``, ``sorted``, a
   string, a list the body grows, an iterator the body also consumes, a list
   holding the same object twice, a subscript or attribute target, an empty
   iterable...), which knows the value of its per-iteration number ``NUM`` in
@@ -278,11 +279,28 @@ def it_items(c: Ctx, L: int, n: int) -> Iter:
 
 
 def it_nested(c: Ctx, L: int, n: int) -> Iter:
+    """Two nested loops (taskpar runs them as one loop over pairs): inner
+    ranges, one that is empty for the first outer item (the loops then run
+    as written), and rows of a list of lists, the inner loop over the row."""
     i = c.int_target()
     j = c.int_target(avoid=(i,))
     a = max(1, min(4, n // 2))
     b = max(1, n // a)
-    inner = c.pick([f"range({b})", f"range({i}, {i} + {b})"])
+    shape = c.pick(["range", "range", "shifted", "lower", "rows"])
+    if shape == "lower":  # range(i): nothing for i == 0
+        nums = [p * (a + 1) + q for p in range(a + 1) for q in range(p)]
+        return Iter("nested", [], [f"for {i} in range({a + 1}):", f"for {j} in range({i}):"],
+                    f"({i} * {a + 1} + {j})", f"{i} * 100 + {j}", nums, int_targets=[i, j])
+    if shape == "rows":
+        r, q = c.int_target(avoid=(i, j)), c.int_target(avoid=(i, j))
+        q = q if q != r else j
+        rows = [_ints(c, max(1, b + c.pick([-1, 0, 1]))) for _ in range(a)]
+        row = f"row{L}"
+        nums = [v for rw in rows for v in rw]
+        return Iter("nested", [f"rows{L} = {rows!r}"],
+                    [f"for {r}, {row} in enumerate(rows{L}):", f"for {q}, {i} in enumerate({row}):"],
+                    i, f"{r} * 100 + {q}", nums, int_targets=[r, q, i], other_targets=[row])
+    inner = f"range({b})" if shape == "range" else f"range({i}, {i} + {b})"
     if inner == f"range({b})":
         nums = [p * b + q for p in range(a) for q in range(b)]
         num = f"({i} * {b} + {j})"

@@ -140,6 +140,10 @@ FIXED = {
     # python 3.10/3.11 print "Did you mean: 'results3'?" from the interpreter's own display;
     # the worker that ran the statement did not have results3 (seeds 19, 128, 253)
     "name_error_hint": "results3 = []\nprint(results5)\n",
+    # a name only a loop's body binds, read after the loop: python's hint names it, the
+    # worker that raised did not know it was bound (seed 128 from 100 on)
+    "name_error_hint_after_loop": ("import math\nfor m in [1, 2]:\n    t1 = m * 2\n"
+                                   "print('after', t1)\nu = math.sqrt(4.0)\nprint(t5)\n"),
     # a script function sent to another worker kept cloudpickle's "<dynamic-code>" as its
     # file name, and tracebacks through it had no source line (seeds 144, 208, 221, 232)
     "function_sent_to_another_worker": (

@@ -397,3 +397,18 @@ def test_nested_loops_stay_as_written_when_pairs_would_differ():
     for what, body in cases.items():
         s = analyse("def heavy_list(a):\n    return [a]\n" + textwrap.dedent(body))
         assert all(not sp.outer for sp in s.loops), what
+
+
+def test_a_call_left_in_order_gets_what_the_work_apart_bound():
+    # `max(best, g)` reads the carried `best`, so the chain computes it: the
+    # part must give it `g` (it did not: NameError, loopgen seed 128)
+    s = analyse('''
+    best = -1.0
+    for m in range(1, 3):
+        g = heavy(m)
+        best = max(best, g)
+    print(best)
+    ''')
+    (split,) = s.loops
+    assert split.pieces == (0,) and split.hoists == ()
+    assert split.outputs == (("g",),)

@@ -318,6 +318,12 @@ def _classify(L, node, u, syn, graph, EdgeKind, nested: bool, names) -> Classifi
     chain_reads: set = set()
     for i in ordered + list(after):
         chain_reads |= S[i].reads | S[i].mutates
+    # an ordered statement's calls that are not hoisted run in the chain too
+    # (``best = max(best, g)``: the call reads ``g``, the statement only its value)
+    for i in b_ids:
+        m = u.meta[i]
+        if m[0] == "hoist" and i not in hoist_ids and m[3] not in pieces:
+            chain_reads |= S[i].reads | S[i].mutates
     outputs = []
     for pid in piece_ids:
         outputs.append(tuple(sorted(n for n in S[pid].writes if n in chain_reads

@@ -146,6 +146,31 @@ def hidden_names(script: Script, runner) -> dict:
     return {"__tp_rt": loops, "__tp_loops": loop_codes(script), "__tp_runner": runner}
 
 
+def surely_read(node) -> set[str]:
+    """Names a simple statement loads whenever it runs to its end (not in
+    a lambda, a comprehension's element, a branch of ``x if c else y`` or
+    the right of ``and``/``or``)."""
+    if not isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        return set()
+    out: set[str] = set()
+    stack = [node.value] if node.value is not None else []
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        elif isinstance(n, ast.Lambda):
+            continue
+        elif isinstance(n, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            stack.append(n.generators[0].iter)
+        elif isinstance(n, ast.IfExp):
+            stack.append(n.test)
+        elif isinstance(n, ast.BoolOp):
+            stack.append(n.values[0])
+        else:
+            stack.extend(ast.iter_child_nodes(n))
+    return out
+
+
 class Interpreter:
     """Interprets one worker's program over its namespace (see module docstring)."""
 
@@ -368,15 +393,28 @@ class Interpreter:
         from ..analysis.effects import COMPOUND
 
         tree = ast.parse(self.script.source)
-        seen: dict[str, None] = {}
+        nodes = []
         for st in self.script.statements[:s]:
             node = tree
             for k in st.path:
                 node = node.body[k]
+            nodes.append(node)
+        # a name a later statement surely read was bound (else python had
+        # stopped there): a loop's body names after ``print(t)``
+        proven: set[str] = set()
+        for st, node in zip(self.script.statements[:s], nodes):
+            if st.barrier:
+                proven.clear()  # it may unbind anything
+            elif isinstance(node, ast.Delete):
+                proven -= {t.id for t in node.targets if isinstance(t, ast.Name)}
+            elif st.scope is None:
+                proven |= surely_read(node)
+        seen: dict[str, None] = {}
+        for st, node in zip(self.script.statements[:s], nodes):
             surely = not (st.barrier or st.loop is not None or isinstance(node, COMPOUND)
                           or st.main_part is not None)
             for n in sorted(st.writes):
-                if not n.startswith(HIDDEN) and (surely or n in self.namespace):
+                if not n.startswith(HIDDEN) and (surely or n in self.namespace or n in proven):
                     seen.setdefault(n, None)
         return list(seen)
 
