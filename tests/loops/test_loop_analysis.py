@@ -412,3 +412,62 @@ def test_a_call_left_in_order_gets_what_the_work_apart_bound():
     (split,) = s.loops
     assert split.pieces == (0,) and split.hoists == ()
     assert split.outputs == (("g",),)
+
+
+SEARCH = '''
+import numpy as np
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.svm import SVC
+X, y = [[0.0]], [0]
+svm = SVC()
+grid = {"C": [1, 10]}
+{setup}
+scores = []
+for i in range(3):
+    {body}
+    scores.append(clf.best_score_)
+'''
+
+
+def _search(setup: str, body: str):
+    body = textwrap.indent(textwrap.dedent(body), "    ").strip()
+    src = SEARCH.replace("{setup}", setup).replace("{body}", body)
+    return analyze_source(src, "prog.py")
+
+
+def test_a_search_fits_apart_it_clones_its_estimator():
+    # GridSearchCV clones `svm`: fitting it changes neither `svm` nor `grid`
+    # (rules.CLONING_ESTIMATORS); a splitter seeded by the loop index is the
+    # iteration's own (a range's items are new ints)
+    s = _search("", '''
+        cv = KFold(n_splits=3, shuffle=True, random_state=i)
+        clf = GridSearchCV(estimator=svm, param_grid=grid, cv=cv)
+        clf.fit(X, y)''')
+    (split,) = s.loops
+    assert split.pieces == (0, 1, 2)
+
+
+def test_a_search_whose_splitter_draws_from_a_shared_generator_fits_in_order():
+    s = _search("cv = KFold(n_splits=3, shuffle=True, random_state=np.random.RandomState(0))", '''
+        clf = GridSearchCV(svm, grid, cv=cv)
+        clf.fit(X, y)''')
+    assert not s.loops or 1 not in s.loops[0].pieces  # the draws keep their order
+
+
+def test_other_changes_of_a_search_reach_what_it_holds_and_a_pipeline_is_not_a_search():
+    s = analyze_source(textwrap.dedent('''
+        from sklearn.model_selection import GridSearchCV
+        from sklearn.pipeline import make_pipeline
+        from sklearn.svm import SVC
+        svm = SVC()
+        clf = GridSearchCV(svm, {"C": [1]})
+        clf.set_params(estimator__C=3)
+        clf.fit([[0.0]], [0])
+        pipe = make_pipeline(svm)
+        pipe.fit([[0.0]], [0])
+        '''), "prog.py", loops=False)
+    mutates = {st.source: st.mutates for st in s.statements}
+    assert "svm" in mutates["clf.set_params(estimator__C=3)"]  # sets the estimator's C
+    assert "svm" not in mutates["clf.fit([[0.0]], [0])"]  # fits a clone
+    assert "svm" in mutates["pipe.fit([[0.0]], [0])"]  # a pipeline fits its steps

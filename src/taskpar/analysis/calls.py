@@ -511,6 +511,18 @@ class CallsMixin:
             tags += ("iterator",)
         if qual in rules.UNPICKLABLE_RESULTS:
             tags += ("unpicklable",)
+        if qual == "builtins.range":
+            # a range holds nothing that can change: its items are new ints
+            # (a loop target over it is no object, changing it changes nothing)
+            return {self.site(node, tags=("lib", "container"))}
+        parts = rules.cloning_parts(qual, args) if self.mode == "top" else None
+        if parts is not None:
+            # a new object holding its arguments; what its fit changes is known
+            # (a function's summary keeps the default: it is mapped to its callers)
+            out = self.make_result(rules.SHALLOW, all_args, node, tags)
+            for n in out:
+                self.refit_parts[n] = frozenset(parts)
+            return out
         return self.make_result(kind, all_args, node, tags)
 
     def lib_method(self, recv: set, name: str, args: CallArgs, node, store=None,
@@ -530,6 +542,12 @@ class CallsMixin:
         all_args = args.all()
         if mutates:
             self.mutate(recv)
+            held = [self.refit_parts[o] for o in recv if o in self.refit_parts]
+            if held:
+                # a cloning meta-estimator: fit changes it and its cv /
+                # random_state; another changing method anything it holds
+                self.mutate(self.reach(set().union(*held)) if name in rules.REFITTING
+                            else self.reach(recv))
             if name not in rules.RNG_METHODS:
                 self.add_contents(recv if store is None else (store & recv) or recv, all_args)
         if name in rules.ARG_MUTATING_METHODS and args.pos:

@@ -46,6 +46,8 @@ from __future__ import annotations
 
 import ast
 
+from .rules import REFITTING
+
 __all__ = ["PARAMS_ONLY", "REFITTING", "SklearnNames", "shareable_targets"]
 
 #: scikit-learn functions that read only their first argument's parameters
@@ -56,8 +58,6 @@ PARAMS_ONLY = frozenset({
     "sklearn.model_selection.validation_curve",
     "sklearn.model_selection.permutation_test_score", "sklearn.base.clone", "sklearn.clone",
 })
-#: estimator methods that change what it learned, never its parameters
-REFITTING = frozenset({"fit", "partial_fit", "fit_transform", "fit_predict"})
 
 
 class SklearnNames:

@@ -72,6 +72,9 @@ class Interp(CallsMixin):
         self.implicit_done: dict = {}
         #: objects of ``a`` in the last evaluation of ``a.b`` / ``a[k]``
         self._bases: dict = {}
+        #: a cloning meta-estimator made at top level -> the objects its
+        #: ``fit`` may change besides itself (``rules.CLONING_ESTIMATORS``)
+        self.refit_parts: dict = {}
         self.future_annotations = facts.future_annotations
 
     # ------------------------------------------------------------------ heap
