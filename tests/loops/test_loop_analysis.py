@@ -471,3 +471,22 @@ def test_other_changes_of_a_search_reach_what_it_holds_and_a_pipeline_is_not_a_s
     assert "svm" in mutates["clf.set_params(estimator__C=3)"]  # sets the estimator's C
     assert "svm" not in mutates["clf.fit([[0.0]], [0])"]  # fits a clone
     assert "svm" in mutates["pipe.fit([[0.0]], [0])"]  # a pipeline fits its steps
+
+
+def test_an_attribute_of_what_the_work_apart_made_is_taken_from_the_part():
+    # `scores.append(search.best_score_)`: the part gives the value, the chain
+    # needs no `search` (a copy of which would hold objects made before the loop)
+    s = analyse('''
+    import math
+    cfg = {"n": 3}
+    scores, tags = [], []
+    for i in range(3):
+        res = complex(heavy(i), i)
+        scores.append(res.real)
+        tags.append(math.pi + cfg["n"])
+    ''')
+    (split,) = s.loops
+    assert split.pieces == (0,)
+    # res.real is hoisted; math.pi is not (the chain has `math` itself)
+    assert split.hoists == ((1, ("value", "args", 0)),)
+    assert split.outputs == ((),)

@@ -89,3 +89,13 @@ def test_an_outer_item_is_shared_by_its_own_inner_iterations_only():
     proj = [(g0, m), (g1, m)]
     assert "share an object" in _shared_items(proj, ("g", "m"), (), ("g",), [0, 1])
     assert _shared_items(proj, ("g", "m"), ("m",), ("g",), [0, 1]) == ""
+
+
+def test_only_numbers_and_strings_are_atoms_a_part_may_copy():
+    import numpy as np
+
+    from taskpar.runtime.loops import _is_atom
+
+    assert all(_is_atom(v) for v in (1, 2.5, "s", b"b", None, True, np.float64(1), np.int8(2)))
+    # a 0-d array, a list, an object: the chain must see the object itself
+    assert not any(_is_atom(v) for v in (np.array(1.0), [1], np.array([1]), object()))

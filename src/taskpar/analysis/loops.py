@@ -23,7 +23,9 @@ then say everything needed:
 * an ordered statement (``print``, ``d[k] = v``, ``total += v``,
   ``results.append(v)``) gives up private subexpressions that contain a
   call (*hoists*): ``total += heavy(x)`` computes ``heavy(x)`` apart and
-  adds it in order, so float sums are exact.
+  adds it in order, so float sums are exact; also an attribute of a name
+  the private statements bind (``scores.append(search.best_score_)``, see
+  ``unroll.attribute_read``).
 
 Private statements and hoists run in *parts* (blocks of iterations, any
 worker); the *chains* run the loop itself in iteration order on the
@@ -43,7 +45,8 @@ from typing import NamedTuple
 from .estimators import shareable_targets
 from .model import LoopSplit, Script, Statement
 from .nesting import loop_jumps as _loop_control
-from .unroll import HIDDEN as _HIDDEN, Unrolled, expr_at, hoist_sites, target_names, unroll
+from .unroll import (HIDDEN as _HIDDEN, Unrolled, attribute_read, expr_at, hoist_sites,
+                     target_names, unroll)
 
 __all__ = ["split_loops", "PARTS", "node_at", "display_name"]
 
@@ -246,11 +249,15 @@ def _classify(L, node, u, syn, graph, EdgeKind, nested: bool, names) -> Classifi
     bound_in_iteration = set(targets)
     pieces, hoists, piece_ids, hoist_ids = [], [], [], []
     pending: list[int] = []  # private hoists of the piece to come
+    piece_bound: set = set()  # names the private statements so far bind
     for i in b_ids:
         m, s = u.meta[i], S[i]
         stmt_node = node.body[m[3]]
         why = ""
-        if s.barrier:
+        root = attribute_read(hoist_sites(stmt_node)[m[4]][1]) if m[0] == "hoist" else None
+        if root is not None and root not in piece_bound:
+            why = f"line {s.lineno}: an attribute the chain reads itself"
+        elif s.barrier:
             why = f"line {s.lineno}: {s.barrier_reason or 'cannot be analysed'}"
         elif _blocking(s.resources - fresh, s.reads - bound_in_iteration):
             r = sorted(_blocking(s.resources - fresh, s.reads - bound_in_iteration))[0]
@@ -298,6 +305,7 @@ def _classify(L, node, u, syn, graph, EdgeKind, nested: bool, names) -> Classifi
                 pieces.append(m[3])
                 piece_ids.append(i)
                 private[i] = ""
+                piece_bound |= s.writes
             else:
                 private[i] = why or f"line {s.lineno}: runs in order"
                 sites = hoist_sites(stmt_node)

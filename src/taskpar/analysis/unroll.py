@@ -19,7 +19,7 @@ import copy
 from .model import Script
 
 __all__ = ["Unrolled", "unroll", "hoist_sites", "expr_at", "set_expr_at", "hoist_name",
-           "target_names", "contains_call", "HIDDEN"]
+           "target_names", "contains_call", "attribute_read", "HIDDEN"]
 
 #: names of the analysis' and the runtime's own values (never the script's)
 HIDDEN = "__tp_"
@@ -44,7 +44,20 @@ def target_names(target) -> list[str] | None:
     return None
 
 
+def attribute_read(expr) -> str | None:
+    """``name`` of an expression ``name.attr`` (no call), else None. Hoisted
+    only when ``name`` is bound by private work of the iteration (``loops``):
+    ``scores.append(search.best_score_)`` then needs no ``search`` in the
+    chain; the part gives the value only if it is a number or a string
+    (``runtime.loops``), else the chain runs that iteration itself."""
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        return expr.value.id
+    return None
+
+
 def _hoistable(expr) -> bool:
+    if attribute_read(expr) is not None:
+        return True
     if not contains_call(expr):
         return False
     return not any(isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr, ast.Starred))

@@ -252,5 +252,9 @@ def compile_loop(split: LoopSplit, node: ast.For, filename: str, flags: int,
     scratch: dict = {"__builtins__": {}}
     exec(compile(ast.fix_missing_locations(ast.Module(body=[_at(fn, node)], type_ignores=[])),
                  "<loop target>", "exec"), scratch)
+    from ..analysis.unroll import attribute_read
+
+    atoms = frozenset(h for h, (j, address) in enumerate(split.hoists)
+                      if attribute_read(expr_at(node.body[j], tuple(address))) is not None)
     return LoopCode(split, tuple(units), scratch["__tp_project"],
-                    call=None if scope is None else (filename, call_lineno))
+                    call=None if scope is None else (filename, call_lineno), atoms=atoms)

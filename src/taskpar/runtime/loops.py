@@ -36,7 +36,8 @@ import sys
 import time
 
 from . import values
-from .loopitems import _LIMIT, MAX_ITEMS, _live_pairs, _objects, _pairs, _shared_items, _take
+from .loopitems import (_ATOM_TYPES, _LIMIT, MAX_ITEMS, _live_pairs, _objects, _pairs,
+                        _shared_items, _take)
 from .tracebacks import format_exception
 
 __all__ = ["LoopState", "LoopCode", "Replayed", "items", "part", "block", "take", "has",
@@ -61,11 +62,14 @@ class LoopCode:
     of ``split.target_reads`` for an item (unpacking it as the target does);
     ``call``: the ``<module>`` frame of a ``main()`` loop's tracebacks."""
 
-    def __init__(self, split, units, project, call=None):
+    def __init__(self, split, units, project, call=None, atoms=frozenset()):
         self.split = split
         self.units = units
         self.project = project
         self.call = call
+        #: hoists of an attribute (``unroll.attribute_read``): delivered only
+        #: when a number or a string, else the chain runs the iteration
+        self.atoms = atoms
         #: per piece, the outputs it neither reads nor deletes: whether it
         #: bound them is seen from a marker put in their place (an identity
         #: check misses a rebinding to the same object: a small int, None)
@@ -269,6 +273,10 @@ def _iteration(code: LoopCode, ns: dict, runner):
             exec(unit, ns)
             if kind == "hoist":
                 payload = ns.pop("__tp_hv")
+                if k in code.atoms and not _is_atom(payload):
+                    if runner is not None:
+                        runner.take_since(mark)
+                    return None, False  # an object of the iteration: the chain runs it
         except KeyboardInterrupt:
             raise
         except SystemExit as e:
@@ -298,6 +306,14 @@ def _iteration(code: LoopCode, ns: dict, runner):
         if failed:
             return rec, True
     return rec, False
+
+
+def _is_atom(value) -> bool:
+    """A value a copy of which is as good as itself: a number, a string, None."""
+    if type(value) in _ATOM_TYPES:
+        return True
+    np = sys.modules.get("numpy")  # a numpy scalar (not a 0-d array: that one can change)
+    return np is not None and isinstance(value, np.generic) and value.dtype.kind in "biufcSUMm"
 
 
 def _get_state(generator: str):
