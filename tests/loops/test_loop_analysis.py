@@ -438,7 +438,7 @@ def _search(setup: str, body: str):
 
 def test_a_search_fits_apart_it_clones_its_estimator():
     # GridSearchCV clones `svm`: fitting it changes neither `svm` nor `grid`
-    # (rules.CLONING_ESTIMATORS); a splitter seeded by the loop index is the
+    # (estimators.CLONING_ESTIMATORS); a splitter seeded by the loop index is the
     # iteration's own (a range's items are new ints)
     s = _search("", '''
         cv = KFold(n_splits=3, shuffle=True, random_state=i)

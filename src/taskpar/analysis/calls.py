@@ -40,7 +40,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from . import rules
+from . import estimators, rules
 from .frames import FnFrame
 from .objects import EMPTY_SUMMARY, class_keys, fn_keys, inst_keys
 
@@ -515,7 +515,7 @@ class CallsMixin:
             # a range holds nothing that can change: its items are new ints
             # (a loop target over it is no object, changing it changes nothing)
             return {self.site(node, tags=("lib", "container"))}
-        parts = rules.cloning_parts(qual, args) if self.mode == "top" else None
+        parts = estimators.cloning_parts(qual, args) if self.mode == "top" else None
         if parts is not None:
             # a new object holding its arguments; what its fit changes is known
             # (a function's summary keeps the default: it is mapped to its callers)
@@ -546,7 +546,7 @@ class CallsMixin:
             if held:
                 # a cloning meta-estimator: fit changes it and its cv /
                 # random_state; another changing method anything it holds
-                self.mutate(self.reach(set().union(*held)) if name in rules.REFITTING
+                self.mutate(self.reach(set().union(*held)) if name in estimators.REFITTING
                             else self.reach(recv))
             if name not in rules.RNG_METHODS:
                 self.add_contents(recv if store is None else (store & recv) or recv, all_args)

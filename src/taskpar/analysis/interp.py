@@ -73,7 +73,7 @@ class Interp(CallsMixin):
         #: objects of ``a`` in the last evaluation of ``a.b`` / ``a[k]``
         self._bases: dict = {}
         #: a cloning meta-estimator made at top level -> the objects its
-        #: ``fit`` may change besides itself (``rules.CLONING_ESTIMATORS``)
+        #: ``fit`` may change besides itself (``estimators.CLONING_ESTIMATORS``)
         self.refit_parts: dict = {}
         self.future_annotations = facts.future_annotations
 

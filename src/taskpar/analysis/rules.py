@@ -550,51 +550,6 @@ def mutated_positions(qual: str) -> tuple[int, ...]:
     return ()
 
 
-# --------------------------------------------------------------------------
-# scikit-learn meta-estimators whose ``fit`` clones the estimator(s) they were
-# given (scikit-learn >= 1.0): qualified name -> (how many arguments the
-# signature takes by position, the parameters whose objects ``fit`` may
-# change: a cv splitter or a ``random_state`` holding a RandomState draws from
-# it). Their construction is SHALLOW (a new object holding its arguments), and
-# ``fit`` on it changes the object and those parameters' objects, never the
-# cloned estimator nor the grid; any other changing method may change all it
-# holds (``set_params(estimator__C=…)``). Not here: ``Pipeline`` and
-# ``make_pipeline`` (their fit fits the steps it was given).
-CLONING_ESTIMATORS: dict[str, tuple[int, tuple[str, ...]]] = {
-    "sklearn.model_selection.GridSearchCV": (2, ("cv",)),
-    "sklearn.model_selection.RandomizedSearchCV": (2, ("cv", "random_state")),
-    "sklearn.model_selection.HalvingGridSearchCV": (2, ("cv", "random_state")),
-    "sklearn.model_selection.HalvingRandomSearchCV": (2, ("cv", "random_state")),
-    "sklearn.ensemble.BaggingClassifier": (2, ("random_state",)),
-    "sklearn.ensemble.BaggingRegressor": (2, ("random_state",)),
-    "sklearn.ensemble.AdaBoostClassifier": (1, ("random_state",)),
-    "sklearn.ensemble.AdaBoostRegressor": (1, ("random_state",)),
-    "sklearn.multiclass.OneVsRestClassifier": (1, ()),
-    "sklearn.multiclass.OneVsOneClassifier": (1, ()),
-    "sklearn.multioutput.MultiOutputClassifier": (1, ()),
-    "sklearn.multioutput.MultiOutputRegressor": (1, ()),
-    "sklearn.feature_selection.RFE": (1, ()),
-    "sklearn.feature_selection.RFECV": (1, ("cv",)),
-    "sklearn.calibration.CalibratedClassifierCV": (1, ("cv",)),
-}
-#: estimator methods that change what it learned, never its parameters
-REFITTING = frozenset({"fit", "partial_fit", "fit_transform", "fit_predict"})
-
-
-def cloning_parts(qual: str, args) -> set | None:
-    """For a ``CLONING_ESTIMATORS`` construction with arguments ``args``
-    (``calls.CallArgs``): the objects its ``fit`` may change besides
-    itself; None when the rule does not apply (another call, ``*args`` or
-    ``**kwargs``, more positional arguments than the signature takes)."""
-    rule = CLONING_ESTIMATORS.get(qual)
-    if rule is None or args.star or len(args.pos) > rule[0]:
-        return None
-    out: set = set()
-    for name in rule[1]:
-        out |= args.kw.get(name, set())
-    return out
-
-
 def method_rule(name: str) -> tuple[bool, str]:
     """(mutates receiver?, result kind) of a library method called ``name``."""
     return METHODS.get(name, (True, ALIAS))
