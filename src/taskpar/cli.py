@@ -219,12 +219,22 @@ def _cmd_run(args) -> int:
         from .backends.processes import prestart
         from .runtime.environ import worker_environment
 
-        server = prestart(cwd=os.getcwd(), env=worker_environment(os.environ))
+        server = prestart(cwd=os.getcwd(), env=worker_environment(os.environ), script=args.script,
+                          fork=_is_command())
     try:
         return _run_checked(args, server)
     finally:
         if server is not None:
             server.close()
+
+
+def _is_command() -> bool:
+    """Whether this process is the ``taskpar`` command (or ``python -m
+    taskpar``), not a program that called ``main``: only then does it hold
+    nothing but taskpar's start, and may be forked into the fork server."""
+    entry = sys.modules.get("__main__")
+    spec = getattr(entry, "__spec__", None)
+    return getattr(spec, "name", None) == "taskpar.__main__" or getattr(entry, "main", None) is main
 
 
 def _run_checked(args, server) -> int:

@@ -128,7 +128,7 @@ class LocalBackend:
         server = own_server = self.server_pid = None
         if self.start_method == "fork":
             server = self.forkserver
-            if server is None or not server.serves(self.python, job.env):
+            if server is None or not server.serves(self.python, job.env, job.script.filename):
                 server = own_server = ForkServer(self.python, job.cwd, job.env)
             self.server_pid = server.proc.pid
         try:

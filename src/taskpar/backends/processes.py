@@ -3,12 +3,13 @@
 Two ways to start a worker, one interface for the manager (``pid``,
 ``exit_status()``, ``kill()``, ``reap()``):
 
-* ``ForkServer`` (Linux, the default): one ``python -m
-  taskpar.runtime.forkserver`` process, started as early as the caller can
-  (the CLI starts it before it analyses the script, so its imports overlap
-  the analysis), forks every worker of the run (``ForkedProcess``); the
-  server reports their exit statuses and reaps them when asked, after the
-  manager killed their process groups (see ``runtime.forkserver``);
+* ``ForkServer`` (Linux, the default): one server process, started as early
+  as the caller can (the CLI forks it from itself right after parsing its
+  arguments, so that its imports — the runtime's and the script's leading
+  ones — overlap the analysis), forks every worker of the run
+  (``ForkedProcess``); the server reports their exit statuses and reaps them
+  when asked, after the manager killed their process groups (see
+  ``runtime.forkserver``);
 * ``spawn_worker``: a fresh ``python -m taskpar.runtime`` per worker
   (``SpawnedProcess``), where fork is not available or not wanted.
 
@@ -20,6 +21,7 @@ socketpair end, stdout/stderr to a temporary file, stdin inherited.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -148,25 +150,88 @@ class ForkedProcess:
             self.reaped = True
 
 
+def _single_threaded() -> bool:
+    """Whether this process runs one thread (forking it is then safe)."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Threads:"):
+                    return int(line.split()[1]) == 1
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+class _ServerChild:
+    """The fork server as this process's forked child (``Popen`` for a spawned one)."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode = None
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            if timeout is not None:
+                fd = os.pidfd_open(self.pid)
+                try:
+                    if not select.select([fd], [], [], timeout)[0]:
+                        raise subprocess.TimeoutExpired("taskpar fork server", timeout)
+                finally:
+                    os.close(fd)
+            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        return self.returncode
+
+
+def _fork_server(child: socket.socket, out, cwd: str | None, env: dict,
+                 script: str | None) -> _ServerChild:
+    """The fork server forked from this single-threaded process instead of
+    started as a fresh interpreter: no second python start-up, and the
+    modules imported so far come with it (``runtime.forkserver.run_forked``)."""
+    from ..runtime.forkserver import run_forked
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        run_forked(child.fileno(), out.fileno(), os.getppid(), cwd, env, script)  # never returns
+    return _ServerChild(pid)
+
+
 class ForkServer:
     """The manager's end of one fork server (see module docstring).
 
-    ``ForkServer(python, cwd, env)`` starts the process and returns at once;
-    the first ``fork`` waits until it is ready. ``close`` ends it (and any
-    worker it still has); use it as a context manager.
+    ``ForkServer(python, cwd, env, script, fork)`` starts the process and
+    returns at once; the first ``fork`` waits until it is ready. ``close``
+    ends it (and any worker it still has); use it as a context manager.
+
+    ``fork``: the caller is the ``taskpar`` command at its start (nothing of
+    anyone's program imported, ``cli._is_command``): the server is then
+    forked from it while it runs one thread, which saves a second python
+    start-up; otherwise (or with threads running) it is a fresh ``python -m
+    taskpar.runtime.forkserver``. ``script``: the server imports the script's
+    leading imports before it says it is ready (``runtime.preimport``);
+    ``serves`` says no for another script, or when those imports would make
+    its workers differ from python's (``spoiled``), and the backend then
+    starts a server of its own.
     """
 
-    def __init__(self, python: str | None = None, cwd: str | None = None, env=None):
+    def __init__(self, python: str | None = None, cwd: str | None = None, env=None,
+                 script: str | None = None, fork: bool = False):
         self.python = python or sys.executable
+        #: the script whose leading imports it imports before forking
+        self.script = script
         self.env = dict(os.environ if env is None else env)
         self.stderr = tempfile.TemporaryFile()
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self.proc = subprocess.Popen(
-                [self.python, *python_flags(), "-m", "taskpar.runtime.forkserver",
-                 str(child.fileno()), str(os.getpid())],
-                pass_fds=(child.fileno(),), start_new_session=True, cwd=cwd, env=self.env,
-                stdin=None, stdout=self.stderr, stderr=self.stderr, close_fds=True)
+            if fork and self.python == sys.executable and _single_threaded():
+                self.proc = _fork_server(child, self.stderr, cwd, self.env, script)
+            else:
+                self.proc = subprocess.Popen(
+                    [self.python, *python_flags(), "-m", "taskpar.runtime.forkserver",
+                     str(child.fileno()), str(os.getpid()), *([script] if script else [])],
+                    pass_fds=(child.fileno(),), start_new_session=True, cwd=cwd, env=self.env,
+                    stdin=None, stdout=self.stderr, stderr=self.stderr, close_fds=True)
         except OSError as e:
             parent.close()
             self.stderr.close()
@@ -177,6 +242,10 @@ class ForkServer:
         self._send_lock = threading.Lock()
         self._cond = threading.Condition()
         self._ready = False
+        #: the script's modules it imported before forking
+        #: (``runtime.preimport``), and why it must not fork after them
+        self.preimported: tuple[str, ...] = ()
+        self.spoiled = ""
         self._lost = False
         self._forked: dict[int, tuple] = {}  # request number -> ("forked", pid) / ("fork_failed", why)
         self._exited: dict[int, tuple[str, str]] = {}
@@ -193,12 +262,25 @@ class ForkServer:
         self.close()
 
     # -- what the manager asks -----------------------------------------------
-    def serves(self, python: str, env) -> bool:
-        """Whether workers forked here are those ``python`` with ``env`` would start."""
+    def serves(self, python: str, env, script: str | None = None) -> bool:
+        """Whether workers forked here are those ``python`` with ``env`` would
+        start for ``script``: a server that imported another script's
+        leading modules does not serve, nor one whose imports would make
+        its workers differ from python's (``spoiled``: waits until it knows)."""
         def strip(e):
             return {k: v for k, v in e.items() if k not in _PER_RUN_ENV}
-        return not self._closed and not self._lost and python == self.python \
-            and strip(self.env) == strip(dict(env if env is not None else os.environ))
+        if self._closed or self._lost or python != self.python \
+                or strip(self.env) != strip(dict(env if env is not None else os.environ)):
+            return False
+        if self.script is None:
+            return True
+        if self.script != script:
+            return False
+        try:
+            self._wait(lambda: self._ready, READY_TIMEOUT, "did not start")
+        except WorkerStartError:
+            return False
+        return not self.spoiled
 
     def fork(self, w: int, cwd: str, env, control: socket.socket, out) -> ForkedProcess:
         """Fork worker ``w`` (0-based) on its control socket end, output to ``out``."""
@@ -283,6 +365,7 @@ class ForkServer:
                 kind = record[0]
                 if kind == "ready":
                     self._ready = True
+                    self.preimported, self.spoiled = record[2], record[3]
                 elif kind in ("forked", "fork_failed"):
                     self._forked[record[1]] = (kind, record[2])
                     if kind == "forked":
@@ -321,6 +404,13 @@ class ForkServer:
         return WorkerStartError(f"the fork server that starts the workers {what}{tail}")
 
 
-def prestart(python: str | None = None, cwd: str | None = None, env=None) -> ForkServer | None:
-    """A fork server starting now (None when workers are spawned)."""
-    return ForkServer(python, cwd, env) if start_method() == "fork" else None
+def prestart(python: str | None = None, cwd: str | None = None, env=None,
+             script: str | None = None, fork: bool = False) -> ForkServer | None:
+    """A fork server starting now (None when workers are spawned); with
+    ``script``, one that imports the script's leading modules first;
+    ``fork``: forked from this process (see ``ForkServer``)."""
+    if start_method() != "fork":
+        return None
+    if script is not None and not os.path.isabs(script):
+        script = os.path.join(cwd or os.getcwd(), script)  # as ``Script.filename``
+    return ForkServer(python, cwd, env, script, fork)

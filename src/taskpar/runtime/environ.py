@@ -24,9 +24,8 @@ def worker_environment(environ) -> dict[str, str] | None:
     """
     if environ.get("PYTHONHASHSEED", "random") != "random":
         return None
-    import secrets
-
-    return dict(environ, PYTHONHASHSEED=str(secrets.randbelow(2**32)), **{HASHSEED_ENV: "1"})
+    seed = int.from_bytes(os.urandom(4), "little")  # as random as python's own (``secrets`` costs an import)
+    return dict(environ, PYTHONHASHSEED=str(seed), **{HASHSEED_ENV: "1"})
 
 
 #: variables that, when the user set them, mean "leave my thread pools alone"

@@ -1,17 +1,21 @@
 """The fork server: one pre-imported process that forks the run's workers.
 
-Started by the manager (``taskpar.backends.processes.ForkServer``) as
-``python -m taskpar.runtime.forkserver FD MANAGER_PID`` in its own session,
-as early as the run allows (the CLI starts it before it analyses the
-script), it imports the worker's modules once and then forks one worker per
-request, instead of N fresh interpreters each importing them again: as
-``multiprocessing``'s forkserver, single-threaded, nothing of the user's
-script imported.
+Started by the manager (``taskpar.backends.processes.ForkServer``) in its
+own session, as early as the run allows (the CLI starts it before it
+analyses the script): forked from the ``taskpar`` command while that runs
+one thread and has imported nothing but its own start (``run_forked``), or
+else as ``python -m taskpar.runtime.forkserver FD MANAGER_PID [SCRIPT]``.
+It imports the worker's modules once, and the script's leading imports
+where that cannot change what the script sees (``runtime.preimport``), then
+forks one worker per request, instead of N fresh interpreters each
+importing them again: as ``multiprocessing``'s forkserver, single-threaded,
+nothing of the user's own code run.
 
 The control socket is a private ``SOCK_SEQPACKET`` socketpair (one pickled
 record per packet; file descriptors travel with ``SCM_RIGHTS``)::
 
     manager                                   server
+                                              ◄─  ("ready", pid, preimported, spoiled)
       ("fork", w, cwd, env) + [ctl fd, out fd] ─►  fork ─► ("forked", w, pid)
                                               ◄─  ("exited", pid, kind, value)
       ("reap", pid)                           ─►  waitpid ─► ("reaped", pid)
@@ -88,9 +92,27 @@ class Server:
         self.watched: dict[int, int] = {}
         #: pids forked and not reaped
         self.children: set[int] = set()
+        #: the script's modules imported before forking, and why forking
+        #: after them would not give python's workers ("": it would)
+        self.modules: tuple[str, ...] = ()
+        self.spoiled = ""
+        #: environment variables those imports set (set again in each worker)
+        self.env_set: dict[str, str] = {}
+
+    def preimport(self, script: str) -> None:
+        from .preimport import leading_modules, preimport
+
+        folder = os.path.dirname(script)
+        try:
+            with open(script, "rb") as f:
+                source = f.read()
+        except OSError:
+            return  # the manager reports it
+        self.modules = leading_modules(source, folder)
+        self.spoiled, self.env_set = preimport(self.modules, folder)
 
     def serve(self) -> None:
-        send_record(self.sock, ("ready", os.getpid()))
+        send_record(self.sock, ("ready", os.getpid(), self.modules, self.spoiled))
         while True:
             ready, _, _ = select.select([self.sock, *self.watched], [], [])
             for fd in ready:
@@ -159,6 +181,7 @@ class Server:
                 os.chdir(cwd)
                 os.environ.clear()
                 os.environ.update(env)
+                os.environ.update(self.env_set)
                 from .worker import serve
 
                 serve(ctl_fd, os.getppid())  # exits the process
@@ -190,7 +213,48 @@ class Server:
 
 
 def main(argv: list[str]) -> None:
-    fd, manager_pid = int(argv[1]), int(argv[2])
+    """``python -m taskpar.runtime.forkserver FD MANAGER_PID [SCRIPT]``: a spawned server."""
+    run(int(argv[1]), int(argv[2]), argv[3] if len(argv) > 3 else None)
+
+
+def run_forked(fd: int, out_fd: int, manager_pid: int, cwd: str | None, env: dict,
+               script: str | None) -> None:
+    """The server in a child the manager forked while it had one thread
+    (``ForkServer``): made what ``main`` would be in a fresh interpreter
+    started in its own session with stdout/stderr to ``out_fd``, ``cwd`` and
+    ``env``, and without the manager's entry directory on sys.path (as
+    ``-P``); then ``run``. Never returns."""
+    try:
+        os.setsid()
+        os.dup2(out_fd, 1)
+        os.dup2(out_fd, 2)
+        keep = {0, 1, 2, fd}
+        for name in os.listdir("/proc/self/fd"):
+            if int(name) not in keep:
+                try:
+                    os.close(int(name))
+                except OSError:  # the listing's own descriptor, closed already
+                    pass
+        if cwd is not None:
+            os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(env)
+        from . import shell
+
+        shell.drop_entry_path()
+        run(fd, manager_pid, script)
+    except BaseException:  # noqa: BLE001 - the manager reads it from the stderr file
+        import traceback
+
+        traceback.print_exc()
+        sys.stderr.flush()
+    os._exit(70)
+
+
+def run(fd: int, manager_pid: int, script: str | None = None) -> None:
+    """Serve the manager on control socket ``fd`` until it closes it; exits.
+    ``script``: the script the workers will run, whose leading imports are
+    imported here first (``runtime.preimport``)."""
     from .worker import watch_parent
 
     watch_parent(manager_pid)
@@ -199,6 +263,8 @@ def main(argv: list[str]) -> None:
     # everything a worker needs is imported (with watch_parent) once here
     # instead of in each worker
     server = Server(sock)
+    if script is not None:
+        server.preimport(script)
     try:
         server.serve()
     except OSError:  # the manager went away

@@ -1,7 +1,11 @@
 """Records that cross a process boundary: the wire types of the runtime.
 
-Four families, all small frozen dataclasses (the first three pickled only
-on the private manager<->worker control channel, never on a peer socket):
+Four families of small immutable records (the first three pickled only on
+the private manager<->worker control channel, never on a peer socket). They
+are ``NamedTuple``s, cheap to define (every process imports this module on
+its way to running the first statement), to make and to pickle; test them
+with ``isinstance``, never by ``==`` (two of them with equal fields are
+equal tuples). ``Job`` and ``Buffering`` are frozen dataclasses.
 
 * what every worker needs: ``Job``;
 * events the backend hands to the driver (``on_event``):
@@ -37,7 +41,8 @@ dead worker, a worker kills itself (and its process group).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..analysis.model import Script
 
@@ -111,15 +116,13 @@ class Job:
 
 # -- events for the driver ---------------------------------------------------
 
-@dataclass(frozen=True)
-class StatementStarted:
+class StatementStarted(NamedTuple):
     stmt: int
     worker: int
     time: float
 
 
-@dataclass(frozen=True)
-class StatementOutput:
+class StatementOutput(NamedTuple):
     """Output a statement has flushed while it still runs (live output).
 
     Sent only by a statement that has run for ``capture.LIVE_INTERVAL``
@@ -144,8 +147,7 @@ class StatementOutput:
 WarningKey = tuple[str, str, str, int]
 
 
-@dataclass(frozen=True)
-class StatementReport:
+class StatementReport(NamedTuple):
     """The outcome of one ``Exec`` (replicas are never reported).
 
     ``chunks`` are ``(1 | 2, text)`` in write order (1 = stdout, 2 = stderr).
@@ -187,8 +189,7 @@ class StatementReport:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class LoopBlock:
+class LoopBlock(NamedTuple):
     """Worker ``worker`` runs iterations ``first``..``last`` (from 1) of the
     ``total`` of split loop statement ``stmt`` (a part, or a block of the
     chain): sent once per block, so that a worker dying mid-loop is
@@ -201,8 +202,7 @@ class LoopBlock:
     total: int
 
 
-@dataclass(frozen=True)
-class TransferReport:
+class TransferReport(NamedTuple):
     """A value received: sender's start of the send to the receiver's end of it."""
 
     var: str
@@ -216,12 +216,11 @@ class TransferReport:
 
 # -- control protocol: manager -> worker --------------------------------------
 
-@dataclass(frozen=True)
-class Init:
+class Init(NamedTuple):
     worker: int
     workers: int
     run_id: str
-    secret: bytes = field(repr=False)
+    secret: bytes
     #: the Job, or its pickle (the local backend pickles it once for all
     #: workers; ``unpacked`` restores it)
     job: Job | bytes
@@ -244,66 +243,58 @@ class Init:
         if not isinstance(self.job, bytes):
             return self
         import pickle
-        from dataclasses import replace
 
-        return replace(self, job=pickle.loads(self.job))
+        return self._replace(job=pickle.loads(self.job))
+
+    def __repr__(self) -> str:  # never the secret
+        return f"Init(worker={self.worker}, workers={self.workers}, run_id={self.run_id!r}, ...)"
 
 
-@dataclass(frozen=True)
-class Peers:
+class Peers(NamedTuple):
     addresses: dict  # worker -> (host, port)
 
 
-@dataclass(frozen=True)
-class Start:
+class Start(NamedTuple):
     pass
 
 
-@dataclass(frozen=True)
-class Ops:
+class Ops(NamedTuple):
     """More of this worker's program (dynamic assignment), to run after what it has."""
 
     ops: tuple
 
 
-@dataclass(frozen=True)
-class End:
+class End(NamedTuple):
     """No more ``Ops`` will come: the worker finishes once its program is done."""
 
 
-@dataclass(frozen=True)
-class Failed:
+class Failed(NamedTuple):
     """The first failed statement known so far (the minimum id)."""
 
     stmt: int
 
 
-@dataclass(frozen=True)
-class Shutdown:
+class Shutdown(NamedTuple):
     pass
 
 
 # -- control protocol: worker -> manager --------------------------------------
 
-@dataclass(frozen=True)
-class Listening:
+class Listening(NamedTuple):
     worker: int
     host: str
     port: int
 
 
-@dataclass(frozen=True)
-class Connected:
+class Connected(NamedTuple):
     worker: int
 
 
-@dataclass(frozen=True)
-class Finished:
+class Finished(NamedTuple):
     worker: int
 
 
-@dataclass(frozen=True)
-class TransferFailed:
+class TransferFailed(NamedTuple):
     """A value could not be pickled (stage "send") or unpickled ("receive")."""
 
     var: str
@@ -314,15 +305,13 @@ class TransferFailed:
     error: str
 
 
-@dataclass(frozen=True)
-class PeerLost:
+class PeerLost(NamedTuple):
     worker: int
     peer: int
     detail: str
 
 
-@dataclass(frozen=True)
-class InternalError:
+class InternalError(NamedTuple):
     """A bug or environment failure inside the worker (not the user's code)."""
 
     worker: int
@@ -336,15 +325,13 @@ class InternalError:
 VALUE, UNBOUND, POISON, TOKEN = "value", "unbound", "poison", "token"
 
 
-@dataclass(frozen=True, slots=True)
-class Payload:
+class Payload(NamedTuple):
     kind: str  # VALUE | UNBOUND | POISON | TOKEN
     header: bytes = b""
     buffers: tuple = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(NamedTuple):
     """A payload delivered to this worker."""
 
     var: str | None
@@ -353,8 +340,7 @@ class Message:
     payload: Payload
 
 
-@dataclass(frozen=True, slots=True)
-class Outgoing:
+class Outgoing(NamedTuple):
     """Instruction: send ``payload`` as ``var@version`` to worker ``to``."""
 
     var: str | None

@@ -76,11 +76,29 @@ def make_main_module(script, job) -> types.ModuleType:
         mod.__annotations__ = {}  # python's __main__ has one before its first statement
     sys.modules["__main__"] = mod
     sys.argv = list(job.argv)
-    if getattr(sys.flags, "safe_path", False) or not sys.path:
+    if _entry_dropped or getattr(sys.flags, "safe_path", False) or not sys.path:
         sys.path.insert(0, job.sys_path0)  # started with -P: nothing to replace
     else:
         sys.path[0] = job.sys_path0
     return mod
+
+
+#: sys.path holds no entry directory (``drop_entry_path``)
+_entry_dropped = False
+
+
+def drop_entry_path() -> None:
+    """In a process forked from the manager: take the directory python put
+    first on sys.path for the manager's own entry (the ``taskpar`` command's
+    folder; ``python -m taskpar`` dropped the working directory already), so
+    that sys.path is what ``-P`` gives and ``make_main_module`` inserts the
+    script's folder in front."""
+    global _entry_dropped
+    if not getattr(sys.flags, "safe_path", False) and sys.path and sys.argv and sys.argv[0]:
+        entry = os.path.dirname(os.path.realpath(sys.argv[0]))
+        if sys.path[0] == entry:
+            del sys.path[0]
+    _entry_dropped = True
 
 
 class ThreadLimits:

@@ -324,7 +324,7 @@ class PeerSender:
             if item is None:
                 return
             try:
-                if isinstance(item, tuple):  # the rest of a message begun at once
+                if not isinstance(item, Outgoing):  # (out, rest): a message begun at once
                     out, rest = item
                     self.sock.sendall(rest)
                     p = out.payload
