@@ -355,10 +355,10 @@ def _cmd_generate(args) -> int:
     from .generate import generate_mpi
     from .run import default_workers, prepare
 
-    # loops stay whole statements in a generated program (it has no loop
-    # runtime; see README "Loops")
+    # split loops become scatter/gather blocks in the generated program
+    # (comprehensions and nested pairs run whole: see taskpar.generate_loops)
     prepared = prepare(args.script, args.workers or default_workers(), use_cache=not args.no_cache,
-                       loops=False)
+                       loops=True)
     name = os.path.basename(args.output) if args.output else None
     text = generate_mpi(prepared.plan, source_path=args.script, program_name=name)
     if args.output:

@@ -18,6 +18,8 @@ Layout of the generated program::
     header comment        where it came from, how to run it
     constants             SCRIPT, RANKS, LINES (first line of each statement)
     helpers (~150 lines)  run / send / recv / wait_sent / finish, output replay
+    split loops           only if the plan has one (``generate_loops``): their
+                          helpers, and per loop its units, SPOTS and AT
     if rank == 0:         the statements rank 0 runs, in its order, each
         ...               after a "# line N" comment; sends and receives
     elif rank == 1:       commented with the variable, the line that makes
@@ -29,6 +31,14 @@ Data flow at run time::
     rank k:  run(stmt) ─ capture stdout/stderr ─ report ──isend──▶ rank 0
              send(var)  ──isend (pkl5: pickle 5, arrays out of band)──▶ rank j
     rank 0:  reports ─▶ replay in statement order ─▶ the terminal
+
+Split loops (``prepare(..., loops=True)``): a loop whose iterations have
+private work is written as a scatter/gather block -- the loop's rank
+evaluates the iterable and sends each rank the items of its parts, the
+parts run on their ranks, their results come back, and the loop runs in
+order on its rank taking them; comprehensions and nested loops over pairs
+run whole, as one statement. Which loops get the block, and why the others
+do not, is in ``generate_loops``.
 
 Decisions and invariants:
 
@@ -72,17 +82,21 @@ Not handled (documented limits): output written below ``sys.stdout``
 once per location in python may be shown once per rank; a ``SyntaxWarning``
 of the script appears with the statement rather than before all output.
 
-Size (over 600 lines, on purpose): about 270 of them are ``_HELPERS``, the
+Size (over 600 lines, on purpose): about 320 of them are ``_HELPERS``, the
 generated program's own runtime, emitted verbatim into every program; the
-generator proper is the first ~360 lines.
+generator proper is the first ~390 lines (split loops are described and
+coded by ``generate_loops``, their runtime is ``generate_loop_helpers``).
 """
 
 from __future__ import annotations
 
+import __future__
 import ast
 import os
 from collections import defaultdict
 
+from .generate_loop_helpers import LOOP_HELPERS
+from .generate_loops import SplitLoops
 from .plan import Exec, Plan, Recv, Send, replicable
 
 __all__ = ["generate_mpi", "FIRST_TAG"]
@@ -114,6 +128,8 @@ def generate_mpi(plan: Plan, *, source_path: str, program_name: str | None = Non
     where = {op.stmt: w for w, prog in enumerate(plan.programs) for op in prog
              if isinstance(op, Exec) and not op.replica}
     programs, for_values = _definitions_for_values(plan, where)
+    features = _future_features(graph.script.source)
+    loops = SplitLoops(plan, where, texts, sum(getattr(__future__, f).compiler_flag for f in features))
 
     def span(i: int) -> str:
         first, text = texts[i]
@@ -152,11 +168,19 @@ def generate_mpi(plan: Plan, *, source_path: str, program_name: str | None = Non
         f"SCRIPT = {script_path!r}",
         f"RANKS = {n}",
         f"LINES = {tuple(lines)!r}  # first line of each statement, by statement number",
-        f"FUTURE = {tuple(_future_features(graph.script.source))!r}  # __future__ features of the script",
+        f"FUTURE = {tuple(features)!r}  # __future__ features of the script",
         "",
         _HELPERS.strip("\n"),
         "",
     ]
+    if loops.any_block:
+        out += ["", LOOP_HELPERS.strip("\n"), "", "", "HIDDEN.update(__tp_rt=_program, __tp_loops=LOOPS)"]
+        out += loops.table(_literal)
+    if loops.silent_statements:
+        out += ["", "# statements of loops that run whole (in their first \"in order\" statement): nothing",
+                "# to run or print for the others", "if rank == 0:",
+                f"    for _stmt in {tuple(loops.silent_statements)!r}:",
+                "        file_report(_stmt, \"ok\", [], 0)"]
     for w, ops in enumerate(programs):
         out.append("")
         out.append(f"# {'=' * 30} rank {w} {'=' * 30}")
@@ -164,6 +188,9 @@ def generate_mpi(plan: Plan, *, source_path: str, program_name: str | None = Non
         body: list[str] = []
         pending: set[str] = set()  # variables this rank has sent and not waited for
         for k, op in enumerate(ops):
+            if isinstance(op, Exec) and loops.silent(op.stmt) or isinstance(op, (Send, Recv)) and loops.dropped(op):
+                continue
+            body += loops.header(op, w)
             if isinstance(op, Exec):
                 s = stmts[op.stmt]
                 first, text = texts[op.stmt]
@@ -173,8 +200,15 @@ def generate_mpi(plan: Plan, *, source_path: str, program_name: str | None = Non
                         body.append(f"# {v} is still being sent; wait before line {first} changes it")
                         body.append(f"wait_sent({v!r}, before={op.stmt})")
                         pending.discard(v)
+                if loops.has_block(op.stmt):
+                    notes, code = loops.exec_lines(op.stmt)
+                    body += notes
+                    body.append(f"run({op.stmt}, {first}, {_literal(code)}, at=AT[{op.stmt}])")
+                    continue
                 note = ""
-                if (w, op.stmt) in for_values:
+                if loops.runs_whole(op.stmt):
+                    note = f" (a loop, run as one statement: {loops.runs_whole(op.stmt)})"
+                elif (w, op.stmt) in for_values:
                     note = " (replica, silent: defined here too so that values made with it can be received)"
                 elif op.replica:
                     note = f" (replica: also run here, silently, as rank {where[op.stmt]} runs it)"
@@ -183,6 +217,11 @@ def generate_mpi(plan: Plan, *, source_path: str, program_name: str | None = Non
                 body.append(f"run({op.stmt}, {first}, {_literal(text)}{extra})")
             elif isinstance(op, Send):
                 tag = tags[(op.var, op.version, op.to)]
+                hidden = loops.message_note(op, w)
+                if hidden is not None:
+                    body.append(hidden[0])
+                    body.append(f"send({op.var!r}, to={op.to}, tag={tag}, after={op.version}{hidden[1]})")
+                    continue
                 if op.var is None:
                     body.append(f"# token: line {lines[op.version]} is done; rank {op.to} waits for it "
                                 f"before line {users(None, op.version, op.to)} ({why(op.version, op.to)})")
@@ -193,8 +232,12 @@ def generate_mpi(plan: Plan, *, source_path: str, program_name: str | None = Non
                 body.append(f"send({op.var!r}, to={op.to}, tag={tag}, after={op.version})")
             elif isinstance(op, Recv):
                 tag = tags[(op.var, op.version, w)]
-                consumer = next(o.stmt for o in ops[k + 1:] if isinstance(o, Exec) and not o.replica)
-                if op.var is None:
+                users_here = [o.stmt for o in ops[k + 1:] if isinstance(o, Exec) and not o.replica]
+                consumer = next((i for i in users_here if not loops.silent(i)), users_here[0])
+                hidden = loops.message_note(op, w)
+                if hidden is not None:
+                    body.append(hidden[0])
+                elif op.var is None:
                     body.append(f"# token: wait until line {lines[op.version]} is done on rank {op.frm} "
                                 f"({why(op.version, w)})")
                 else:
@@ -418,6 +461,7 @@ FLAGS = sum(getattr(__future__, f).compiler_flag for f in FUTURE)
 OUT, ERR = sys.stdout, sys.stderr
 stop_at = len(LINES)  # first failed statement known here; later ones are skipped
 mailbox = {}          # tag -> (pickle, buffers) that arrived before it was needed
+HIDDEN = {}           # a split loop's values (__tp_...) while none of its statements runs
 sends = []            # (variable, request) of messages this rank has sent
 sent = [0] * RANKS    # messages sent to / received from each rank
 received = [0] * RANKS
@@ -448,13 +492,18 @@ def unindent(source):
     return "\n".join(ln[len(INDENT):] if ln.startswith(INDENT) else ln for ln in source.split("\n")[1:-1])
 
 
-def compile_statement(lineno, text):
-    """Compile one statement with the script's file name, line and column numbers."""
-    if not os.path.exists(SCRIPT):  # elsewhere: let tracebacks quote the embedded text
+def remember(lineno, text):
+    """Where the script is absent, let tracebacks quote the embedded text of its lines."""
+    if not os.path.exists(SCRIPT):
         cached = linecache.cache.setdefault(SCRIPT, (1, None, [], SCRIPT))[2]
         new = [ln + "\n" for ln in text.split("\n")]
         cached.extend(["\n"] * (lineno - 1 + len(new) - len(cached)))
         cached[lineno - 1:lineno - 1 + len(new)] = new
+
+
+def compile_statement(lineno, text):
+    """Compile one statement with the script's file name, line and column numbers."""
+    remember(lineno, text)
     if text[:1].isspace():  # the statement does not start its line: parse it inside `if 1:`
         tree = ast.parse("if 1:\n" + text)
         tree.body = tree.body[0].body
@@ -465,27 +514,36 @@ def compile_statement(lineno, text):
     return compile(tree, SCRIPT, "exec", FLAGS, dont_inherit=True)
 
 
-def run(stmt, lineno, source, replica=False):
+def run(stmt, lineno, source, replica=False, at=None):
     """Run statement `stmt` (line `lineno`) in the script's namespace and report its output.
 
     A replica re-runs a definition that another rank reports: its output is dropped.
+    `at`: the script positions of a split loop's statement (see "split loops").
     """
     poll()
     if stmt >= stop_at:  # a statement before this one failed
         return
     chunks, status, code = [], "ok", 0
+    if at is not None:  # a split loop's hidden names are there only while its statements run
+        G.update(HIDDEN)
     sys.stdout, sys.stderr = Capture(1, chunks), Capture(2, chunks)
     try:
-        exec(compile_statement(lineno, unindent(source)), G)
+        exec(compile_at(unindent(source), at) if at is not None
+             else compile_statement(lineno, unindent(source)), G)
     except SystemExit as e:
         status, code = "exit", e.code if isinstance(e.code, int) else 0 if e.code is None else 1
         if not isinstance(e.code, (int, type(None))):
             print(e.code, file=sys.stderr)
     except BaseException as e:  # the script's own exception: python's traceback, status 1
         status, code = "error", 1
-        traceback.print_exception(type(e), e, e.__traceback__.tb_next)  # tb_next: start in the script
+        if hasattr(e, "python_text"):  # a split loop's part met it: its traceback as python prints it
+            sys.stderr.write(e.python_text)
+        else:
+            traceback.print_exception(type(e), e, e.__traceback__.tb_next)  # tb_next: start in the script
     finally:
         sys.stdout, sys.stderr = OUT, ERR
+        if at is not None:
+            HIDDEN.update((n, G.pop(n)) for n in [n for n in G if n.startswith("__tp_")])
     if status != "ok":
         stop(stmt)
     if status != "ok" or not replica:
@@ -573,14 +631,46 @@ class Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def send(var, to, tag, after):
-    """Send `var` as statement `after` left it to rank `to` (var None: an ordering token)."""
+def dumps(value, copy=False):
+    """(pickle, buffers): pickle 5, arrays out of band (copied with `copy`: the value may change)."""
+    buffers, data = [], io.BytesIO()
+
+    def keep(buffer):
+        try:
+            buffers.append(bytes(buffer.raw()) if copy else buffer)
+        except BufferError:  # not contiguous: pickled in band
+            return True
+        return False
+
+    Pickler(data, 5, buffer_callback=keep).dump(value)
+    return data.getvalue(), buffers
+
+
+def loads(message):
+    data, buffers = message
+    return pickle.loads(data, buffers=buffers)
+
+
+def namespace(var):
+    """Where `var` lives: the script's namespace, or a split loop's hidden names."""
+    return HIDDEN if var.startswith("__tp_") else G
+
+
+def send(var, to, tag, after, share=None):
+    """Send `var` as statement `after` left it to rank `to` (var None: an ordering token);
+    `share`: of a split loop's items, only the blocks of the parts rank `to` runs."""
     if after >= stop_at:  # that statement failed or was skipped: nobody will wait for this
         return
+    if var is not None and var not in namespace(var):  # not bound (a comprehension's variable):
+        isend((None, []), to, tag, var)                # nor will it be on the receiving rank
+        return
     try:
-        buffers, data = [], io.BytesIO()  # unpickled only by recv(), when the receiving rank
-        Pickler(data, 5, buffer_callback=buffers.append).dump(None if var is None else G[var])
-        isend((data.getvalue(), buffers), to, tag, var)  # has run the definitions it needs
+        value = None if var is None else namespace(var)[var]
+        if share is not None and value is not None:
+            n, blocks = value
+            value = (n, {p: blocks[p] for p in share})
+        # unpickled only by recv(), when the receiving rank has run the definitions it needs
+        isend(dumps(value), to, tag, var)
     except Exception as e:  # pickling failed: not the script's fault, so say what and where
         print(f"taskpar-generated program: cannot send {var} (made by {SCRIPT}:{LINES[after]}) "
               f"from rank {rank} to rank {to}: {type(e).__name__}: {e}; run the statements "
@@ -595,16 +685,19 @@ def recv(var, frm, tag, before):
         if before >= stop_at:
             return
         receive(block=True)
-    data, buffers = mailbox.pop(tag)
+    message = mailbox.pop(tag)
+    if message[0] is None:  # sent unbound
+        namespace(var).pop(var, None)
+        return
     try:
-        value = pickle.loads(data, buffers=buffers)
+        value = loads(message)
     except Exception as e:  # e.g. an instance of a class this rank has not defined
         print(f"taskpar-generated program: cannot receive {var} on rank {rank} for "
               f"{SCRIPT}:{LINES[before]}: {type(e).__name__}: {e}; run the statements that "
               "make and use it on one rank (pin them with `# taskpar: worker K`)", file=ERR, flush=True)
         comm.Abort(1)
     if var is not None:
-        G[var] = value
+        namespace(var)[var] = value
 
 
 def wait_sent(var, before):

@@ -1,7 +1,8 @@
 """``generate_mpi``: the generated mpi4py program prints what python prints.
 
 Each generated program runs under ``mpiexec`` in a virtual environment that
-holds only mpi4py, the mpich wheel and numpy -- not taskpar -- and its
+holds mpi4py, the mpich wheel and the examples' libraries -- not taskpar --
+(``mpi_support``, the ``mpi_env`` fixture in conftest.py), and its
 stdout, stderr and exit status are compared with ``python script.py``.
 Plans come from two analyses: taskpar's own (``analyze_script``) and a small
 stand-in (``naive_analysis``) with real dependencies, so that plans move
@@ -11,13 +12,9 @@ values, tokens and replicas between ranks whatever the state of the real one.
 from __future__ import annotations
 
 import ast
-import fcntl
 import functools
-import os
 import re
-import subprocess
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
@@ -32,49 +29,11 @@ from taskpar.plan import Exec, Recv, Send, build_plan
 from taskpar.schedule import schedule
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mpi_support import run_mpi, run_python  # noqa: E402
 from naive_analysis import analyze as naive_analyze  # noqa: E402
 
 ANALYSES = {"taskpar": analyze_script, "naive": naive_analyze}
-#: BLAS threads: the ranks share the machine's cores
 STANDIN = STANDINS / "model_comparison_small.py"
-QUIET_BLAS = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-#: the venv's environment: no PYTHONPATH (a developer's PYTHONPATH=src would
-#: let the generated program import taskpar, which it must not need)
-VENV_ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, **QUIET_BLAS}
-
-
-# ----------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def mpi_env():
-    """(python, mpiexec) of a venv with mpi4py, mpich and numpy but no taskpar.
-
-    Made once and kept in the temp directory between sessions (rebuilt if
-    broken). Skipped with the reason outside CI when it cannot be made.
-    """
-    root = Path(tempfile.gettempdir()) / f"taskpar-mpi-venv-py{sys.version_info[0]}{sys.version_info[1]}"
-    python, mpiexec = root / "bin" / "python", root / "bin" / "mpiexec"
-    marker = root / "ready"
-    # one maker at a time: test processes running at once (pytest -n, two
-    # sessions) would otherwise `venv --clear` each other's venv
-    with open(f"{root}.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not marker.exists():
-            steps = [[sys.executable, "-m", "venv", "--clear", str(root)],
-                     [str(python), "-m", "pip", "install", "-q", "mpi4py", "mpich", "numpy"]]
-            for argv in steps:
-                r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
-                if r.returncode != 0:
-                    reason = f"cannot make the mpi venv ({' '.join(argv[:4])}): {r.stderr[-500:]}"
-                    if os.environ.get("CI"):
-                        pytest.fail(reason)
-                    pytest.skip(reason)
-            marker.write_text("ok\n")
-    r = subprocess.run([str(python), "-c", "import taskpar"], capture_output=True, text=True,
-                       env=VENV_ENV, timeout=60)
-    assert r.returncode != 0 and "No module named 'taskpar'" in r.stderr, "the venv must not see taskpar"
-    return str(python), str(mpiexec)
 
 
 def make_plan(path, workers, analysis="naive"):
@@ -87,19 +46,6 @@ def generate(path, workers, out_dir, analysis="naive") -> Path:
     out = Path(out_dir) / f"{Path(path).stem}_mpi{workers}_{analysis}.py"
     out.write_text(generate_mpi(plan, source_path=str(path), program_name=out.name))
     return out
-
-
-def run_mpi(env, program, workers, cwd, timeout=110):
-    python, mpiexec = env
-    r = subprocess.run([mpiexec, "-n", str(workers), python, str(program)], cwd=cwd, timeout=timeout,
-                       capture_output=True, text=True, env=VENV_ENV)
-    return r.returncode, r.stdout, r.stderr
-
-
-def run_python(path, cwd, timeout=110):
-    r = subprocess.run([sys.executable, str(path)], cwd=cwd, timeout=timeout, capture_output=True,
-                       text=True, env={**os.environ, **QUIET_BLAS})
-    return r.returncode, r.stdout, r.stderr
 
 
 @functools.lru_cache(maxsize=None)
