@@ -197,3 +197,17 @@ def test_the_scripts_sys_path_is_pythons_whichever_way_taskpar_started(tmp_path)
         got = subprocess.run([*way, "run", "s.py", "-w", "2"], cwd=tmp_path, capture_output=True,
                              text=True, timeout=60, env=dict(os.environ, TASKPAR_CACHE_DIR=str(tmp_path)))
         assert triple(got) == triple(want), way
+
+
+@needs_fork
+def test_warnings_as_errors_do_not_stop_workers_forked_after_early_imports(tmp_path):
+    # python >= 3.12 warns (DeprecationWarning) when a process with threads
+    # forks, and OpenBLAS may have started its pool in the server
+    pytest.importorskip("numpy")
+    rc, out, _ = _same_as_python(tmp_path, """\
+        import numpy as np
+        a = np.arange(4.0)
+        b = np.ones(4)
+        print(a @ b)
+    """, env={"PYTHONWARNINGS": "error", "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2"})
+    assert (rc, out) == (0, "6.0\n")

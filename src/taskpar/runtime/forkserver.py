@@ -43,6 +43,7 @@ import select
 import signal
 import socket
 import sys
+import warnings
 
 #: largest control record (a fork request carries the environment)
 MAX_RECORD = 1 << 20
@@ -168,7 +169,12 @@ class Server:
         ctl_fd, out_fd = fds
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # python >= 3.12 warns when a process with threads forks; the
+            # early imports may have started OpenBLAS's pool, which is made
+            # again after a fork (and PYTHONWARNINGS=error must not stop us)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
         if pid == 0:  # the worker: never returns into the server
             code = 70
             try:
