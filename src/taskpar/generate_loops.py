@@ -302,7 +302,9 @@ class SplitLoops:
         what = (f"{self._apart(k)} {'runs' if len(sp.pieces) + len(sp.hoists) == 1 else 'run'} apart "
                 f"on {_ranks(parts)}; the rest of the body in order on rank {home}")
         lines = [bar, f"# split loop of {self._span(k)} (scatter/gather, {sp.parts} blocks of iterations):"]
-        lines += ["#   " + ln for ln in textwrap.wrap(what, 86)]
+        keep = "\0"  # "rank 1", "ranks 0-2" stay on one line
+        what = what.replace("rank ", "rank" + keep).replace("ranks ", "ranks" + keep)
+        lines += ["#   " + ln.replace(keep, " ") for ln in textwrap.wrap(what, 86)]
         if rank == home:
             lines.append("#   here: the items, sent to the ranks of the parts (scatter), and the loop in")
             lines.append("#   order, taking each iteration's results from its part (gather)")
