@@ -36,7 +36,8 @@ from .analysis.model import Script, Statement
 from .runtime.guard import GUARDED
 
 __all__ = ["Observations", "observe", "surprise_notes", "apply_learned", "with_learned",
-           "record_observations", "loop_modes", "loop_mode_notes", "record_loop_modes"]
+           "record_observations", "loop_modes", "loop_mode_notes", "record_loop_modes",
+           "alone_statements"]
 
 #: the guarded states that are random generators
 GENERATORS = ("random", "numpy.random")
@@ -138,10 +139,24 @@ def with_learned(script: Script) -> Script:
 
 
 def loop_modes(script: Script, reports: Iterable) -> dict[int, str]:
-    """Items statement id -> why its loop ran as written ("": split), from
-    a run's ``StatementReport`` records."""
-    return {r.stmt: r.note for r in reports if r.status == "ok"
+    """Items statement id -> why its loop ran as written ("": split, or as
+    written only because the plan put all of it on one worker), from a
+    run's ``StatementReport`` records."""
+    from .runtime.loops import ALONE
+
+    return {r.stmt: "" if r.note == ALONE else r.note for r in reports if r.status == "ok"
             and (script.statements[r.stmt].loop or ("",))[1:2] == ("items",)}
+
+
+def alone_statements(script: Script, reports: Iterable) -> set[int]:
+    """The statements of the split loops that ran as written because the
+    plan put all of each on one worker: their seconds say nothing of what
+    the loop's parts cost, and are not recorded."""
+    from .runtime.loops import ALONE
+
+    loops = {script.statements[r.stmt].loop[0] for r in reports
+             if r.note == ALONE and script.statements[r.stmt].loop}
+    return {s.id for s in script.statements if s.loop is not None and s.loop[0] in loops}
 
 
 def loop_mode_notes(script: Script, modes: dict[int, str], who: str = "it ran") -> list[str]:

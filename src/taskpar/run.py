@@ -189,11 +189,14 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
     return Prepared(script, graph, costs, sched, plan, tuple(notes))
 
 
-def record_run(prepared: Prepared, result: "RunResult", backend: str) -> str | None:
-    """Remember this run's measured seconds and sizes for the next plan."""
+def record_run(prepared: Prepared, result: "RunResult", backend: str,
+               unmeasured: frozenset | set = frozenset()) -> str | None:
+    """Remember this run's measured seconds and sizes for the next plan
+    (not the seconds of statements ``unmeasured``)."""
     from .costs import record_costs
 
-    seconds = {t.stmt: t.seconds for t in result.timings if t.status == "ok"}
+    seconds = {t.stmt: t.seconds for t in result.timings if t.status == "ok"
+               and t.stmt not in unmeasured}
     nbytes = {(t.version, t.var): t.nbytes for t in result.transfers}
     latency = bandwidth = None
     timed = [(t.nbytes, t.end - t.start) for t in result.transfers if t.end > t.start]
@@ -390,8 +393,8 @@ def execute(
         stderr="".join(collected[2]),
         advice=list(prepared.notes),
     )
-    from .learned import (loop_mode_notes, loop_modes, observe, record_loop_modes,
-                          record_observations, surprise_notes)
+    from .learned import (alone_statements, loop_mode_notes, loop_modes, observe,
+                          record_loop_modes, record_observations, surprise_notes)
 
     observed = observe(script, reports.values())
     result.surprises = surprise_notes(script, observed, recorded=use_cache)
@@ -399,7 +402,8 @@ def execute(
     modes = loop_modes(script, reports.values())
     result.advice.extend(loop_mode_notes(script, modes))
     if use_cache:
-        for note in (record_run(prepared, result, runner.name),
+        for note in (record_run(prepared, result, runner.name,
+                                alone_statements(script, reports.values())),
                      record_observations(script, observed), record_loop_modes(script, modes)):
             if note:
                 result.advice.append(note)

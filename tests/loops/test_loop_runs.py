@@ -129,3 +129,41 @@ def test_why_a_loop_ran_as_written_is_shown_by_the_next_plan(tmp_path):
     text = plan_after_a_run()
     assert "line 15: the loop's iterations run in parallel" in text
     assert "the last run ran" not in text
+
+
+ALONE = """\
+import math
+
+out = []
+for i in range(3000):
+    v = math.fsum(math.sqrt(i + k) for k in range(20))
+    out.append(round(v, 6))
+print(len(out), out[-1], sum(out))
+"""
+
+
+@pytest.mark.timeout(300)
+def test_a_loop_planned_on_one_worker_runs_as_written_and_keeps_its_costs(tmp_path):
+    # the plan puts the items and every part on one worker: the loop runs as
+    # written (no pickled blocks, no results); that run's seconds say nothing
+    # of what the parts cost, so they are not recorded, and the next plan
+    # has no note of a loop that "ran as written"
+    import json
+
+    script = tmp_path / "prog.py"
+    script.write_text(ALONE)
+    env = dict(ENV, TASKPAR_CACHE_DIR=str(tmp_path / "cache"))
+    want = python(script, cwd=tmp_path, env=env, timeout=120)
+
+    def runs_per_statement():
+        (cache,) = [p for p in (tmp_path / "cache").rglob("*.json") if "costs" in str(p)]
+        return [rec.get("runs") for rec in json.loads(cache.read_text())["statements"].values()]
+
+    for args in (("-w", "2"), ("-w", "1", "--schedule", "static")):
+        got = taskpar("run", script, *args, cwd=tmp_path, env=env, timeout=120)
+        assert (got.returncode, got.stdout, got.stderr) == (want.returncode, want.stdout, want.stderr)
+    runs = runs_per_statement()
+    loop_statements = 1 + 2 * 8  # items, 8 parts, 8 chains
+    assert runs.count(1) == loop_statements and runs.count(2) == len(runs) - loop_statements
+    plan = taskpar("plan", script, "-w", "2", cwd=tmp_path, env=env, timeout=120)
+    assert "ran the loop as written" not in plan.stdout and "in parallel" in plan.stdout

@@ -212,6 +212,10 @@ class Interpreter:
         #: values of hidden names (``__tp_*``, split loops): out of the
         #: script's namespace except while a loop statement runs
         self.hidden = hidden_names(script, self.runner)
+        if self.hidden and not open_ended:
+            from .loops import mark_alone
+
+            mark_alone(self.hidden["__tp_loops"], script, ids)
         self.pc = 0
         self.failed: int | None = None  # F: first failed statement known here
         self.bad: set[int] = set()  # statements failed, skipped or poisoned here

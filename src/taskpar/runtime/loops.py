@@ -10,7 +10,10 @@ by ``runtime.loopcode`` and run like any other statement:
             per iteration) travels to the parts. Serial mode (``p`` None):
             an iterable that must be consumed lazily (a generator), or with
             more than ``MAX_ITEMS`` items, or whose items cannot be pickled,
-            or whose items are (or hold) one mutable object between them.
+            or whose items are (or hold) one mutable object between them;
+            also when the plan runs the items and every part on this one
+            worker (``ALONE``, marked by ``mark_alone``): splitting would
+            then only add pickling.
 ``part p``  ``__tp_L_o<p> = part(loop, __tp_L_p, p, runner)`` on any worker:
             runs the private pieces and hoists for block ``p`` of the
             iterations in the worker's globals (what it binds is restored
@@ -41,9 +44,14 @@ from .loopitems import (_ATOM_TYPES, _LIMIT, MAX_ITEMS, _live_pairs, _objects, _
 from .tracebacks import format_exception
 
 __all__ = ["LoopState", "LoopCode", "Replayed", "items", "part", "block", "take", "has",
-           "value", "completed", "finished", "MAX_ITEMS"]
+           "value", "completed", "finished", "MAX_ITEMS", "ALONE", "mark_alone"]
 
 _MISSING = object()
+
+#: the reason a loop ran as written when the plan put all of it on one
+#: worker: a fact of that plan, not of the loop (``learned`` keeps it out of
+#: the notes, ``run`` out of the measured costs)
+ALONE = "the plan runs all its iterations on one worker"
 
 
 class Replayed(Exception):
@@ -70,6 +78,9 @@ class LoopCode:
         #: hoists of an attribute (``unroll.attribute_read``): delivered only
         #: when a number or a string, else the chain runs the iteration
         self.atoms = atoms
+        #: the plan runs the items and every part on this worker: splitting
+        #: would only add work, the loop runs as written (``ALONE``)
+        self.alone = False
         #: per piece, the outputs it neither reads nor deletes: whether it
         #: bound them is seen from a marker put in their place (an identity
         #: check misses a rebinding to the same object: a small int, None)
@@ -107,6 +118,8 @@ def items(code: LoopCode, iterable, inner=None):
     None)``; ``inner``: two nested loops (``_pairs``), ``iterable`` the outer one."""
     split = code.split
     seq, live, reason = _take(iterable, split.has_break)
+    if not reason and code.alone:
+        reason = ALONE
     group = serial_live = None
     if not reason and inner is not None:
         serial_live = live
@@ -509,3 +522,14 @@ def finished(state: LoopState) -> bool:
     """The loop ended without a break (its ``else`` runs)."""
     return not state.stopped
 
+
+def mark_alone(codes: dict, script, here) -> None:
+    """Mark the loops of ``codes`` (split loop index -> ``LoopCode``) whose
+    items statement and every part are among statements ``here`` (what a
+    worker's static program runs)."""
+    parts: dict[int, list[int]] = {}
+    for s in script.statements:
+        if s.loop is not None and s.loop[1] in ("items", "part"):
+            parts.setdefault(s.loop[0], []).append(s.id)
+    for k, code in codes.items():
+        code.alone = all(i in here for i in parts.get(k, ()))
