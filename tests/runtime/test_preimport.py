@@ -85,6 +85,12 @@ def test_an_import_that_writes_or_fails_or_shadows_spoils_the_server(tmp_path):
     (d / "colorsys.py").write_text("")  # the script's folder shadows what quiet imports
     problem, _ = _preimport_in_child(d, ["quiet"], lib)
     assert problem == "the script's folder holds colorsys, which an early import would miss"
+    # an optional module an import only tries, which the script's folder holds
+    (lib / "tries.py").write_text("try:\n    import optional_thing\nexcept ImportError:\n    pass\n")
+    assert _preimport_in_child(d, ["tries"], lib)[0] == ""
+    (d / "optional_thing.py").write_text("")
+    assert _preimport_in_child(d, ["tries"], lib)[0] == (
+        "the script's folder holds optional_thing, which an early import would miss")
 
 
 def _same_as_python(tmp_path, source, env=None, workers=2):
@@ -144,9 +150,12 @@ def test_workers_come_with_the_leading_imports(tmp_path):
     script = tmp_path / "s.py"
     script.write_text("import numpy as np\nimport json\nx = np.ones(3)\n")
     with ForkServer(cwd=str(tmp_path), script=str(script), fork=True) as server:
-        assert server.serves(sys.executable, None, str(script))
+        text = script.read_text()
+        assert server.serves(sys.executable, None, str(script), text)
         assert server.preimported == ("numpy",) and server.spoiled == ""
         assert not server.serves(sys.executable, None, str(tmp_path / "other.py"))
+        # the script changed between the server's reading and the analysis
+        assert not server.serves(sys.executable, None, str(script), "import os\n" + text)
         parent, child = socket.socketpair()
         with tempfile.TemporaryFile() as out:
             try:

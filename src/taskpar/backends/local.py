@@ -128,7 +128,8 @@ class LocalBackend:
         server = own_server = self.server_pid = None
         if self.start_method == "fork":
             server = self.forkserver
-            if server is None or not server.serves(self.python, job.env, job.script.filename):
+            if server is None or not server.serves(self.python, job.env, job.script.filename,
+                                                   job.script.source):
                 server = own_server = ForkServer(self.python, job.cwd, job.env)
             self.server_pid = server.proc.pid
         try:

@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 
 from ..errors import UsageError, WorkerStartError
 from ..runtime.forkserver import exit_status_of, recv_record, send_record
@@ -246,6 +247,7 @@ class ForkServer:
         #: (``runtime.preimport``), and why it must not fork after them
         self.preimported: tuple[str, ...] = ()
         self.spoiled = ""
+        self._source_crc = 0
         self._lost = False
         self._forked: dict[int, tuple] = {}  # request number -> ("forked", pid) / ("fork_failed", why)
         self._exited: dict[int, tuple[str, str]] = {}
@@ -262,11 +264,13 @@ class ForkServer:
         self.close()
 
     # -- what the manager asks -----------------------------------------------
-    def serves(self, python: str, env, script: str | None = None) -> bool:
+    def serves(self, python: str, env, script: str | None = None, source: str | None = None) -> bool:
         """Whether workers forked here are those ``python`` with ``env`` would
-        start for ``script``: a server that imported another script's
-        leading modules does not serve, nor one whose imports would make
-        its workers differ from python's (``spoiled``: waits until it knows)."""
+        start for ``script`` (its text ``source``, as analysed): a server
+        that imported another script's leading modules does not serve, nor
+        one that read another text (the file changed since), nor one whose
+        imports would make its workers differ from python's (``spoiled``):
+        it waits until the server knows."""
         def strip(e):
             return {k: v for k, v in e.items() if k not in _PER_RUN_ENV}
         if self._closed or self._lost or python != self.python \
@@ -279,6 +283,8 @@ class ForkServer:
         try:
             self._wait(lambda: self._ready, READY_TIMEOUT, "did not start")
         except WorkerStartError:
+            return False
+        if self.preimported and source is not None and zlib.crc32(source.encode()) != self._source_crc:
             return False
         return not self.spoiled
 
@@ -365,7 +371,7 @@ class ForkServer:
                 kind = record[0]
                 if kind == "ready":
                     self._ready = True
-                    self.preimported, self.spoiled = record[2], record[3]
+                    self.preimported, self.spoiled, self._source_crc = record[2:5]
                 elif kind in ("forked", "fork_failed"):
                     self._forked[record[1]] = (kind, record[2])
                     if kind == "forked":

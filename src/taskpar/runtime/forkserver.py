@@ -15,7 +15,7 @@ The control socket is a private ``SOCK_SEQPACKET`` socketpair (one pickled
 record per packet; file descriptors travel with ``SCM_RIGHTS``)::
 
     manager                                   server
-                                              ◄─  ("ready", pid, preimported, spoiled)
+                                              ◄─  ("ready", pid, preimported, spoiled, crc)
       ("fork", w, cwd, env) + [ctl fd, out fd] ─►  fork ─► ("forked", w, pid)
                                               ◄─  ("exited", pid, kind, value)
       ("reap", pid)                           ─►  waitpid ─► ("reaped", pid)
@@ -44,6 +44,7 @@ import signal
 import socket
 import sys
 import warnings
+import zlib
 
 #: largest control record (a fork request carries the environment)
 MAX_RECORD = 1 << 20
@@ -97,6 +98,9 @@ class Server:
         #: after them would not give python's workers ("": it would)
         self.modules: tuple[str, ...] = ()
         self.spoiled = ""
+        #: CRC-32 of the script's text they were read from (the manager
+        #: checks that it analysed the same text)
+        self.source_crc = 0
         #: environment variables those imports set (set again in each worker)
         self.env_set: dict[str, str] = {}
 
@@ -106,14 +110,15 @@ class Server:
         folder = os.path.dirname(script)
         try:
             with open(script, "rb") as f:
-                source = f.read()
-        except OSError:
+                source = f.read().decode("utf-8-sig")  # as ``analysis.load.read_script``
+        except (OSError, UnicodeDecodeError):
             return  # the manager reports it
         self.modules = leading_modules(source, folder)
+        self.source_crc = zlib.crc32(source.encode())
         self.spoiled, self.env_set = preimport(self.modules, folder)
 
     def serve(self) -> None:
-        send_record(self.sock, ("ready", os.getpid(), self.modules, self.spoiled))
+        send_record(self.sock, ("ready", os.getpid(), self.modules, self.spoiled, self.source_crc))
         while True:
             ready, _, _ = select.select([self.sock, *self.watched], [], [])
             for fd in ready:

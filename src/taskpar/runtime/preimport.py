@@ -19,7 +19,8 @@ Only what cannot change what the script sees is imported early:
 * ``preimport(modules, script_dir)`` imports them and says whether the
   server may still fork workers: not when an import failed, wrote any
   output (a warning python would print at the statement), changed
-  ``sys.path``, or brought in a module that the script's folder shadows.
+  ``sys.path``, or imported or tried a top-level module that the script's
+  folder holds (python would have found that one).
   The environment variables an import set (scikit-learn sets ``KMP_*``
   ones) are returned, to be set again in each worker after its environment
   is installed. A server that may not fork is replaced by one without
@@ -100,6 +101,19 @@ def _is_file(fd: int) -> bool:
         return False
 
 
+class _Asked:
+    """A finder that finds nothing and notes the top-level modules asked for
+    (also those an import only tried: ``try: import numexpr``)."""
+
+    def __init__(self):
+        self.tops: set[str] = set()
+
+    def find_spec(self, name, path=None, target=None):
+        if path is None:
+            self.tops.add(name)
+        return None
+
+
 def preimport(modules, script_dir: str) -> tuple[str, dict[str, str]]:
     """Import ``modules`` here: ``(problem, environment set)``; ``problem``
     is "" when workers forked from this process are as python's would be."""
@@ -107,18 +121,22 @@ def preimport(modules, script_dir: str) -> tuple[str, dict[str, str]]:
         return "", {}
     if not (_is_file(1) and _is_file(2)):
         return "the server's output cannot be watched", {}
-    env, path, known, size = dict(os.environ), list(sys.path), set(sys.modules), _output_size()
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except BaseException as e:  # noqa: BLE001 - the worker meets it as python would
-            return f"import {name} failed early ({type(e).__name__})", {}
+    env, path, size = dict(os.environ), list(sys.path), _output_size()
+    asked = _Asked()
+    sys.meta_path.insert(0, asked)
+    try:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except BaseException as e:  # noqa: BLE001 - the worker meets it as python would
+                return f"import {name} failed early ({type(e).__name__})", {}
+    finally:
+        sys.meta_path.remove(asked)
     if _output_size() != size:
         return f"import of {', '.join(modules)} wrote output", {}
     if sys.path != path:
         return f"import of {', '.join(modules)} changed sys.path", {}
-    tops = {m.partition(".")[0] for m in set(sys.modules) - known}
-    hidden = sorted(t for t in tops if shadowed(t, script_dir))
+    hidden = sorted(t for t in asked.tops if shadowed(t, script_dir))
     if hidden:
         return f"the script's folder holds {hidden[0]}, which an early import would miss", {}
     if any(k not in os.environ for k in env):
