@@ -17,8 +17,9 @@ QUIET_BLAS = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_N
 #: the venv's environment: no PYTHONPATH (a developer's PYTHONPATH=src would
 #: let the generated program import taskpar, which it must not need)
 VENV_ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, **QUIET_BLAS}
-#: what the venv holds (the loop examples import scikit-learn and matplotlib)
-PACKAGES = ("mpi4py", "mpich", "numpy", "scikit-learn", "matplotlib")
+#: what the venv holds (the loop examples run under mpiexec import numpy
+#: and matplotlib)
+PACKAGES = ("mpi4py", "mpich", "numpy", "matplotlib")
 
 
 def make_mpi_env() -> tuple[str, str] | str:
