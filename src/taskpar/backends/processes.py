@@ -179,7 +179,10 @@ class _ServerChild:
                         raise subprocess.TimeoutExpired("taskpar fork server", timeout)
                 finally:
                     os.close(fd)
-            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+            try:
+                self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+            except ChildProcessError:  # reaped by someone else: it is gone all the same
+                self.returncode = -1
         return self.returncode
 
 

@@ -146,6 +146,33 @@ def hidden_names(script: Script, runner) -> dict:
     return {"__tp_rt": loops, "__tp_loops": loop_codes(script), "__tp_runner": runner}
 
 
+#: calls a statement that reads the namespace (``print(sorted(globals()))``)
+#: makes without being able to unbind a name of it
+_READING_CALLS = frozenset({"print", "globals", "locals", "vars", "dir", "len", "sorted", "list",
+                            "tuple", "set", "frozenset", "dict", "str", "repr", "isinstance",
+                            "any", "all", "sum", "min", "max", "id", "type", "hasattr",
+                            "callable", "format", "round", "abs", "int", "float", "bool"})
+_READING_METHODS = frozenset({"keys", "items", "values", "get", "copy", "format", "join",
+                              "startswith", "endswith", "count", "index", "upper", "lower"})
+
+
+def may_unbind(node) -> bool:
+    """Whether statement ``node`` may remove a name of the script's namespace:
+    False only for one that deletes nothing and calls nothing but builtins
+    and methods that read (a barrier that only looks at ``globals()``)."""
+    for n in ast.walk(node):
+        if isinstance(n, (ast.Delete, ast.Global, ast.Nonlocal)):
+            return True
+        if isinstance(n, ast.Call):
+            f = n.func
+            if isinstance(f, ast.Name) and f.id in _READING_CALLS:
+                continue
+            if isinstance(f, ast.Attribute) and f.attr in _READING_METHODS:
+                continue
+            return True
+    return False
+
+
 def surely_read(node) -> set[str]:
     """Names a simple statement loads whenever it runs to its end (not in
     a lambda, a comprehension's element, a branch of ``x if c else y`` or
@@ -408,7 +435,8 @@ class Interpreter:
         proven: set[str] = set()
         for st, node in zip(self.script.statements[:s], nodes):
             if st.barrier:
-                proven.clear()  # it may unbind anything
+                if may_unbind(node):
+                    proven.clear()  # it may unbind anything
             elif isinstance(node, ast.Delete):
                 proven -= {t.id for t in node.targets if isinstance(t, ast.Name)}
             elif st.scope is None:
