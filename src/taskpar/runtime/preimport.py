@@ -33,6 +33,7 @@ import ast
 import importlib
 import importlib.machinery
 import os
+import stat
 import sys
 
 __all__ = ["FORK_SAFE", "leading_modules", "preimport"]
@@ -93,8 +94,6 @@ def _output_size() -> int:
 
 
 def _is_file(fd: int) -> bool:
-    import stat
-
     try:
         return stat.S_ISREG(os.fstat(fd).st_mode)
     except OSError:
