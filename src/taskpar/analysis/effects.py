@@ -290,7 +290,6 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
         it.root_frame = frame
         compound = isinstance(node, COMPOUND)
         frame.weak = compound
-        start = reach_of
         it.grown = set()
         it.budget = APPLY_BUDGET
         it.implicit_done = {}
@@ -304,18 +303,15 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
                 root = rules.root_module(a.name if isinstance(node, ast.Import) else (node.module or ""))
                 if root in facts.stateful_modules:
                     it.eff.resources.add("module:" + root)
-        end, changed = _update_reach(it, reach_of, bound, holders, eff_writes=it.eff.writes)
+        # ``reach_of`` is now the reach after the statement; ``before`` holds
+        # the reach before it of the names whose reach changed
+        before = _update_reach(it, reach_of, bound, holders, eff_writes=it.eff.writes)
+        changed = list(before)
         eff = it.eff
         M = eff.mut | eff.mut_force
         mutates = set(eff.mut_names)
         if M:
-            old: set = set()
-            for v in start.values():
-                old |= v
-            M_old = M & old
-            for name in set(start) | set(end):
-                if start.get(name, set()) & M or end.get(name, set()) & M_old:
-                    mutates.add(name)
+            mutates |= _mutated_names(M, reach_of, before, holders)
         reads = set(eff.reads)
         writes = set(eff.writes)
         maybe = (writes - reads) if compound else set()
@@ -332,7 +328,9 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
         names = reads | writes | mutates
         seen: set = set()
         for name in names:
-            seen |= start.get(name, set()) | end.get(name, set())
+            seen |= reach_of.get(name, _EMPTY)
+            if name in before:
+                seen |= before[name] or _EMPTY
         for o in seen:
             for t in TAINTS:
                 if t in o.tags:
@@ -340,10 +338,10 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
         touched.append(seen)
         mutated.append(M)
         for name in changed:
-            before, after = start.get(name, set()), end.get(name, set())
-            for o in before - after:
+            old, after = before[name] or _EMPTY, reach_of.get(name, _EMPTY)
+            for o in old - after:
                 holders.get(o, set()).discard(name)
-            for o in after - before:
+            for o in after - old:
                 if o.kind == "module":
                     continue
                 hs = holders.setdefault(o, set())
@@ -352,9 +350,8 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
                     shared_since[o] = (idx, sorted(hs))
         if eff.barrier:
             # a barrier touches every live object (see ``_barriers``)
-            for v in start.values():
+            for v in _reaches_before(reach_of, before):
                 seen |= v
-        reach_of = end
         results.append(dict(node=node, path=path, scope=scope, call_lineno=call_lineno,
                             reads=reads, writes=writes, maybe=maybe,
                             mutates=mutates, resources=resources, assumed=assumed,
@@ -454,44 +451,90 @@ def _imports_set_environment(results: list[dict]) -> None:
             r["resources"].add("environ")
 
 
-def _update_reach(it, reach_of: dict, bound: dict, holders: dict, eff_writes) -> tuple[dict, list]:
-    """Reach of every top-level name now, from the previous ``reach_of``.
+_EMPTY: frozenset = frozenset()
 
-    Returns the new mapping and the names whose reach was recomputed. Only
-    names that may have changed are looked at: those the statement bound
+
+def _update_reach(it, reach_of: dict, bound: dict, holders: dict, eff_writes) -> dict:
+    """Bring ``reach_of`` (the reach of every top-level name) up to date
+    after a statement, in place; return the reach before it of the names
+    whose reach changed (None for a name that was unbound).
+
+    Only names that may have changed are looked at: those the statement bound
     (``eff_writes``; ``bound`` remembers (id, size) of a binding set, which
     frames update in place and only grow) and those whose reach holds an
     object that gained contents (``holders`` is the inverted index: object
-    -> names reaching it). If the names bound then differ from the names
-    known (a binding the writes do not explain), everything is rescanned.
+    -> names reaching it). If the names bound then differ in number from the
+    names known, or the statement is a barrier (a binding the writes do not
+    explain), every name is compared. Copying or comparing all names per
+    statement would make the analysis quadratic in the script's length.
     """
-    end = dict(reach_of)
-    changed: list = []
+    before: dict = {}
     env = it.env
     candidates = set(eff_writes)
     for t in it.grown:
-        candidates |= holders.get(t, set())
-    _refresh(it, candidates, env, reach_of, end, bound, changed)
-    if end.keys() != env.keys():  # safety net, O(names) only when it fires
-        _refresh(it, set(env) | set(reach_of), env, reach_of, end, bound, changed)
-    return end, changed
+        candidates |= holders.get(t, _EMPTY)
+    _refresh(it, candidates, env, reach_of, before, bound)
+    if (len(reach_of) != len(env) or it.eff.barrier) and reach_of.keys() != env.keys():
+        _refresh(it, set(env) | set(reach_of), env, reach_of, before, bound)
+    return before
 
 
-def _refresh(it, candidates, env, reach_of, end, bound, changed) -> None:
+def _refresh(it, candidates, env, reach_of, before, bound) -> None:
     for name in candidates:
         v = env.get(name)
         if v is None:
             if name in reach_of:
-                del end[name]
+                before.setdefault(name, reach_of.pop(name))
                 bound.pop(name, None)
-                changed.append(name)
             continue
         key = (id(v), len(v))
         r = reach_of.get(name)
         if r is None or bound.get(name) != key or not it.grown.isdisjoint(r):
-            end[name] = it.reach(v)
+            before.setdefault(name, r)
+            reach_of[name] = it.reach(v)
             bound[name] = key
-            changed.append(name)
+
+
+def _reaches_before(reach_of: dict, before: dict):
+    """Every name's reach before the statement (``_update_reach``)."""
+    for name, r in reach_of.items():
+        r = before[name] if name in before else r
+        if r is not None:
+            yield r
+    for name, r in before.items():
+        if name not in reach_of and r is not None:
+            yield r
+
+
+def _mutated_names(M: set, reach_of: dict, before: dict, holders: dict) -> set:
+    """Names whose reach, before or after the statement, holds an object of
+    ``M`` it mutated (after: one that existed before). ``holders`` (object
+    -> names reaching it before the statement) answers it for all but
+    modules, which it does not index; a module mutated makes it look at
+    every name."""
+    if any(o.kind == "module" for o in M):
+        old: set = set()
+        for r in _reaches_before(reach_of, before):
+            old |= r
+        M_old = M & old
+        out = set()
+        for name in set(reach_of) | set(before):
+            was = (before[name] if name in before else reach_of[name]) or _EMPTY
+            if was & M or reach_of.get(name, _EMPTY) & M_old:
+                out.add(name)
+        return out
+    out: set = set()
+    M_old = set()
+    for o in M:  # holders is not updated yet: names reaching o before
+        names = holders.get(o)
+        if names:
+            out |= names
+            M_old.add(o)
+    if M_old:
+        for name in before:
+            if not reach_of.get(name, _EMPTY).isdisjoint(M_old):
+                out.add(name)
+    return out
 
 
 def _segment(lines: list[str], node) -> str:
