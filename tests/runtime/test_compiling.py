@@ -64,3 +64,26 @@ def test_the_lone_string_stays_a_statement_and_decorators_stay_on():
     assert "__doc__" not in ns or ns["__doc__"] != "a lone string, not the docstring"
     assert ns["f"].cache_info().maxsize is None  # lru_cache(None) applied
     assert ns["z"] == 3 and ns["y"] == 4
+
+
+def test_statements_the_fork_server_compiled_are_used_for_the_same_text_only(monkeypatch):
+    import zlib
+
+    from taskpar.runtime import compiling
+
+    monkeypatch.setattr(compiling, "_precompiled", ("", 0, {}))
+    script = analyze_source(SOURCE, "/tmp/s.py")
+    mine = compile_statements(script, range(len(script.statements)))
+    for _ in compiling.precompile(ast.parse(SOURCE), "/tmp/s.py", zlib.crc32(SOURCE.encode())):
+        pass
+    served = compile_statements(script, range(len(script.statements)))
+    codes = compiling._precompiled[2]
+    for stmt in script.statements:
+        assert shape(served[stmt.id]) == shape(mine[stmt.id]), stmt.source
+        if len(stmt.path) == 1 and stmt.loop is None:
+            assert served[stmt.id] is codes[stmt.path[0]][2]  # not compiled again
+    # another text at the same path (or another file): compiled from its own
+    edited = SOURCE.replace("y = 3", "y = 30")
+    other = compile_statements(analyze_source(edited, "/tmp/s.py"), range(len(script.statements)))
+    assert all(other[k] is not codes.get(k, (0, 0, None))[2] for k in other)
+    assert compile_statements(analyze_source(SOURCE, "/tmp/t.py"), [0])[0] is not codes[0][2]

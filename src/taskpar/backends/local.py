@@ -44,6 +44,7 @@ from ..manager import Broadcast, ManagerCore, Report, texts
 from ..plan import Plan, worker_program
 from ..runtime.messages import (Connected, Init, InternalError, Job, Listening, Ops, PeerLost,
                                 Peers, Start, TransferFailed)
+from ..runtime.outbox import quick_statements
 from ..runtime.transport import SHM_DIR, ControlChannel, shm_prefix
 from .base import unpicklable_error
 from .processes import ForkServer, spawn_worker
@@ -182,10 +183,12 @@ class LocalBackend:
 
     def _init(self, w: int, run_id: str, secret: bytes, job: bytes, plan: Plan, threads) -> Init:
         part = worker_program(plan, w)
+        sched = plan.schedule
         return Init(worker=w, workers=plan.workers, run_id=run_id, secret=secret, job=job,
                     program=part.program, preds=part.preds, send_to=part.send_to,
                     recv_from=part.recv_from, threads=threads, manager_pid=os.getpid(),
-                    use_shm=self.use_shm, dynamic=plan.dynamic)
+                    use_shm=self.use_shm, dynamic=plan.dynamic,
+                    quick=quick_statements(sched.cost, sched.estimated, part.preds))
 
 
 def _read_control(p: _WorkerProc, events: queue.SimpleQueue) -> None:

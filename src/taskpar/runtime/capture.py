@@ -410,7 +410,12 @@ class StatementRunner:
         ``stream=False``: none for this statement). ``known_names()``: the
         script's names bound before it; ``call``: the ``<module>`` frame of a
         ``main()`` statement (both: see ``format_exception``)."""
-        self._collect_fds()  # anything written between statements goes to _pending
+        if silent:
+            # what was written between statements goes to _pending, not to
+            # the replica's recording (thrown away); for a reported
+            # statement it is collected first in its own, which _pending
+            # would have become anyway (python-level writes collect first)
+            self._collect_fds()
         self._stmt = None if silent else stmt
         rec = _Recording()  # a replica's is thrown away
         if not silent and self._pending.chunks:

@@ -18,7 +18,49 @@ from typing import Iterable
 
 from ..analysis.model import Script, Statement
 
-__all__ = ["register_source", "future_flags", "compile_statements", "loop_codes", "call_site"]
+__all__ = ["register_source", "future_flags", "compile_statements", "loop_codes", "call_site",
+           "precompile"]
+
+#: code objects of the top-level statements of one script text, compiled by
+#: the fork server before it forks the workers (``precompile``):
+#: ``(filename, crc32 of the text, {index in the module body: code})``
+_precompiled: tuple = ("", 0, {})
+
+
+def precompile(tree: ast.Module, filename: str, crc: int):
+    """Compile every top-level statement of ``tree`` (the script, whose text
+    has CRC-32 ``crc``) as ``compile_statements`` compiles a plain one,
+    for the workers forked later; a generator that compiles a chunk per
+    step, so that the fork server can serve requests in between. A worker
+    uses a code only for a statement at the same place of the same text."""
+    global _precompiled
+    codes: dict = {}
+    _precompiled = (filename, crc, codes)
+    flags = future_flags(tree)
+    for i, node in enumerate(tree.body):
+        codes[i] = (node.lineno, node.col_offset,
+                    compile(ast.Module(body=_module_body(node, i == 0), type_ignores=[]),
+                            filename, "exec", flags=flags, dont_inherit=True))
+        if i % 64 == 63:
+            yield
+
+
+def _module_body(node: ast.stmt, first: bool) -> list:
+    """A top-level statement as a module of its own: a lone string that is
+    not the script's first statement must not become ``__doc__``."""
+    if (not first and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)):
+        return [ast.copy_location(ast.Pass(), node), node]
+    return [node]
+
+
+def _precompiled_codes(script: Script) -> dict:
+    filename, crc, codes = _precompiled
+    if not codes or filename != script.filename:
+        return {}
+    import zlib
+
+    return codes if zlib.crc32(script.source.encode()) == crc else {}
 
 
 def register_source(script: Script) -> None:
@@ -53,8 +95,15 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
         return out
     flags = _script_future_flags(script)
     tree = None
+    ready = _precompiled_codes(script)
     for i in ids:
         stmt = script.statements[i]
+        if ready and len(stmt.path) == 1 and stmt.scope is None and stmt.loop is None \
+                and stmt.main_part is None:
+            got = ready.get(stmt.path[0])
+            if got is not None and got[:2] == (stmt.lineno, stmt.col_offset):
+                out[i] = got[2]
+                continue
         node = _node_from_text(stmt, script.filename)
         if node is None:
             if tree is None:
@@ -63,11 +112,7 @@ def compile_statements(script: Script, ids: Iterable[int]) -> dict:
             for k in stmt.path:
                 node = body[k]
                 body = getattr(node, "body", [])
-        nodes = [node]
-        if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-                and isinstance(node.value.value, str) and stmt.path != (0,)):
-            # a lone string compiled first in a module would become __doc__
-            nodes = [ast.copy_location(ast.Pass(), node), node]
+        nodes = _module_body(node, stmt.path == (0,))
         if stmt.loop is not None:
             from .loopcode import statement_ast
 

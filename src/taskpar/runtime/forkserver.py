@@ -103,24 +103,43 @@ class Server:
         self.source_crc = 0
         #: environment variables those imports set (set again in each worker)
         self.env_set: dict[str, str] = {}
+        #: the steps compiling the script's statements, while not done
+        self.compiling = None
 
     def preimport(self, script: str) -> None:
+        """Import the script's leading imports (``runtime.preimport``); make
+        ``compiling`` the steps that compile its statements for the workers."""
+        import ast
+
         from .preimport import leading_modules, preimport
 
         folder = os.path.dirname(script)
         try:
             with open(script, "rb") as f:
                 source = f.read().decode("utf-8-sig")  # as ``analysis.load.read_script``
-        except (OSError, UnicodeDecodeError):
+            tree = ast.parse(source, script)
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
             return  # the manager reports it
-        self.modules = leading_modules(source, folder)
+        self.modules = leading_modules(tree, folder)
         self.source_crc = zlib.crc32(source.encode())
         self.spoiled, self.env_set = preimport(self.modules, folder)
+        if not self.spoiled:
+            from .compiling import precompile
+
+            self.compiling = precompile(tree, script, self.source_crc)
 
     def serve(self) -> None:
+        """Answer the manager's requests; between them, while there are
+        none, compile the script's statements (``compiling.precompile``:
+        forked workers find them compiled)."""
         send_record(self.sock, ("ready", os.getpid(), self.modules, self.spoiled, self.source_crc))
         while True:
-            ready, _, _ = select.select([self.sock, *self.watched], [], [])
+            busy = self.compiling is not None
+            ready, _, _ = select.select([self.sock, *self.watched], [], [], 0 if busy else None)
+            if busy and not ready:
+                if next(self.compiling, StopIteration) is StopIteration:
+                    self.compiling = None
+                continue
             for fd in ready:
                 if fd is self.sock:
                     try:

@@ -238,6 +238,8 @@ class Init(NamedTuple):
     use_shm: bool = True
     #: True: ``program`` is empty and arrives in ``Ops`` records until ``End``
     dynamic: bool = False
+    #: statements earlier runs measured quick: announced late (``runtime.outbox``)
+    quick: frozenset = frozenset()
 
     def unpacked(self) -> "Init":
         if not isinstance(self.job, bytes):

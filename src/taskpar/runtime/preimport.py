@@ -9,7 +9,7 @@ a worker's ``import numpy as np`` then only binds the name.
 
 Only what cannot change what the script sees is imported early:
 
-* ``leading_modules(source, script_dir)`` (pure): the modules the script's
+* ``leading_modules(source or tree, script_dir)`` (pure): the modules the script's
   *leading* imports name — the ``import`` / ``from … import`` statements
   before its first other statement (a docstring and ``from __future__`` may
   come first): nothing the script does can have run before them. Of those,
@@ -74,12 +74,15 @@ def shadowed(name: str, script_dir: str) -> bool:
         return True
 
 
-def leading_modules(source: str, script_dir: str) -> tuple[str, ...]:
-    """The modules to import before forking (see module docstring)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return ()
+def leading_modules(source: str | ast.Module, script_dir: str) -> tuple[str, ...]:
+    """The modules to import before forking (see module docstring), of the
+    script's text or its parsed tree."""
+    if isinstance(source, str):
+        try:
+            source = ast.parse(source)
+        except (SyntaxError, ValueError):
+            return ()
+    tree = source
     out = []
     for name in _leading(tree):
         top = name.partition(".")[0]

@@ -32,6 +32,7 @@ pickled ``messages`` records framed by an 8-byte length.
 
 from __future__ import annotations
 
+import collections
 import errno
 import mmap
 import os
@@ -72,6 +73,8 @@ _MSG = struct.Struct("!BqdHII")
 _BUF = struct.Struct("!BQH")
 _HELLO = struct.Struct("!I")
 _CTL = struct.Struct("!Q")
+#: top bit of a control frame's length: the frame holds a tuple of records
+_BATCH = 1 << 63
 _NO_VAR = 0xFFFF
 _KINDS = ("value", "unbound", "poison", "token")
 _KIND_CODE = {k: i for i, k in enumerate(_KINDS)}
@@ -134,12 +137,18 @@ class _Reader:
 # -- control channel --------------------------------------------------------
 
 class ControlChannel:
-    """Pickled records over a private socketpair; ``send`` is thread-safe."""
+    """Pickled records over a private socketpair; ``send`` is thread-safe.
+
+    A frame is a length (``_CTL``) and one pickle. ``send_many`` pickles its
+    records together in one frame, marked by the length's top bit (``_BATCH``):
+    one pickle and one write for many small records; ``recv`` still returns
+    them one by one, in order."""
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self._lock = threading.Lock()
         self._reader = _Reader(sock)  # one reader at a time (one thread reads)
+        self._unread: collections.deque = collections.deque()
 
     def send(self, obj) -> None:
         data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
@@ -147,21 +156,27 @@ class ControlChannel:
             self.sock.sendall(_CTL.pack(len(data)) + data)
 
     def send_many(self, objs) -> None:
-        """Several records in one write (the reader sees them one by one)."""
-        frames = []
-        for obj in objs:
-            data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-            frames += [_CTL.pack(len(data)), data]
+        """Several records in one frame and one write."""
+        objs = tuple(objs)
+        if len(objs) == 1:
+            self.send(objs[0])
+            return
+        data = pickle.dumps(objs, protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:
-            self.sock.sendall(b"".join(frames))
+            self.sock.sendall(_CTL.pack(len(data) | _BATCH) + data)
 
     def recv(self):
         """The next record; EOFError when the other side is gone."""
+        if self._unread:
+            return self._unread.popleft()
         try:
             (n,) = _CTL.unpack(self._reader.read(_CTL.size))
-            return pickle.loads(self._reader.read(n))
+            if not n & _BATCH:
+                return pickle.loads(self._reader.read(n))
+            self._unread.extend(pickle.loads(self._reader.read(n & ~_BATCH)))
         except (ConnectionError, OSError) as e:
             raise EOFError(str(e)) from None
+        return self._unread.popleft()
 
     def close(self) -> None:
         try:

@@ -19,15 +19,16 @@ Threads: main (the interpreter, i.e. the user's code), control reader,
 acceptor + one per handshake, one sender per destination, one receiver per
 source, and (live output, ``Job.buffering`` set) the output ticker, which
 sends a long statement's flushed output (``StatementOutput``) on the
-control channel while the statement runs. Everything the other threads learn reaches the main thread through
-one queue of events. If the manager goes away (control EOF, or
+control channel while the statement runs, and (once records are held)
+the outbox's, which sends what waited too long (``runtime.outbox``: the
+records of quick statements go to the manager in batches). Everything the
+other threads learn reaches the main thread through one queue of events. If the manager goes away (control EOF, or
 ``PR_SET_PDEATHSIG`` as a backstop) the worker kills its process group at
 once, children the script started included.
 """
 
 from __future__ import annotations
 
-import collections
 import ctypes
 import os
 import queue
@@ -41,6 +42,7 @@ import traceback
 from ..plan import Send
 from .capture import FdCapture
 from .interpreter import Interpreter, Kept, Unkept
+from .outbox import Outbox
 from .messages import (Connected, End, Failed, Finished, Init, InternalError, Listening, Ops,
                        Outgoing, PeerLost, Peers, Shutdown, Start)
 from .shell import Sending, Sent, arrived, interpret, open_session
@@ -82,8 +84,8 @@ class Worker:
         #: (var, version) -> Payload the interpreter pickled for Keep ops
         #: (its Kept instructions), read by the control thread
         self.kept: dict = {}
-        #: TransferReports not sent yet (they go with the next control record)
-        self.reports: collections.deque = collections.deque()
+        #: records for the manager, batched while they can wait
+        self.outbox = Outbox(self._send_records, quick=init.quick, hold_reports=not init.dynamic)
 
     # -- threads feeding the event queue -----------------------------------
     def read_control(self) -> None:
@@ -127,9 +129,9 @@ class Worker:
     def on_message(self, msg, nbytes: int, sent_at: float) -> None:
         report = arrived(msg, self.me, nbytes, sent_at, time.time())
         if report is not None:
-            # reported with the next control record (the statement that reads
-            # the value starts at once): no write, no GIL contention now
-            self.reports.append(report)
+            # held for the next batch (the statement that reads the value
+            # starts at once): no write, no GIL contention now
+            self.outbox.put(report)
         self.events.put(msg)
 
     def on_sent(self, out: Outgoing, nbytes: int) -> None:
@@ -140,15 +142,11 @@ class Worker:
             self.ctl_send(PeerLost(self.me, peer, str(detail)))
 
     def ctl_send(self, msg) -> None:
-        reports = self.reports
+        self.outbox.put(msg)
+
+    def _send_records(self, records: list) -> None:
         try:
-            if reports:
-                batch = []
-                while reports:
-                    batch.append(reports.popleft())
-                self.ctl.send_many([*batch, msg])
-            else:
-                self.ctl.send(msg)
+            self.ctl.send_many(records)
         except OSError:
             _die()
 
@@ -156,6 +154,7 @@ class Worker:
     def wait_for(self, kind):
         """Next control record of ``kind``; other events are kept for later."""
         kept = []
+        self.outbox.flush()
         while True:
             ev = self.events.get()
             if isinstance(ev, kind):
@@ -215,7 +214,10 @@ class Worker:
             interp.deliver(ev)
 
     def drain(self) -> None:
-        """Hand every event already queued to the interpreter (never blocks)."""
+        """Hand every event already queued to the interpreter (never blocks);
+        send the held records once they have waited long enough."""
+        if self.outbox.due():
+            self.outbox.flush()
         while True:
             try:
                 ev = self.events.get_nowait()
@@ -225,10 +227,12 @@ class Worker:
 
     def interpret(self, interp: Interpreter) -> None:
         def wait(_):
+            self.outbox.flush()  # the manager must not wait for what we hold
             self.handle(self.events.get(), interp)
             self.drain()
 
         interpret(interp, self.drain, wait)
+        self.outbox.flush()
         while interp.sends_in_flight:
             self.handle(self.events.get(), interp)
 
