@@ -218,12 +218,9 @@ class Worker:
         send the held records once they have waited long enough."""
         if self.outbox.due():
             self.outbox.flush()
-        while True:
-            try:
-                ev = self.events.get_nowait()
-            except queue.Empty:
-                return
-            self.handle(ev, self.interp)
+        events = self.events
+        while not events.empty():  # this thread is the only one taking events
+            self.handle(events.get(), self.interp)
 
     def interpret(self, interp: Interpreter) -> None:
         def wait(_):
