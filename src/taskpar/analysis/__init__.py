@@ -23,6 +23,7 @@ return a ``Script`` of ``Statement`` records (see ``model``). Modules:
 
 from __future__ import annotations
 
+import gc
 import os
 
 from .load import parse_script, read_script, script_filename
@@ -50,15 +51,25 @@ def analyze_source(source: str, filename: str = "<script>", loops: bool = True) 
     """
     from .effects import analyze_tree  # the whole analysis: imported on first use
 
-    tree = parse_script(source, filename)
-    statements, notes = analyze_tree(tree, source, filename)
-    script = Script(filename=filename, source=source, statements=tuple(statements),
-                    notes=tuple(notes))
-    if loops:
-        from .loops import split_loops
+    # No cyclic collection while it runs: what the analysis makes lives until
+    # it returns (its only cycles are its own tables, garbage at the end), so
+    # each collection would traverse the growing tree and tables for nothing
+    # (a tenth of the time at 8000 statements).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        tree = parse_script(source, filename)
+        statements, notes = analyze_tree(tree, source, filename)
+        script = Script(filename=filename, source=source, statements=tuple(statements),
+                        notes=tuple(notes))
+        if loops:
+            from .loops import split_loops
 
-        script = split_loops(script, tree)
-    return script
+            script = split_loops(script, tree)
+        return script
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def analyze_script(path: str | os.PathLike, loops: bool = True) -> Script:

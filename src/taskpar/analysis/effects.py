@@ -39,7 +39,9 @@ Design note. ``analyze_module`` runs the pipeline:
 from __future__ import annotations
 
 import ast
+import re
 
+from .astwalk import children, walk
 from .calls import APPLY_BUDGET, AnalysisBudgetExceeded
 from . import rules
 from .frames import TopFrame
@@ -132,8 +134,9 @@ class ScriptFacts:
                 kinds.setdefault(node.name, set()).add(k)
                 classes.setdefault(node.name, []).append(scopes.class_by_node[id(node)].key)
         other = set(b.bound) - set(kinds)
+        rebound = _rebound_otherwise(tree) if kinds else set()
         for n in list(kinds):
-            if n in other or n in global_decl or _rebound_otherwise(tree, n):
+            if n in other or n in global_decl or n in rebound:
                 kinds[n].add("other")
         self.import_only = {n: imports[n] for n, k in kinds.items() if k == {"import"}}
         self.static_fns = {n: fns[n] for n, k in kinds.items() if k == {"def"}}
@@ -152,7 +155,8 @@ class ScriptFacts:
         self.changes_cwd = False
         self.touches_sys_path = False
         self.stateful_modules: set[str] = set()
-        for node in ast.walk(tree):
+        # each scan resolves a name bound by an import (``dotted``): none, nothing to find
+        for node in walk(tree) if imports else ():
             if isinstance(node, (ast.Attribute, ast.Name)):
                 q = self.dotted(node)
                 if q is None:
@@ -164,15 +168,15 @@ class ScriptFacts:
                     self.touches_sys_path = True
                 if q in rules.MODULE_CONFIG_FUNCTIONS:
                     self.stateful_modules.add(rules.root_module(q))
-            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
                 targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
                 for t in targets:
-                    for sub in ast.walk(t):
+                    for sub in walk(t):
                         if isinstance(sub, (ast.Attribute, ast.Subscript)):
                             q = self.dotted(sub.value)
                             if q is not None and not q.startswith("builtins."):
                                 self.stateful_modules.add(rules.root_module(q))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                     and node.func.id in ("setattr", "delattr") and node.args:
                 q = self.dotted(node.args[0])
                 if q is not None:
@@ -199,27 +203,27 @@ def _module_scope_nodes(tree):
         yield n
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
-        for child in ast.iter_child_nodes(n):
+        for child in children(n):
             if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
                 stack.append(child)
 
 
-def _rebound_otherwise(tree, name: str) -> bool:
-    """True if ``name`` is bound at module scope by something other than def/class/import."""
+def _rebound_otherwise(tree) -> set[str]:
+    """Names bound at module scope by something other than def/class/import."""
+    out: set = set()
     for node in _module_scope_nodes(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                              ast.Import, ast.ImportFrom)):
             continue
         for sub in _shallow_walk(node):
-            if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, (ast.Store, ast.Del)):
-                return True
-            if isinstance(sub, ast.NamedExpr) and sub.target.id == name:
-                return True
-            if isinstance(sub, ast.ExceptHandler) and sub.name == name:
-                return True
-            if isinstance(sub, (ast.MatchAs, ast.MatchStar)) and sub.name == name:
-                return True
-    return False
+            if isinstance(sub, ast.Name):
+                if isinstance(sub.ctx, (ast.Store, ast.Del)):
+                    out.add(sub.id)
+            elif isinstance(sub, ast.NamedExpr):
+                out.add(sub.target.id)
+            elif isinstance(sub, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+                out.add(sub.name)
+    return out
 
 
 def _shallow_walk(node):
@@ -227,7 +231,7 @@ def _shallow_walk(node):
     while stack:
         n = stack.pop()
         yield n
-        for child in ast.iter_child_nodes(n):
+        for child in children(n):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 continue
             if isinstance(child, ast.stmt) and n is not node:
@@ -309,15 +313,13 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
         changed = list(before)
         eff = it.eff
         M = eff.mut | eff.mut_force
-        mutates = set(eff.mut_names)
+        # (this statement's own sets: the next one gets a new ``Effects``)
+        mutates, reads, writes, resources = eff.mut_names, eff.reads, eff.writes, eff.resources
         if M:
             mutates |= _mutated_names(M, reach_of, before, holders)
-        reads = set(eff.reads)
-        writes = set(eff.writes)
         maybe = (writes - reads) if compound else set()
         if compound:
             reads |= writes
-        resources = set(eff.resources)
         # library code after a global generator was used: it may draw from it
         assumed: set = set()
         if rules.LIBRARY_RNG in resources:
@@ -385,7 +387,7 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
                 # tells ``loops`` this one cannot travel)
                 results[j]["resources"] |= {"object:" + label, "unpicklable:" + label}
 
-    lines = ast._splitlines_no_ff(source)  # once: ast.get_source_segment splits per call
+    lines = _LINE.findall(source)  # once: ast.get_source_segment splits per call
     out = []
     for idx, r in enumerate(results):
         node = r["node"]
@@ -416,6 +418,8 @@ def _barriers(results: list[dict]) -> None:
     earlier statement used (the random generators, pyplot, the working
     directory...), so it runs in the same process as those.
     """
+    if not any(r["barrier"] for r in results):
+        return  # (only barriers change)
     every: set[str] = set()
     for r in results:
         every |= r["reads"] | r["writes"] | r["mutates"]
@@ -537,11 +541,19 @@ def _mutated_names(M: set, reach_of: dict, before: dict, holders: dict) -> set:
     return out
 
 
+#: a line as ``ast._splitlines_no_ff`` cuts them (``\r\n``, ``\r``, ``\n``;
+#: not form feeds), without its character-by-character loop
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
 def _segment(lines: list[str], node) -> str:
     """``ast.get_source_segment`` over lines split once (offsets are UTF-8 bytes)."""
     first, last = node.lineno - 1, node.end_lineno - 1
     if first == last:
-        return lines[first].encode()[node.col_offset:node.end_col_offset].decode()
+        line = lines[first]
+        if line.isascii():  # bytes are characters
+            return line[node.col_offset:node.end_col_offset]
+        return line.encode()[node.col_offset:node.end_col_offset].decode()
     head = lines[first].encode()[node.col_offset:].decode()
     tail = lines[last].encode()[:node.end_col_offset].decode()
     return "".join([head, *lines[first + 1:last], tail])

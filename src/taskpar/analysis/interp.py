@@ -36,10 +36,16 @@ from __future__ import annotations
 
 import ast
 
+from .astwalk import children
 from .calls import APPLY_BUDGET, CallArgs, CallsMixin
 from .frames import ClassFrame, CompFrame, FnFrame, TopFrame
 from .objects import Effects, Obj, ObjTable, inst_keys
 from .scopes import ScriptScopes, scope_bindings, target_names
+
+#: node class -> ``Interp.ev_*`` / ``Interp.ex_*`` for it (None: the generic case)
+_EV: dict = {}
+_EX: dict = {}
+_UNSET = object()
 
 BINOP_DUNDERS = {
     ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.MatMult: "__matmul__",
@@ -158,13 +164,15 @@ class Interp(CallsMixin):
     # ------------------------------------------------------------ expressions
 
     def ev(self, node, frame) -> set:
-        m = getattr(self, "ev_" + node.__class__.__name__, None)
+        m = _EV.get(node.__class__, _UNSET)
+        if m is _UNSET:  # the method for this kind of node, looked up once
+            m = _EV[node.__class__] = getattr(Interp, "ev_" + node.__class__.__name__, None)
         if m is None:
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 if isinstance(child, ast.expr):
                     self.ev(child, frame)
             return set()
-        return m(node, frame)
+        return m(self, node, frame)
 
     def ev_Constant(self, node, frame):
         return set()
@@ -433,15 +441,17 @@ class Interp(CallsMixin):
             self.exec(s, frame)
 
     def exec(self, node, frame) -> None:
-        m = getattr(self, "ex_" + node.__class__.__name__, None)
+        m = _EX.get(node.__class__, _UNSET)
+        if m is _UNSET:
+            m = _EX[node.__class__] = getattr(Interp, "ex_" + node.__class__.__name__, None)
         if m is None:
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 if isinstance(child, ast.expr):
                     self.ev(child, frame)
                 elif isinstance(child, ast.stmt):
                     self.exec(child, frame)
             return
-        m(node, frame)
+        m(self, node, frame)
 
     def ex_Expr(self, node, frame):
         self.ev(node.value, frame)

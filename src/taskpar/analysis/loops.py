@@ -154,12 +154,15 @@ def split_loops(script: Script, tree: ast.Module, as_written: frozenset = frozen
     loops: dict[int, ast.For] = {}
     comps: dict[int, tuple] = {}  # statement -> (CompShape, accumulator)
     nested: set[int] = set()  # statements analysed as a loop over pairs
-    bound = scope_bindings(tree.body).bound
+    bound = None  # the module's names: only a call's result needs them (``comprehension_shape``)
     for s in script.statements:
         node = nodes[s.id]
         if s.barrier or s.pin is not None:
             continue
-        shape = None if isinstance(node, ast.For) else comprehension_shape(node, bound)
+        if bound is None and isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            bound = scope_bindings(tree.body).bound
+        shape = None if isinstance(node, ast.For) else \
+            comprehension_shape(node, frozenset() if bound is None else bound)
         if shape is not None:
             acc = f"{_HIDDEN}c{s.id}"
             comps[s.id] = (shape, acc)

@@ -18,11 +18,16 @@ from ..errors import PinError
 
 _TASKPAR = re.compile(r"#\s*taskpar\s*:(.*)$", re.IGNORECASE)
 _WORKER = re.compile(r"\s*worker\s+(\d+)\s*$")
+#: a comment's text is part of the source: with no match of this anywhere,
+#: no comment can match ``_TASKPAR`` and tokenizing is skipped
+_MARKER = re.compile(r"#\s*taskpar\s*:", re.IGNORECASE)
 
 
 def find_pins(source: str, filename: str) -> dict[int, int]:
     """Line number -> worker number (1-based) for every pin comment."""
     out: dict[int, int] = {}
+    if _MARKER.search(source) is None:
+        return out
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):  # pragma: no cover

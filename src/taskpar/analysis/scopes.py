@@ -27,6 +27,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from .astwalk import children, walk
+
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.GeneratorExp)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 #: methods never called implicitly by an operation on an instance
@@ -54,6 +56,25 @@ class _Binder(ast.NodeVisitor):
         self.bound: set[str] = set()
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
+
+    def visit(self, node) -> None:
+        # ``NodeVisitor.visit`` with the method looked up once per class
+        # (``_BINDER_METHODS``) and children from ``astwalk``
+        m = _BINDER_METHODS.get(node.__class__, _UNKNOWN)
+        if m is _UNKNOWN:
+            m = _binder_method(node.__class__)
+        if m is None:
+            for child in children(node):
+                self.visit(child)
+        else:
+            m(self, node)
+
+    def generic_visit(self, node) -> None:
+        for child in children(node):
+            self.visit(child)
+
+    def _leaf(self, node) -> None:
+        pass
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -120,7 +141,7 @@ class _Binder(ast.NodeVisitor):
         # only walrus targets inside a comprehension bind in this scope; the
         # first iterable is evaluated here
         self.visit(node.generators[0].iter)
-        for sub in ast.walk(node):
+        for sub in walk(node):
             if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
                 self.bound.add(sub.target.id)
 
@@ -129,6 +150,22 @@ class _Binder(ast.NodeVisitor):
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self.bound.add(node.target.id)
         self.visit(node.value)
+
+
+_UNKNOWN = object()
+#: nodes without a child node: nothing in them to visit
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.Global,
+                     ast.Nonlocal, ast.Import, ast.ImportFrom})
+#: node class -> its ``visit_`` method of ``_Binder``, None for the generic visit
+_BINDER_METHODS: dict = {}
+
+
+def _binder_method(cls):
+    m = getattr(_Binder, "visit_" + cls.__name__, None)
+    if m is ast.NodeVisitor.visit_Constant:  # (old node names only): a leaf
+        m = _Binder._leaf
+    _BINDER_METHODS[cls] = m
+    return m
 
 
 def scope_bindings(body) -> _Binder:
@@ -212,7 +249,7 @@ def _has_yield(node) -> bool:
             return True
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
-        stack.extend(ast.iter_child_nodes(n))
+        stack.extend(children(n))
     return False
 
 
@@ -253,8 +290,9 @@ class ScriptScopes:
         if isinstance(node, ast.ClassDef):
             self._class(node, parent, prefix)
             return
-        for child in ast.iter_child_nodes(node):
-            self._visit(child, parent, None, prefix)
+        for child in children(node):
+            if child.__class__ not in _LEAVES:
+                self._visit(child, parent, None, prefix)
 
     def _function(self, node, parent, owner, prefix):
         if isinstance(node, ast.Lambda):
