@@ -29,18 +29,21 @@ import contextlib
 import hashlib
 import json
 import sys
+from dataclasses import MISSING, asdict, fields
 from pathlib import Path
 
 from ..costs import write_json_atomic
 from .load import read_script, script_filename
-from dataclasses import asdict
-
 from .model import LoopSplit, Script, Statement
 
 __all__ = ["analyze_script_cached", "script_to_json", "script_from_json"]
 
-_FORMAT = "taskpar-analysis-2"
-_SETS = ("reads", "writes", "mutates", "resources", "assumed", "maybe_binds")
+_FORMAT = "taskpar-analysis-3"
+_SETS = frozenset({"reads", "writes", "mutates", "resources", "assumed", "maybe_binds"})
+#: the columns of the statements table, in ``Statement``'s field order
+_FIELDS = tuple(f.name for f in fields(Statement))
+#: the fields with a default value, and that value
+_DEFAULTS = {f.name: f.default for f in fields(Statement) if f.default is not MISSING}
 
 
 def _code_fingerprint() -> str:
@@ -62,33 +65,119 @@ def _key(filename: str, source: str) -> str:
     return h.hexdigest()[:40]
 
 
+def _to_json(k: str, x):
+    if k in _SETS:
+        return sorted(x)
+    if k == "path" or (k == "loop" and x is not None):
+        return list(x)
+    return x
+
+
+def _from_json(k: str, col: list) -> list:
+    """Column ``k`` of the statements table as ``Statement`` holds it."""
+    if k in _SETS:
+        empty = frozenset()
+        return [frozenset(x) if x else empty for x in col]
+    if k == "path":
+        return [tuple(x) for x in col]
+    if k == "loop":
+        return [None if x is None else tuple(x) for x in col]
+    return col
+
+
 def script_to_json(script: Script) -> dict:
-    statements = []
-    for s in script.statements:
-        d = {k: getattr(s, k) for k in s.__dataclass_fields__}
-        for k in _SETS:
-            d[k] = sorted(d[k])
-        d["path"] = list(s.path)
-        d["loop"] = list(s.loop) if s.loop is not None else None
-        statements.append(d)
+    """The JSON form of ``script`` (without its text: the key holds it).
+
+    The statements are stored by column, one per ``Statement`` field, in
+    its JSON form (sets as sorted lists, tuples as lists): a list of every
+    statement's value, or — when most statements have the field's default —
+    ``{"index": [...], "value": [...]}``, the statements that do not and
+    their values. Numbers and short lists decode several times faster than
+    one object per statement, and the fields most statements leave at their
+    default (``mutates``, ``pin``, ``loop``...) cost nothing per statement."""
+    stmts = script.statements
+    n = len(stmts)
+    columns: dict = {}
+    for k in _FIELDS:
+        values = [getattr(s, k) for s in stmts]
+        if k in _DEFAULTS:
+            default = _DEFAULTS[k]
+            index = [i for i, x in enumerate(values) if x != default]
+            if 2 * len(index) < n:
+                columns[k] = {"index": index, "value": [_to_json(k, values[i]) for i in index]}
+                continue
+        columns[k] = [_to_json(k, x) for x in values]
     return {"format": _FORMAT, "filename": script.filename, "notes": list(script.notes),
-            "statements": statements, "loops": [asdict(x) for x in script.loops]}
+            "count": n, "columns": columns, "loops": [asdict(x) for x in script.loops]}
 
 
 def script_from_json(data: dict, source: str) -> Script:
     """Rebuild a ``Script``; raises KeyError/TypeError/ValueError on a foreign file."""
-    if data.get("format") != _FORMAT:
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
         raise ValueError("not an analysis cache file")
-    statements = []
-    for d in data["statements"]:
-        d = dict(d)
-        for k in _SETS:
-            d[k] = frozenset(d[k])
-        d["path"] = tuple(d["path"])
-        d["loop"] = tuple(d["loop"]) if d["loop"] is not None else None
-        statements.append(Statement(**d))
+    n = data["count"]
+    columns = data["columns"]
+    if not isinstance(n, int) or not isinstance(columns, dict) or set(columns) != set(_FIELDS):
+        raise ValueError("not an analysis cache file")
+    dense: dict[str, list] = {}  # field -> every statement's value
+    sparse: dict[str, tuple[list, list]] = {}  # field -> (statements, their values)
+    for k in _FIELDS:
+        col = columns[k]
+        if isinstance(col, dict) and k in _DEFAULTS:
+            index, value = col["index"], col["value"]
+            if not isinstance(index, list) or not isinstance(value, list) \
+                    or len(index) != len(value) \
+                    or not all(type(i) is int and 0 <= i < n for i in index):
+                raise ValueError(f"bad column {k!r}")
+            sparse[k] = (index, _from_json(k, value))
+        elif isinstance(col, list) and len(col) == n:
+            dense[k] = _from_json(k, col)
+        else:
+            raise ValueError(f"bad column {k!r}")
+    return Script(filename=data["filename"], source=source,
+                  statements=tuple(_statements(n, dense, sparse)), notes=tuple(data["notes"]),
+                  loops=tuple(_loops(data["loops"])))
+
+
+#: whether a Statement is a plain frozen dataclass (its fields in its
+#: ``__dict__``, no ``__post_init__``): then ``_statements`` fills that dict
+#: directly
+_PLAIN = not hasattr(Statement, "__slots__") and not hasattr(Statement, "__post_init__")
+
+
+def _statements(n: int, dense: dict[str, list], sparse: dict[str, tuple[list, list]]) -> list:
+    """The ``n`` statements whose fields are the columns ``dense`` (every
+    statement's value) and ``sparse`` (the statements that do not have the
+    field's default, and their values)."""
+    if not _PLAIN:
+        cols = {**{k: [_DEFAULTS[k]] * n for k in sparse}, **dense}
+        for k, (index, value) in sparse.items():
+            for i, x in zip(index, value):
+                cols[k][i] = x
+        return [Statement(*row) for row in zip(*(cols[k] for k in _FIELDS))]
+    # Without __init__ (a frozen dataclass's sets each field through
+    # object.__setattr__): each statement's dict is the defaults, then its
+    # dense fields, then its exceptions to the defaults.
+    template = {k: _DEFAULTS.get(k) for k in _FIELDS}  # field order
+    names = tuple(dense)
+    new = object.__new__
+    out = []
+    append = out.append
+    for row in zip(*dense.values()) if names else [()] * n:
+        s = new(Statement)
+        d = s.__dict__
+        d.update(template)
+        d.update(zip(names, row))
+        append(s)
+    for k, (index, value) in sparse.items():
+        for i, x in zip(index, value):
+            out[i].__dict__[k] = x
+    return out
+
+
+def _loops(rows: list[dict]) -> list[LoopSplit]:
     loops = []
-    for d in data["loops"]:
+    for d in rows:
         d = dict(d)
         d["path"] = tuple(d["path"])
         d["pieces"] = tuple(d["pieces"])
@@ -103,8 +192,7 @@ def script_from_json(data: dict, source: str) -> Script:
         d["shareable"] = tuple(d["shareable"])
         d["outer"] = tuple(d["outer"])
         loops.append(LoopSplit(**d))
-    return Script(filename=data["filename"], source=source, statements=tuple(statements),
-                  notes=tuple(data["notes"]), loops=tuple(loops))
+    return loops
 
 
 def analyze_script_cached(path, cache_dir: Path, loops: bool = True) -> Script:
