@@ -38,7 +38,9 @@ Merging (``record_costs``): seconds are an exponential moving average
 (``new = ALPHA * measured + (1 - ALPHA) * old``), sizes, latency and
 bandwidth take the latest measurement. Writes are atomic (temporary file then
 ``os.replace``) under an advisory lock (``fcntl.flock`` where available), so
-concurrent runs neither corrupt the file nor lose each other's updates.
+concurrent runs neither corrupt the file nor lose each other's updates. A
+run parses and validates the file once: a write reuses what the loads read
+while the file's text is unchanged.
 
 A missing file gives empty costs. A corrupt or foreign file is ignored: the
 functions return empty results plus a one-line message (``Costs.messages``,
@@ -132,25 +134,38 @@ def cache_file(script: Any) -> Path:
     return cache_dir() / "costs" / f"{digest}.json"
 
 
-#: the last script whose keys were computed, and its keys (prepare, the run
-#: and record_run ask for the same script's keys several times)
-_LAST_KEYS: list = [None, ()]
+#: the sources of the last script whose keys were computed, and its keys
+#: (prepare, the run and record_run ask for the same script's keys several
+#: times, and ``learned.with_learned`` may make a new Script of the same text)
+_LAST_KEYS: list = [None, (), None]
 
 
 def statement_keys(script: Any) -> list[str]:
     """Cache key of each statement of ``script`` (a ``Script``), by statement id."""
-    if _LAST_KEYS[0] is script:
-        return list(_LAST_KEYS[1])
-    keys = _statement_keys(script)
-    _LAST_KEYS[:] = [script, tuple(keys)]
-    return keys
+    return list(_keys(script))
 
 
-def _statement_keys(script: Any) -> list[str]:
+def _keys(script: Any) -> tuple[str, ...]:
+    sources = tuple([s.source for s in script.statements])
+    if _LAST_KEYS[0] != sources:
+        _LAST_KEYS[:] = [sources, tuple(_statement_keys(sources)), None]
+    return _LAST_KEYS[1]
+
+
+def _key_ids(script: Any) -> dict[str, int]:
+    """Statement key -> statement id, for ``script``."""
+    keys = _keys(script)
+    if _LAST_KEYS[2] is None:
+        _LAST_KEYS[2] = dict(zip(keys, range(len(keys))))
+    return _LAST_KEYS[2]
+
+
+def _statement_keys(sources: tuple[str, ...]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
-    for s in script.statements:
-        h = hashlib.sha256(s.source.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    sha = hashlib.sha256
+    for source in sources:
+        h = sha(source.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         k = seen.get(h, 0)
         seen[h] = k + 1
         out.append(f"{h}:{k}")
@@ -167,46 +182,82 @@ def _empty(path: str) -> dict:
             "statements": {}, "backends": {}, "colocate": []}
 
 
-#: what ``_loaded`` read last: (file, its stat, the script's path) -> result
-_LAST_READ: dict = {}
+@dataclass
+class _Known:
+    """A cost file's text as this process last read or wrote it, and its content."""
+
+    stamp: tuple  # (mtime_ns, size, inode) of the file holding ``text``
+    text: str
+    data: dict
+    msg: str | None
+    #: the keys of the statements whose record holds more than seconds and
+    #: runs (``_validate``); None for what this process wrote: not validated
+    #: yet (a reader validates it, as it would after parsing ``text``)
+    rich: list[str] | None = None
 
 
-def _loaded(file: Path, script_path: str) -> tuple[dict, str | None]:
-    """``_read``, for readers only (the result must not be changed): the file
-    is parsed once while it is unchanged (same size and modification time),
-    not once per ``load_*``."""
+#: (file, script path) -> _Known: the one cost file this process last read or
+#: wrote. Readers get its ``data`` while the file is unchanged (same stamp or
+#: same text) and must not change it; ``_update`` takes it out, changes it
+#: and writes it, so a run parses and validates its cost file once.
+_KNOWN: dict = {}
+
+
+def _stamp(st: os.stat_result) -> tuple:
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _content(script: Any) -> tuple[dict, str | None, list[str]]:
+    """The cost file of ``script``, for readers only (the result must not be
+    changed): ``(data, message, rich keys)`` as ``_parse`` gives them. The
+    file is parsed once while it is unchanged, not once per ``load_*``."""
+    file, path = cache_file(script), _script_path(script)
+    key = (str(file), path)
+    hit = _KNOWN.get(key)
     try:
-        st = file.stat()
-        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        stamp = _stamp(file.stat())
     except OSError:
-        return _read(file, script_path)
-    key = (str(file), script_path)
-    hit = _LAST_READ.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    got = _read(file, script_path)
-    _LAST_READ.clear()
-    _LAST_READ[key] = (stamp, got)
-    return got
+        stamp = None  # (absent: _read_text says so)
+    if hit is None or stamp is None or hit.stamp != stamp:
+        raw, msg = _read_text(file)
+        if raw is None:
+            return _empty(path), msg, []
+        if hit is None or hit.text != raw:
+            hit = _Known(stamp, raw, *_parse(raw, file, path))
+            _KNOWN.clear()
+            _KNOWN[key] = hit
+        hit.stamp = stamp
+    if hit.rich is None:
+        try:
+            hit.rich = _validate(hit.data)
+        except (ValueError, TypeError, KeyError) as e:
+            hit.data, hit.msg, hit.rich = (
+                _empty(path), f"taskpar: ignoring corrupt cost cache {file} ({e})", [])
+    return hit.data, hit.msg, hit.rich
 
 
-def _read(file: Path, script_path: str) -> tuple[dict, str | None]:
-    """The cache content, or an empty one plus a message when it is unusable."""
+def _read_text(file: Path) -> tuple[str | None, str | None]:
+    """The file's text, or None and a message (None when there is no file)."""
     try:
-        raw = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8"), None
     except FileNotFoundError:
-        return _empty(script_path), None
+        return None, None
     except (OSError, UnicodeDecodeError) as e:
-        return _empty(script_path), f"taskpar: ignoring unreadable cost cache {file} ({e})"
+        return None, f"taskpar: ignoring unreadable cost cache {file} ({e})"
+
+
+def _parse(raw: str, file: Path, script_path: str) -> tuple[dict, str | None, list[str]]:
+    """``(content, None, rich keys)`` of a cost file's text, or an empty
+    content, a message and no keys when it is unusable."""
     try:
         data = json.loads(raw)
-        _validate(data)
+        rich = _validate(data)
     except (ValueError, TypeError, KeyError) as e:
-        return _empty(script_path), f"taskpar: ignoring corrupt cost cache {file} ({e})"
+        return _empty(script_path), f"taskpar: ignoring corrupt cost cache {file} ({e})", []
     if data["script"] != script_path:
         return _empty(script_path), (
-            f"taskpar: ignoring cost cache {file}: it belongs to {data['script']}")
-    return data, None
+            f"taskpar: ignoring cost cache {file}: it belongs to {data['script']}"), []
+    return data, None, rich
 
 
 def _number(x: Any, what: str, positive: bool = False) -> float:
@@ -216,7 +267,13 @@ def _number(x: Any, what: str, positive: bool = False) -> float:
     return float(x)
 
 
-def _validate(d: Any) -> None:
+#: the fields of a statement that was only timed
+_TIMED = frozenset({"seconds", "runs"})
+
+
+def _validate(d: Any) -> list[str]:
+    """Raise ValueError unless ``d`` is a cost cache's content; return the
+    keys of the statements whose record holds more than seconds and runs."""
     if not isinstance(d, dict) or d.get("format") != _FORMAT:
         raise ValueError("not a taskpar cost cache")
     if d.get("version") != _VERSION:
@@ -226,16 +283,23 @@ def _validate(d: Any) -> None:
     st = d.get("statements")
     if not isinstance(st, dict):
         raise ValueError("no statements table")
+    inf = math.inf
+    rich = []
     for key, rec in st.items():
         if not isinstance(rec, dict):
             raise ValueError(f"bad record for {key}")
         if "seconds" in rec:
             sec = rec["seconds"]
-            if isinstance(sec, list):
+            if type(sec) is float and 0.0 <= sec < inf:
+                pass  # the common case, checked cheaply (NaN fails both tests)
+            elif isinstance(sec, list):
                 for x in sec:
                     _number(x, "seconds")
             else:
                 _number(sec, "seconds")
+        if rec.keys() <= _TIMED:
+            continue  # nothing else to check
+        rich.append(key)
         nb = rec.get("nbytes", {})
         if not isinstance(nb, dict):
             raise ValueError(f"bad sizes for {key}")
@@ -259,6 +323,7 @@ def _validate(d: Any) -> None:
     if not isinstance(co, list) or not all(
             isinstance(g, list) and all(isinstance(k, str) for k in g) for g in co):
         raise ValueError("bad colocate list")
+    return rich
 
 
 def load_costs(script: Any, backend: str = "local") -> Costs:
@@ -269,21 +334,20 @@ def load_costs(script: Any, backend: str = "local") -> Costs:
     those recorded for ``backend``, else the local defaults. Never raises for
     a bad cache file: ``Costs.messages`` then says what was ignored.
     """
-    path = _script_path(script)
-    data, msg = _loaded(cache_file(script), path)
-    keys = statement_keys(script)
+    data, msg, _ = _content(script)
     seconds: dict[int, Any] = {}
     nbytes: dict[tuple[int, str], int] = {}
-    table = data["statements"]
-    for i, key in enumerate(keys):
-        rec = table.get(key)
+    for i, rec in enumerate(map(data["statements"].get, _keys(script))):
         if rec is None:
             continue
         if "seconds" in rec:
             sec = rec["seconds"]
-            seconds[i] = tuple(float(x) for x in sec) if isinstance(sec, list) else float(sec)
-        for v, b in rec.get("nbytes", {}).items():
-            nbytes[(i, v)] = int(b)
+            if type(sec) is not float:
+                sec = tuple(float(x) for x in sec) if isinstance(sec, list) else float(sec)
+            seconds[i] = sec
+        if "nbytes" in rec:
+            for v, b in rec["nbytes"].items():
+                nbytes[(i, v)] = int(b)
     be = data["backends"].get(backend, {})
     return Costs(
         seconds=seconds,
@@ -299,8 +363,10 @@ def load_colocation(script: Any) -> list[tuple[int, ...]]:
     mapped to the current statements; members no longer in the script are
     dropped, and groups left with fewer than two members too. A bad cache
     file gives ``[]``."""
-    data, _ = _loaded(cache_file(script), _script_path(script))
-    ids = {k: i for i, k in enumerate(statement_keys(script))}
+    data, _, _ = _content(script)
+    if not data["colocate"]:
+        return []
+    ids = _key_ids(script)
     out = []
     for g in data["colocate"]:
         members = tuple(sorted({ids[k] for k in g if k in ids}))
@@ -313,24 +379,33 @@ def load_hidden_state(script: Any) -> dict[int, tuple[frozenset[str], frozenset[
     """What the guard learned per statement id of ``script``:
     ``(touches, untouched)``; statements with neither are absent. A bad
     cache file gives ``{}``."""
-    data, _ = _loaded(cache_file(script), _script_path(script))
-    table = data["statements"]
+    table, found = _rich(script)
     out = {}
-    for i, key in enumerate(statement_keys(script)):
-        rec = table.get(key)
-        if rec and (rec.get("touches") or rec.get("untouched")):
+    for i, key in found:
+        rec = table[key]
+        if rec.get("touches") or rec.get("untouched"):
             out[i] = (frozenset(rec.get("touches", ())), frozenset(rec.get("untouched", ())))
     return out
+
+
+def _rich(script: Any) -> tuple[dict, list[tuple[int, str]]]:
+    """The statements table of ``script``'s cost file, and ``(statement id,
+    key)`` of the statements whose record holds more than seconds and runs,
+    by id (the others have no hidden state and no loop mode)."""
+    data, _, rich = _content(script)
+    if not rich:
+        return {}, []
+    ids = _key_ids(script)
+    return data["statements"], sorted((ids[k], k) for k in rich if k in ids)
 
 
 def load_loop_modes(script: Any) -> dict[int, str]:
     """Why the last run ran split loops as written: items statement id ->
     reason (``record_loop_modes``). A bad cache file gives ``{}``."""
-    data, _ = _loaded(cache_file(script), _script_path(script))
-    table = data["statements"]
+    table, found = _rich(script)
     out = {}
-    for i, key in enumerate(statement_keys(script)):
-        why = (table.get(key) or {}).get("serial")
+    for i, key in found:
+        why = table[key].get("serial")
         if isinstance(why, str) and why:
             out[i] = why
     return out
@@ -357,30 +432,48 @@ def _locked(file: Path):
             fcntl.flock(lk, fcntl.LOCK_UN)
 
 
-def write_json_atomic(file: Path, data: dict) -> None:
-    """Write ``data`` as JSON to ``file`` all at once (temporary file, fsync, rename)."""
+def write_json_atomic(file: Path, data: dict) -> tuple[str, tuple]:
+    """Write ``data`` as JSON to ``file`` all at once (temporary file, fsync,
+    rename); returns the text and the file's stamp (``_stamp``).
+
+    One line, keys sorted: ``json.dumps`` without ``indent`` is the C
+    encoder, ten times faster than the pure-python one ``indent`` takes."""
+    text = json.dumps(data, sort_keys=True)
     fd, tmp = tempfile.mkstemp(prefix=file.name + ".", suffix=".tmp", dir=str(file.parent))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
+            stamp = _stamp(os.fstat(f.fileno()))  # a rename keeps all three
         os.replace(tmp, file)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    return text, stamp
 
 
 def _update(script: Any, change) -> str | None:
     """Read-modify-write the cache of ``script`` under the lock."""
     file = cache_file(script)
     path = _script_path(script)
+    key = (str(file), path)
     try:
         with _locked(file):
-            data, msg = _read(file, path)
+            raw, msg = _read_text(file)
+            known = _KNOWN.pop(key, None)  # changed below: no reader may see it
+            if raw is None:
+                data = _empty(path)
+            elif known is not None and known.text == raw and known.rich is not None \
+                    and not known.msg:
+                data = known.data  # what load_costs parsed, unchanged since: not again
+            else:
+                data, msg, _ = _parse(raw, file, path)
             change(data)
-            write_json_atomic(file, data)
+            text, stamp = write_json_atomic(file, data)
+            _KNOWN.clear()
+            _KNOWN[key] = _Known(stamp, text, data, None)
     except OSError as e:
         return f"taskpar: could not write the cost cache {file} ({e.strerror or e})"
     if msg:
@@ -401,20 +494,27 @@ def record_costs(script: Any, measurements: Mapping[int, float | Iterable[float]
     when the old cache was unusable (it is replaced) or the write failed,
     else None.
     """
-    keys = statement_keys(script)
+    keys = _keys(script)
 
     def change(data: dict) -> None:
         table = data["statements"]
+        n, beta = len(keys), 1 - alpha
         for i, sec in measurements.items():
-            if not 0 <= i < len(keys):
+            if not 0 <= i < n:
                 continue
-            rec = table.setdefault(keys[i], {})
-            new = [float(x) for x in sec] if isinstance(sec, (list, tuple)) else float(sec)
+            rec = table.get(keys[i])
+            if rec is None:
+                rec = table[keys[i]] = {}
             old = rec.get("seconds")
-            if isinstance(new, float) and isinstance(old, (int, float)) and not isinstance(old, bool):
-                new = alpha * new + (1 - alpha) * float(old)
-            elif isinstance(new, list) and isinstance(old, list) and len(old) == len(new):
-                new = [alpha * a + (1 - alpha) * float(b) for a, b in zip(new, old)]
+            if type(sec) is float and type(old) is float:  # the common case, briefly
+                new = alpha * sec + beta * old
+            else:
+                new = [float(x) for x in sec] if isinstance(sec, (list, tuple)) else float(sec)
+                if isinstance(new, float) and isinstance(old, (int, float)) \
+                        and not isinstance(old, bool):
+                    new = alpha * new + beta * float(old)
+                elif isinstance(new, list) and isinstance(old, list) and len(old) == len(new):
+                    new = [alpha * a + beta * float(b) for a, b in zip(new, old)]
             rec["seconds"] = new
             rec["runs"] = int(rec.get("runs", 0)) + 1
         for (i, v), b in (nbytes or {}).items():
@@ -434,7 +534,7 @@ def record_colocation(script: Any, ids: Iterable[int]) -> str | None:
     """Remember that statements ``ids`` of ``script`` must share a process
     (e.g. a value passed between them cannot be pickled). Returns a message
     as ``record_costs`` does."""
-    keys = statement_keys(script)
+    keys = _keys(script)
     group = sorted({keys[i] for i in ids if 0 <= i < len(keys)})
     if len(group) < 2:
         return None
@@ -452,7 +552,7 @@ def record_loop_modes(script: Any, reasons: Mapping[int, str]) -> str | None:
     """Remember why split loops ran as written: items statement id -> the
     reason, or "" (its iterations ran apart: a reason recorded before is
     forgotten). Returns a message as ``record_costs`` does."""
-    keys = statement_keys(script)
+    keys = _keys(script)
 
     def change(data: dict) -> None:
         table = data["statements"]
@@ -473,7 +573,7 @@ def record_hidden_state(script: Any, touches: Mapping[int, Iterable[str]],
     unexpectedly (``touches``), and -> assumed states it left alone
     (``untouched``). A touched state leaves ``untouched`` and never returns
     to it. Returns a message as ``record_costs`` does."""
-    keys = statement_keys(script)
+    keys = _keys(script)
 
     def change(data: dict) -> None:
         table = data["statements"]

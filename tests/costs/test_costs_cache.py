@@ -166,3 +166,58 @@ def test_concurrent_writers_do_not_corrupt(tmp_path, cache):
     assert c.nbytes == {(w, f"x{w}"): 14 for w in range(8)}
     leftovers = [p for p in (cache / "costs").iterdir() if p.suffix == ".tmp"]
     assert leftovers == []
+
+
+def test_a_write_reuses_the_loaded_file_but_not_a_changed_one(tmp_path, monkeypatch):
+    import taskpar.costs as costs
+
+    s = script(tmp_path)
+    record_costs(s, {0: 1.0, 1: 2.0})
+    assert load_costs(s).seconds == {0: 1.0, 1: 2.0}
+    parses = []
+    real = costs._parse
+    monkeypatch.setattr(costs, "_parse", lambda *a: parses.append(1) or real(*a))
+    record_costs(s, {0: 3.0})                          # the file as load_costs read it
+    assert parses == [] and load_costs(s).seconds == {0: 2.0, 1: 2.0}
+    # another run rewrites the file in place: same size, inode and modification time
+    f = cache_file(s)
+    st = f.stat()
+    text = f.read_text()
+    assert '"runs": 1' in text
+    with open(f, "r+") as out:
+        out.write(text.replace('"runs": 1', '"runs": 7'))
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (f.stat().st_size, f.stat().st_mtime_ns, f.stat().st_ino) == (
+        st.st_size, st.st_mtime_ns, st.st_ino)
+    record_costs(s, {0: 1.0})                          # merged into what the file holds now
+    assert parses == [1]
+    data = json.loads(f.read_text())
+    assert data["statements"][statement_keys(s)[1]]["runs"] == 7
+    assert data["statements"][statement_keys(s)[0]]["runs"] == 3
+
+
+def test_what_a_run_wrote_is_checked_when_read_back(tmp_path):
+    # a measurement that is no number of seconds (NaN) is written as before,
+    # and the next read finds the file corrupt, as it did when it parsed it
+    s = script(tmp_path)
+    assert record_costs(s, {0: float("nan")}) is None
+    c = load_costs(s)
+    assert c.seconds == {} and "ignoring corrupt" in c.messages[0]
+    assert "ignoring corrupt" in record_costs(s, {0: 1.0})
+    assert load_costs(s).seconds == {0: 1.0}
+
+
+def test_hidden_state_and_loop_modes_of_many_statements(tmp_path):
+    from taskpar.costs import (load_hidden_state, load_loop_modes, record_hidden_state,
+                               record_loop_modes)
+
+    s = script(tmp_path, "".join(f"x{k} = {k}\n" for k in range(50)))
+    record_costs(s, {k: 0.1 for k in range(50)})
+    record_hidden_state(s, {7: ["random"], 3: ["cwd"]}, {40: ["numpy.random"]})
+    record_loop_modes(s, {20: "why", 10: "because"})
+    assert load_hidden_state(s) == {3: (frozenset({"cwd"}), frozenset()),
+                                    7: (frozenset({"random"}), frozenset()),
+                                    40: (frozenset(), frozenset({"numpy.random"}))}
+    assert list(load_hidden_state(s)) == [3, 7, 40] and load_loop_modes(s) == {10: "because", 20: "why"}
+    moved = script(tmp_path, "pass\n" + "".join(f"x{k} = {k}\n" for k in range(50)))
+    assert list(load_hidden_state(moved)) == [4, 8, 41] and list(load_loop_modes(moved)) == [11, 21]
