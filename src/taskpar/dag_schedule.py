@@ -65,38 +65,66 @@ class DagSchedule:
 
 
 class _Dag:
-    """Validated, index-based form of (tasks, edges, comp)."""
+    """Validated, index-based form of (tasks, edges, comp).
+
+    ``succ``/``pred``: per task, ``(index, comm)`` of its successors /
+    predecessors, by ascending index."""
 
     def __init__(self, tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any):
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
         self.tasks = list(tasks)
-        self.index = {t: k for k, t in enumerate(self.tasks)}
-        if len(self.index) != len(self.tasks):
+        n = len(self.tasks)
+        self.index = index = dict(zip(self.tasks, range(n)))
+        if len(index) != n:
             raise ValueError("duplicate task ids")
         self.workers = workers
-        n = len(self.tasks)
-        self.comm: dict[tuple[int, int], float] = {}
-        for u, v, c in _edge_triples(edges):
-            if u not in self.index or v not in self.index:
+        self.succ = succ = [[] for _ in range(n)]
+        self.pred = pred = [[] for _ in range(n)]
+        # a mapping names each edge once; an iterable may repeat one (its comms add up)
+        unique = isinstance(edges, Mapping)
+        comm: dict[tuple[int, int], float] = {}
+        forward = True  # every edge goes to a later task
+        by_dst = True  # the edges came sorted by (dst, src): every list ascending
+        pa = pb = -1
+        inf = math.inf
+        for (u, v), c in (edges.items() if unique else _edge_pairs(edges)):
+            a, b = index.get(u), index.get(v)
+            if a is None or b is None:
                 raise ValueError(f"edge ({u!r}, {v!r}) names an unknown task")
-            if u == v:
+            if a == b:
                 raise ValueError(f"self-edge on task {u!r}")
-            c = float(c)
-            if not math.isfinite(c) or c < 0:
+            if type(c) is not float:
+                c = float(c)
+            if not 0.0 <= c < inf:  # (NaN fails too)
                 raise ValueError(f"edge ({u!r}, {v!r}): communication cost must be finite and >= 0, got {c!r}")
-            key = (self.index[u], self.index[v])
-            self.comm[key] = self.comm.get(key, 0.0) + c
-        self.succ: list[list[int]] = [[] for _ in range(n)]
-        self.pred: list[list[int]] = [[] for _ in range(n)]
-        for (a, b) in sorted(self.comm):
-            self.succ[a].append(b)
-            self.pred[b].append(a)
-        self.cost: list[tuple[float, ...]] = []
-        for t in self.tasks:
-            c = comp(t) if callable(comp) else comp[t]
-            self.cost.append(_per_worker(c, workers, t))
-        self.topo = self._topological()
+            if unique:
+                c = 0.0 + c  # as the sum of one edge's comms
+                succ[a].append((b, c))
+                pred[b].append((a, c))
+            else:
+                comm[a, b] = comm.get((a, b), 0.0) + c
+            if a > b:
+                forward = False
+            if by_dst:
+                by_dst = b > pb or (b == pb and a > pa)
+                pa, pb = a, b
+        for (a, b), c in comm.items():
+            succ[a].append((b, c))
+            pred[b].append((a, c))
+        if not by_dst:
+            for lists in (succ, pred):
+                for x in lists:
+                    if len(x) > 1:
+                        x.sort()  # (indices in one list are distinct)
+        get = comp if callable(comp) else comp.__getitem__
+        # (_per_worker's common case inline)
+        self.cost: list[tuple[float, ...]] = [
+            (c,) * workers if type(c) is float and 0.0 <= c < inf else _per_worker(c, workers, t)
+            for t, c in zip(self.tasks, map(get, self.tasks))]
+        # the smallest-index-first topological order of a DAG whose edges all
+        # go forward is the tasks' own order
+        self.topo = list(range(n)) if forward else self._topological()
 
     def _topological(self) -> list[int]:
         indeg = [len(p) for p in self.pred]
@@ -106,7 +134,7 @@ class _Dag:
         while heap:
             k = heapq.heappop(heap)
             out.append(k)
-            for m in self.succ[k]:
+            for m, _ in self.succ[k]:
                 indeg[m] -= 1
                 if indeg[m] == 0:
                     heapq.heappush(heap, m)
@@ -115,16 +143,13 @@ class _Dag:
         return out
 
 
-def _edge_triples(edges: Any) -> Iterable[tuple[Any, Any, float]]:
-    if isinstance(edges, Mapping):
-        for (u, v), c in edges.items():
-            yield u, v, c
-        return
+def _edge_pairs(edges: Iterable) -> Iterable[tuple[tuple[Any, Any], float]]:
+    """``((src, dst), comm)`` for each edge of an iterable (a mapping's items are that)."""
     for e in edges:
         if len(e) == 2:
-            yield e[0], e[1], 0.0
+            yield (e[0], e[1]), 0.0
         elif len(e) == 3:
-            yield e[0], e[1], e[2]
+            yield (e[0], e[1]), e[2]
         else:
             raise ValueError(f"an edge is (src, dst) or (src, dst, comm), got {e!r}")
 
@@ -167,7 +192,7 @@ def _placement(dag: _Dag, pins: Mapping | None, groups: Iterable[Iterable[Hashab
             a, b = find(members[0]), find(m)
             if a != b:
                 parent[max(a, b)] = min(a, b)
-    group_of = [find(k) for k in range(n)]
+    group_of = [k if parent[k] == k else find(k) for k in range(n)]
     forced: dict[int, int] = {}
     for t, w in (pins or {}).items():
         if t not in dag.index:
@@ -190,10 +215,16 @@ def upward_ranks(tasks, edges, workers: int, comp, *, pins=None, groups=()) -> d
 
 def _ranks(dag: _Dag, group_of, forced) -> list[float]:
     rank = [0.0] * len(dag.tasks)
+    cost, out, P = dag.cost, dag.succ, dag.workers
     for k in reversed(dag.topo):
         g = group_of[k]
-        w = dag.cost[k][forced[g]] if g in forced else sum(dag.cost[k]) / dag.workers
-        rank[k] = w + max((dag.comm[(k, m)] + rank[m] for m in dag.succ[k]), default=0.0)
+        w = cost[k][forced[g]] if forced and g in forced else sum(cost[k]) / P
+        o = out[k]
+        if len(o) == 1:
+            m, c = o[0]
+            rank[k] = w + (c + rank[m])
+        else:
+            rank[k] = w + (max([c + rank[m] for m, c in o]) if o else 0.0)
     return rank
 
 
@@ -217,8 +248,8 @@ def heft(tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any, *,
     dag = _Dag(tasks, edges, workers, comp)
     group_of, forced = _placement(dag, pins, groups)
     rank = _ranks(dag, group_of, forced)
-    res = _list_core(dag, group_of, forced, key=lambda k: (-rank[k], k), insertion=insertion)
-    return _result(dag, res, {dag.tasks[k]: rank[k] for k in range(len(dag.tasks))})
+    res = _list_core(dag, group_of, forced, _by_rank(rank), insertion=insertion)
+    return _result(dag, res, dict(zip(dag.tasks, rank)))
 
 
 def list_schedule(tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any, *,
@@ -227,11 +258,23 @@ def list_schedule(tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any
     tasks), each to the worker where it finishes earliest, no insertion."""
     dag = _Dag(tasks, edges, workers, comp)
     group_of, forced = _placement(dag, pins, groups)
-    res = _list_core(dag, group_of, forced, key=lambda k: (k,), insertion=False)
+    res = _list_core(dag, group_of, forced, _in_order(len(dag.tasks)), insertion=False)
     return _result(dag, res, {})
 
 
-def _list_core(dag: _Dag, group_of, forced, key, insertion: bool):
+def _by_rank(rank: list[float]) -> list[tuple]:
+    """HEFT's priorities: highest rank first, then the task listed first."""
+    return [(-r, k) for k, r in enumerate(rank)]
+
+
+def _in_order(n: int) -> list[tuple]:
+    """The list baseline's priorities: the order listed."""
+    return [(k,) for k in range(n)]
+
+
+def _list_core(dag: _Dag, group_of, forced, prio: list[tuple], insertion: bool):
+    """List scheduling: ready tasks by ``prio`` (per task a tuple ending with
+    its index, smallest first), each to the worker where it finishes earliest."""
     n, P = len(dag.tasks), dag.workers
     where = [-1] * n
     start = [0.0] * n
@@ -243,43 +286,52 @@ def _list_core(dag: _Dag, group_of, forced, key, insertion: bool):
     gap = [0.0] * P
     group_worker = dict(forced)
     indeg = [len(p) for p in dag.pred]
-    ready = [key(k) + (k,) for k in range(n) if indeg[k] == 0]
+    ready = [prio[k] for k in range(n) if indeg[k] == 0]
     heapq.heapify(ready)
+    heappop, heappush = heapq.heappop, heapq.heappush
+    everyone = range(P)
+    cost, inn, succ = dag.cost, dag.pred, dag.succ
     placed = 0
     while ready:
-        k = heapq.heappop(ready)[-1]
+        k = heappop(ready)[-1]
         g = group_of[k]
-        candidates = [group_worker[g]] if g in group_worker else range(P)
-        best = None
-        for w in candidates:
+        preds = inn[k]
+        dur_on = cost[k]
+        best_f = best_s = 0.0
+        best_w = -1
+        for w in ((group_worker[g],) if g in group_worker else everyone):
             est = 0.0
-            for p in dag.pred[k]:
-                t = finish[p] if where[p] == w else finish[p] + dag.comm[(p, k)]
+            for p, c in preds:
+                t = finish[p] if where[p] == w else finish[p] + c
                 if t > est:
                     est = t
-            dur = dag.cost[k][w]
-            if slots[w] and (not insertion
-                             or gap[w] < dur - 1e-9 * max(1.0, slots[w][-1][1])):
+            dur = dur_on[w]
+            mine = slots[w]
+            if not mine:
+                s = est
+            elif not insertion or gap[w] < dur - 1e-9 * max(1.0, mine[-1][1]):
                 # (the margin leaves a gap that fits up to rounding to the
                 # exact search below)
-                s = max(est, slots[w][-1][1])
+                s = max(est, mine[-1][1])
             else:
-                s = _earliest_slot(slots[w], est, dur, insertion)
+                s = _earliest_slot(mine, est, dur, insertion)
             f = s + dur
-            if best is None or f < best[0]:
-                best = (f, s, w)
-        f, s, w = best
+            if best_w < 0 or f < best_f:
+                best_f, best_s, best_w = f, s, w
+        f, s, w = best_f, best_s, best_w
         group_worker.setdefault(g, w)
         where[k], start[k], finish[k], seq[k] = w, s, f, placed
         placed += 1
         mine = slots[w]
         if not mine or s >= mine[-1][1]:  # after the last slot: a new gap before it
             gap[w] = max(gap[w], s - (mine[-1][1] if mine else 0.0))
-        _insert_slot(mine, s, f)
-        for m in dag.succ[k]:
+            mine.append((s, f))  # where insort would put it
+        else:
+            _insert_slot(mine, s, f)
+        for m, _ in succ[k]:
             indeg[m] -= 1
             if indeg[m] == 0:
-                heapq.heappush(ready, key(m) + (m,))
+                heappush(ready, prio[m])
     return where, start, finish, seq
 
 
@@ -322,18 +374,18 @@ def _result(dag: _Dag, res, rank: dict) -> DagSchedule:
     where, start, finish, seq = res
     n = len(dag.tasks)
     order: list[list[int]] = [[] for _ in range(dag.workers)]
-    for k in sorted(range(n), key=lambda k: (start[k], finish[k], seq[k])):
+    for k in sorted(range(n), key=list(zip(start, finish, seq)).__getitem__):
         order[where[k]].append(k)
     t = dag.tasks
     return DagSchedule(
         workers=dag.workers,
-        assignment={t[k]: where[k] for k in range(n)},
-        start={t[k]: start[k] for k in range(n)},
-        finish={t[k]: finish[k] for k in range(n)},
-        order=tuple(tuple(t[k] for k in o) for o in order),
+        assignment=dict(zip(t, where)),
+        start=dict(zip(t, start)),
+        finish=dict(zip(t, finish)),
+        order=tuple(tuple(map(t.__getitem__, o)) for o in order),
         makespan=max(finish, default=0.0),
         rank=rank,
-        cost={t[k]: dag.cost[k][where[k]] for k in range(n)},
+        cost=dict(zip(t, [c[w] for c, w in zip(dag.cost, where)])),
     )
 
 
@@ -353,12 +405,12 @@ def schedule_dag(tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any,
         res = _serial(dag)
         ranks: dict = {}
     elif policy == "list":
-        res = _list_core(dag, group_of, forced, key=lambda k: (k,), insertion=False)
+        res = _list_core(dag, group_of, forced, _in_order(len(dag.tasks)), insertion=False)
         ranks: dict = {}
     else:
         rank = _ranks(dag, group_of, forced)
-        res = _list_core(dag, group_of, forced, key=lambda k: (-rank[k], k), insertion=True)
-        ranks = {dag.tasks[k]: rank[k] for k in range(len(dag.tasks))}
+        res = _list_core(dag, group_of, forced, _by_rank(rank), insertion=True)
+        ranks = dict(zip(dag.tasks, rank))
     return _result(dag, res, ranks), _critical_path(dag)[0], dag.cost
 
 
@@ -373,16 +425,18 @@ def dag_critical_path(tasks, edges, comp, workers: int = 1) -> tuple[float, list
 def _critical_path(dag: _Dag) -> tuple[float, list]:
     best = [0.0] * len(dag.tasks)
     nxt = [-1] * len(dag.tasks)
+    cheapest = list(map(min, dag.cost))
+    succ = dag.succ
     for k in reversed(dag.topo):
         tail, arg = 0.0, -1
-        for m in dag.succ[k]:
+        for m, _ in succ[k]:
             if best[m] > tail or (best[m] == tail and arg != -1 and m < arg):
                 tail, arg = best[m], m
-        best[k] = min(dag.cost[k]) + tail
+        best[k] = cheapest[k] + tail
         nxt[k] = arg
     if not dag.tasks:
         return 0.0, []
-    head = max(range(len(dag.tasks)), key=lambda k: (best[k], -k))
+    head = best.index(max(best))  # the longest; of equal ones, the first
     path = [head]
     while nxt[path[-1]] != -1:
         path.append(nxt[path[-1]])

@@ -28,6 +28,7 @@ and only groups of two or more statements are listed.
 from __future__ import annotations
 
 import json
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
@@ -105,20 +106,16 @@ class TaskGraph:
         return {s.id: self.predecessors(s.id) for s in self.statements}
 
 
-def _add(acc: dict, src: int, dst: int, kind: EdgeKind, var: str) -> None:
-    if src != dst:
-        acc[(src, dst, kind)].add(var)
-
-
 def build_graph(script: Script, extra_colocate: Iterable[Iterable[int]] = ()) -> TaskGraph:
     """Build the task graph of ``script``.
 
     ``extra_colocate`` adds groups learned elsewhere (e.g. statements that
     share a value which cannot be pickled, remembered from an earlier run).
     """
-    acc: dict[tuple[int, int, EdgeKind], set[str]] = defaultdict(set)
+    RAW, WAR, WAW, ORDER = EdgeKind.RAW, EdgeKind.WAR, EdgeKind.WAW, EdgeKind.ORDER
+    edges: list[Edge] = []
     last_writer: dict[str, int] = {}
-    readers_since_write: dict[str, list[int]] = defaultdict(list)
+    readers_since_write: dict[str, list[int]] = {}
     last_user: dict[str, int] = {}  # resource -> last statement touching it
     stmts = script.statements
     last_barrier = -1
@@ -128,54 +125,70 @@ def build_graph(script: Script, extra_colocate: Iterable[Iterable[int]] = ()) ->
 
     for s in stmts:
         i = s.id
-        reads = s.reads | s.mutates
-        writes = s.writes | s.mutates
-        for v in sorted(reads):
+        # (src, kind) -> the variables of the edge src -> i of that kind; the
+        # order in which names are visited does not matter: edges are sorted
+        acc: dict[tuple[int, EdgeKind], set[str]] = {}
+
+        def add(src: int, kind: EdgeKind, var: str) -> None:
+            if src != i:
+                key = (src, kind)
+                got = acc.get(key)
+                if got is None:
+                    acc[key] = {var}
+                else:
+                    got.add(var)
+
+        mutates = s.mutates
+        reads = s.reads | mutates if mutates else s.reads
+        writes = s.writes | mutates if mutates else s.writes
+        for v in reads:
             w = last_writer.get(v)
             if w is not None:
-                _add(acc, w, i, EdgeKind.RAW, v)
-        for v in sorted(writes):
+                add(w, RAW, v)
+        for v in writes:
             w = last_writer.get(v)
             if w is not None:
-                _add(acc, w, i, EdgeKind.WAW, v)
-            for r in readers_since_write.get(v, ()):
-                _add(acc, r, i, EdgeKind.WAR, v)
-        for r in sorted(s.resources):
+                add(w, WAW, v)
+            # a later writer of v waits for this statement (WAW): the readers
+            # before it need no entry any more
+            for r in readers_since_write.pop(v, ()):
+                add(r, WAR, v)
+            last_writer[v] = i
+        for r in s.resources:
             u = last_user.get(r)
             if u is not None:
-                _add(acc, u, i, EdgeKind.ORDER, r)
+                add(u, ORDER, r)
             last_user[r] = i
         if s.barrier:
             for j in since_barrier:
-                _add(acc, j, i, EdgeKind.ORDER, "<barrier>")
+                add(j, ORDER, "<barrier>")
             since_barrier = []
-        elif last_barrier >= 0:
-            _add(acc, last_barrier, i, EdgeKind.ORDER, "<barrier>")
-        # bookkeeping after the edges of ``s`` are known
-        for v in reads - writes:
-            readers_since_write[v].append(i)
-        for v in writes:
-            last_writer[v] = i
-            readers_since_write[v] = []
-            if v in reads:
-                # ``x = x + 2``: a later writer of x must also wait for this read
-                # (it does already, through WAW), so no reader entry is needed
-                pass
-        if s.barrier:
             last_barrier = i
+        elif last_barrier >= 0:
+            add(last_barrier, ORDER, "<barrier>")
+        for v in reads:
+            if v not in writes:
+                got = readers_since_write.get(v)
+                if got is None:
+                    readers_since_write[v] = [i]
+                else:
+                    got.append(i)
         since_barrier.append(i)
+        if len(acc) == 1:
+            ((src, kind), vs), = acc.items()
+            edges.append(Edge(src, i, kind, tuple(sorted(vs)) if len(vs) > 1 else tuple(vs)))
+        elif acc:  # by source, then kind (an EdgeKind sorts as its value)
+            edges.extend(Edge(src, i, kind, tuple(sorted(acc[src, kind])))
+                         for src, kind in sorted(acc))
 
-    edges = tuple(
-        Edge(src, dst, kind, tuple(sorted(vs)))
-        for (src, dst, kind), vs in sorted(acc.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2].value))
-    )
     colocate = _colocation_groups(stmts, extra_colocate)
-    return TaskGraph(script=script, edges=edges, colocate=colocate)
+    return TaskGraph(script=script, edges=tuple(edges), colocate=colocate)
 
 
 def _colocation_groups(stmts: tuple[Statement, ...], extra: Iterable[Iterable[int]]) -> tuple[tuple[int, ...], ...]:
     """Union statements sharing a process-local resource, plus ``extra`` groups."""
     parent = list(range(len(stmts)))
+    joined: set[int] = set()  # statements in some union: the others are alone
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -184,12 +197,16 @@ def _colocation_groups(stmts: tuple[Statement, ...], extra: Iterable[Iterable[in
         return x
 
     def union(a: int, b: int) -> None:
+        joined.add(a)
+        joined.add(b)
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
     first_user: dict[str, int] = {}
     for s in stmts:
+        if not s.resources:
+            continue
         for r in s.resources:
             if r in PROCESS_LOCAL or r.startswith(("module:", "object:")):
                 if r in first_user:
@@ -201,8 +218,8 @@ def _colocation_groups(stmts: tuple[Statement, ...], extra: Iterable[Iterable[in
         for g in group[1:]:
             union(group[0], g)
     groups: dict[int, list[int]] = defaultdict(list)
-    for s in stmts:
-        groups[find(s.id)].append(s.id)
+    for i in sorted(joined):
+        groups[find(i)].append(i)
     return tuple(tuple(g) for _, g in sorted(groups.items()) if len(g) > 1)
 
 
@@ -307,6 +324,11 @@ def to_dot(graph: TaskGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: the graph ``replicable`` answered last (a weak reference) and its answer:
+#: the scheduler and the plan ask for the same graph's several times
+_LAST_REPLICABLE: list = [None, frozenset()]
+
+
 def replicable(graph: TaskGraph) -> frozenset[int]:
     """Statements that any worker may run again instead of receiving their values.
 
@@ -315,6 +337,15 @@ def replicable(graph: TaskGraph) -> frozenset[int]:
     replicable statement, and every edge out of it is a RAW edge (nothing
     rebinds or mutates what it binds, nothing must wait for it otherwise).
     """
+    ref, known = _LAST_REPLICABLE
+    if ref is not None and ref() is graph:
+        return known
+    out = _replicable(graph)
+    _LAST_REPLICABLE[:] = [weakref.ref(graph), out]
+    return out
+
+
+def _replicable(graph: TaskGraph) -> frozenset[int]:
     out: set[int] = set()
     for s in graph.statements:  # program order: predecessors decided first
         if s.kind not in ("import", "def", "class") or s.pin is not None:

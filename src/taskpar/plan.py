@@ -127,14 +127,21 @@ def build_plan(graph: TaskGraph, sched: Schedule, replicate: bool = True) -> Pla
     # made before it): the ops each statement needs in front of it. Sends
     # are attached to their producers.
     incoming: dict[int, list[Op]] = {}
+    RAW, ORDER = EdgeKind.RAW, EdgeKind.ORDER
     for w, stmts in enumerate(sched.order):
         for i in stmts:
+            into = graph.in_edges(i)
+            if not into:
+                continue
+            if len(into) > 1:  # by producer, then kind (an EdgeKind sorts as its value)
+                into = sorted(into, key=_source_and_kind)
             ops: list[Op] = []
-            for e in sorted(graph.in_edges(i), key=lambda e: (e.src, e.kind.value)):
-                p, wp = e.src, where[e.src]
+            for e in into:
+                p = e.src
+                wp = where[p]
                 if wp == w:
                     continue
-                if e.kind is EdgeKind.RAW:
+                if e.kind is RAW:
                     if p in reps:
                         ensure_replica(w, p, ops)
                         continue
@@ -143,19 +150,29 @@ def build_plan(graph: TaskGraph, sched: Schedule, replicate: bool = True) -> Pla
                             sent.add((v, p, w))
                             sends_after.setdefault(p, []).append(Send(v, p, w))
                             ops.append(Recv(v, p, wp))
-                elif e.kind is EdgeKind.ORDER and (None, p, w) not in sent:
+                elif e.kind is ORDER and (None, p, w) not in sent:
                     sent.add((None, p, w))
                     sends_after.setdefault(p, []).append(Send(None, p, w))
                     ops.append(Recv(None, p, wp))
-            incoming[i] = ops
+            if ops:
+                incoming[i] = ops
 
     # Pass 2: emit.
     for w, stmts in enumerate(sched.order):
+        program = programs[w]
         for i in stmts:
-            programs[w].extend(incoming[i])
-            programs[w].append(Exec(i))
-            programs[w].extend(sends_after.get(i, ()))
+            ops = incoming.get(i)
+            if ops:
+                program.extend(ops)
+            program.append(Exec(i))
+            ops = sends_after.get(i)
+            if ops:
+                program.extend(ops)
     return Plan(graph=graph, schedule=sched, programs=tuple(tuple(p) for p in programs))
+
+
+def _source_and_kind(e) -> tuple:
+    return (e.src, e.kind)
 
 
 @dataclass(frozen=True)

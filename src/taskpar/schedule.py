@@ -227,42 +227,54 @@ def graph_dag(graph: TaskGraph, costs=None, workers: int = 1, replicate: bool = 
     if costs is None:
         costs = Costs()
     stmts = graph.statements
+    seconds = costs.seconds
     known: dict[int, Any] = {}
     for s in stmts:
-        c = costs.seconds.get(s.id)
+        c = seconds.get(s.id)
         if c is None:
             continue
-        if isinstance(c, (tuple, list)) and len(c) != workers:
+        if type(c) is not float and isinstance(c, (tuple, list)) and len(c) != workers:
             c = _scalar(c)
         known[s.id] = c
-    by_source: dict[str, float] = {}
-    for s in stmts:
-        if s.id in known and s.source not in by_source:
-            by_source[s.source] = _scalar(known[s.id])
-    median = statistics.median([_scalar(c) for c in known.values()]) if known else DEFAULT_SECONDS
-    comp: dict[int, Any] = {}
     estimated = set()
-    for s in stmts:
-        if s.id in known:
-            comp[s.id] = known[s.id]
-        else:
-            estimated.add(s.id)
-            comp[s.id] = by_source.get(s.source, median)
+    if len(known) == len(stmts):  # every cost measured
+        comp: dict[int, Any] = known
+    else:
+        by_source: dict[str, float] = {}
+        for s in stmts:
+            if s.id in known and s.source not in by_source:
+                by_source[s.source] = _scalar(known[s.id])
+        median = (statistics.median([_scalar(c) for c in known.values()]) if known
+                  else DEFAULT_SECONDS)
+        comp = {}
+        for s in stmts:
+            if s.id in known:
+                comp[s.id] = known[s.id]
+            else:
+                estimated.add(s.id)
+                comp[s.id] = by_source.get(s.source, median)
     reps = _replicable(graph) if replicate else frozenset()
     comm: dict[tuple[int, int], float] = {}
+    RAW, ORDER = EdgeKind.RAW, EdgeKind.ORDER
+    nbytes, seconds_of, latency = costs.nbytes, costs.transfer_seconds, costs.latency
     for e in graph.edges:
-        key = (e.src, e.dst)
-        if e.kind is EdgeKind.RAW and e.src in reps:
-            c = _scalar(comp[e.src])
-        elif e.kind is EdgeKind.RAW:
-            c = sum(costs.transfer_seconds(costs.nbytes.get((e.src, v), 0)) for v in e.vars)
-        elif e.kind is EdgeKind.ORDER:
-            c = costs.latency
+        kind = e.kind
+        if kind is RAW:
+            if e.src in reps:
+                c = _scalar(comp[e.src])
+            elif len(e.vars) == 1:
+                c = 0 + seconds_of(nbytes.get((e.src, e.vars[0]), 0))  # as sum() of one
+            else:
+                c = sum(seconds_of(nbytes.get((e.src, v), 0)) for v in e.vars)
+        elif kind is ORDER:
+            c = latency
         else:
             c = 0.0
+        key = (e.src, e.dst)
         comm[key] = comm.get(key, 0.0) + c
     group_of, pinned = placement_groups(graph, workers)
-    pins = {s.id: pinned[group_of[s.id]] for s in stmts if group_of[s.id] in pinned}
+    pins = ({s.id: pinned[group_of[s.id]] for s in stmts if group_of[s.id] in pinned}
+            if pinned else {})
     return GraphDag(
         tasks=tuple(s.id for s in stmts),
         comp=comp,
@@ -301,12 +313,12 @@ def schedule(graph: TaskGraph, workers: int, costs=None, *, policy: str = "heft"
     d = graph_dag(graph, costs, workers, replicate)
     res, cp, per = schedule_dag(d.tasks, d.comm, workers, d.comp, pins=d.pins, groups=d.groups,
                                 policy="list" if policy == "list" else "heft")
-    n = len(d.tasks)
-    assignment = tuple(res.assignment[i] for i in range(n))
-    start = tuple(res.start[i] for i in range(n))
-    finish = tuple(res.finish[i] for i in range(n))
-    serial = min((sum(c[w] for c in per) for w in range(workers)), default=0.0)
-    work = sum(min(c) for c in per)
+    ids = range(len(d.tasks))
+    assignment = tuple(map(res.assignment.__getitem__, ids))
+    start = tuple(map(res.start.__getitem__, ids))
+    finish = tuple(map(res.finish.__getitem__, ids))
+    serial = min((sum([c[w] for c in per]) for w in range(workers)), default=0.0)
+    work = sum(map(min, per))
     return Schedule(
         workers=workers,
         assignment=assignment,
@@ -321,7 +333,7 @@ def schedule(graph: TaskGraph, workers: int, costs=None, *, policy: str = "heft"
                              _replicable(graph) if replicate else frozenset()),
         serial=serial,
         critical_path=cp,
-        cost=tuple(res.cost[i] for i in range(n)),
+        cost=tuple(map(res.cost.__getitem__, ids)),
     )
 
 

@@ -149,3 +149,16 @@ def test_heft_places_like_a_plain_reference_on_random_graphs():
         got = heft(range(n), edges, workers, cost)
         where, finish = _reference_heft(n, edges, workers, cost)
         assert got.assignment == where and got.finish == finish
+
+
+def test_edges_in_any_order_or_repeated_give_the_same_schedule():
+    # a mapping sorted by destination (what taskpar.schedule passes), one in
+    # another order, and a list naming some edges twice (their costs add up)
+    sorted_by_dst = dict(sorted(E.items(), key=lambda kv: (kv[0][1], kv[0][0])))
+    shuffled = dict(sorted(E.items(), key=lambda kv: hash(kv[0]) % 7))
+    base = heft(list(W), sorted_by_dst, 3, W)
+    assert heft(list(W), shuffled, 3, W) == base == heft(list(W), E, 3, W)
+    halves = [(a, b, c / 2) for (a, b), c in E.items()] + [(a, b, c / 2) for (a, b), c in E.items()]
+    assert heft(list(W), halves[::-1], 3, W).assignment == base.assignment
+    # tasks listed against the edges: ordered topologically, still feasible
+    check_dag_schedule(heft(list(W)[::-1], E, 3, W), W, E, W, 3)

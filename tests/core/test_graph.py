@@ -81,3 +81,27 @@ def test_exports():
     assert data["edges"] == [{"src": 0, "dst": 1, "kind": "RAW", "vars": ["a"]}]
     assert 's0 -> s1 [label="a"' in to_dot(g)
     assert EdgeKind.RAW.value == "RAW"
+
+
+def test_edges_sorted_by_destination_source_kind_with_sorted_variables():
+    g = graph(stmt(0, writes="ab"), stmt(1, reads="ba", writes="c", resources=["fs"]),
+              stmt(2, reads="cab", writes="ba", resources=["fs"]), stmt(3, barrier=True),
+              stmt(4, mutates="a"))
+    keys = [(e.dst, e.src, e.kind.value) for e in g.edges]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert all(list(e.vars) == sorted(e.vars) for e in g.edges)
+    assert [(e.src, e.kind.value, e.vars) for e in g.in_edges(2)] == [
+        (0, "RAW", ("a", "b")), (0, "WAW", ("a", "b")), (1, "ORDER", ("fs",)),
+        (1, "RAW", ("c",)), (1, "WAR", ("a", "b"))]
+
+
+def test_replicable_answers_for_the_graph_asked_about():
+    from taskpar.graph import replicable
+
+    defs = Script("t.py", "", (Statement(id=0, lineno=1, col_offset=0, end_lineno=1,
+                                         end_col_offset=1, source="import m", path=(0,),
+                                         writes=frozenset("m"), kind="import"),
+                               stmt(1, reads="m")))
+    a, b = build_graph(defs), graph(stmt(0, writes="m"), stmt(1, reads="m"))
+    assert [replicable(a), replicable(b), replicable(a), replicable(b)] == [
+        frozenset({0}), frozenset(), frozenset({0}), frozenset()]
