@@ -7,14 +7,17 @@ the same nodes in the same order as a list, looking only at the fields that
 can hold a node (per class, computed once), and leaves out the operator and
 context singletons (``Load``, ``Store``, ``Add``, ``Eq``...: nodes without
 fields that no walk of the analysis looks for). ``walk`` is ``ast.walk``
-(breadth first, the same order) over ``children``.
+(breadth first, the same order) over ``children``. ``copy_tree`` is
+``copy.deepcopy`` of a tree — the same copy, sharing included — without
+deepcopy's reduce protocol and dispatch per value.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 
-__all__ = ["children", "walk"]
+__all__ = ["children", "walk", "copy_tree"]
 
 _AST = ast.AST
 #: fields that never hold a node (identifiers, numbers, flags), and the
@@ -55,3 +58,32 @@ def walk(node) -> list:
     for n in out:  # the list grows while it is read: breadth first, as ast.walk
         out.extend(children(n))
     return out
+
+
+#: values deepcopy returns as they are
+_SHARED = frozenset({int, float, complex, str, bytes, bool, type(None), type(Ellipsis)})
+
+
+def copy_tree(node, memo: dict | None = None):
+    """``copy.deepcopy(node, memo)`` for syntax trees (lists and nodes copied here,
+    anything else by ``copy.deepcopy`` with the same memo)."""
+    return _copy(node, {} if memo is None else memo)
+
+
+def _copy(x, memo: dict):
+    cls = x.__class__
+    if cls in _SHARED:
+        return x
+    y = memo.get(id(x))
+    if y is not None:
+        return y
+    if isinstance(x, _AST):  # deepcopy: cls(), then the copied __dict__ (ast's __reduce__)
+        y = memo[id(x)] = cls()
+        y.__dict__.update({k: _copy(v, memo) for k, v in x.__dict__.items()})
+        return y
+    if cls is list:
+        y = memo[id(x)] = []
+        for v in x:
+            y.append(_copy(v, memo))
+        return y
+    return copy.deepcopy(x, memo)

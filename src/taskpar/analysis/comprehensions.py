@@ -22,9 +22,10 @@ variable does not leak: the chain restores the names it bound.
 from __future__ import annotations
 
 import ast
-import copy
 import sys
 from dataclasses import dataclass
+
+from .astwalk import copy_tree
 
 __all__ = ["CompShape", "comprehension_shape", "as_loop", "accumulator_init", "result_expr",
            "frame_name"]
@@ -61,6 +62,9 @@ def _simple_generator(comp) -> bool:
     return not any(isinstance(n, _FORBIDDEN) for p in parts for n in ast.walk(p))
 
 
+_KINDS = {ast.ListComp: "list", ast.SetComp: "set", ast.DictComp: "dict"}
+
+
 def comprehension_shape(stmt, script_bound=frozenset()) -> CompShape | None:
     """The shape of a statement this module turns into a loop, or None.
 
@@ -70,9 +74,8 @@ def comprehension_shape(stmt, script_bound=frozenset()) -> CompShape | None:
             and isinstance(stmt.targets[0], ast.Name)):
         return None
     name, v = stmt.targets[0].id, stmt.value
-    kinds = {ast.ListComp: "list", ast.SetComp: "set", ast.DictComp: "dict"}
-    if type(v) in kinds:
-        return CompShape(kinds[type(v)], name) if _simple_generator(v) else None
+    if type(v) in _KINDS:
+        return CompShape(_KINDS[type(v)], name) if _simple_generator(v) else None
     if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and len(v.args) == 1
             and not v.keywords and v.func.id in CONSUMERS and v.func.id not in script_bound):
         return None
@@ -110,7 +113,7 @@ def as_loop(stmt, shape: CompShape, acc: str) -> ast.For:
     if shape.kind == "map":
         fn, xs = comp.args
         call = stmt.value  # list(map(f, xs)): its position is where python reports f's errors
-        elt = _at(ast.Call(func=copy.deepcopy(fn), args=[ast.Name(MAP_ITEM, ast.Load())],
+        elt = _at(ast.Call(func=copy_tree(fn), args=[ast.Name(MAP_ITEM, ast.Load())],
                            keywords=[]), call)
         body = ast.Expr(ast.Call(func=append, args=[elt], keywords=[]))
         loop = ast.For(target=ast.Name(MAP_ITEM, ast.Store()), iter=xs, body=[_at(body, call)],
@@ -143,7 +146,7 @@ def result_expr(stmt, shape: CompShape, acc: str) -> ast.stmt:
     call, so that an error it raises has python's position)."""
     value: ast.expr = ast.Name(acc, ast.Load())
     if shape.kind in ("gen", "map"):
-        value = ast.Call(func=copy.deepcopy(stmt.value.func), args=[value], keywords=[])
+        value = ast.Call(func=copy_tree(stmt.value.func), args=[value], keywords=[])
         ast.copy_location(value, stmt.value)
     return _at(ast.Assign(targets=[ast.Name(shape.name, ast.Store())], value=value), stmt)
 

@@ -48,7 +48,7 @@ from .frames import TopFrame
 from .functions import compute_summaries
 from .interp import Interp
 from .mainfn import find_main, flatten
-from .model import PROCESS_LOCAL, Statement
+from .model import PROCESS_LOCAL, Statement, new_statement
 from .objects import Effects
 from .pins import find_pins
 from .scopes import ScriptScopes, scope_bindings
@@ -201,11 +201,15 @@ def _module_scope_nodes(tree):
     while stack:
         n = stack.pop()
         yield n
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        if not isinstance(n, _HOLDS_STATEMENTS):
             continue
         for child in children(n):
             if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
                 stack.append(child)
+
+
+#: the nodes of module scope with statements in them (not def/class bodies)
+_HOLDS_STATEMENTS = COMPOUND + (ast.excepthandler, ast.match_case)
 
 
 def _rebound_otherwise(tree) -> set[str]:
@@ -391,7 +395,7 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
     out = []
     for idx, r in enumerate(results):
         node = r["node"]
-        out.append(Statement(
+        out.append(new_statement(
             id=idx, lineno=node.lineno, col_offset=node.col_offset,
             end_lineno=node.end_lineno, end_col_offset=node.end_col_offset,
             source=_segment(lines, node), path=r["path"],

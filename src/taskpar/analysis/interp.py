@@ -122,14 +122,26 @@ class Interp(CallsMixin):
     def reach(self, objs, stop_classes: bool = False) -> set:
         seen = set(objs)
         stack = list(seen)
+        heap = self.heap
+        top = self.mode == "top"
         while stack:
             o = stack.pop()
-            if stop_classes and o.kind == "class":
+            kind = o.kind
+            if stop_classes and kind == "class":
                 continue
-            for c in self.contents((o,)):
-                if c not in seen:
-                    seen.add(c)
-                    stack.append(c)
+            # ``self.contents((o,))``, inline (this loop is the hottest of real scripts)
+            c = heap.get(o)
+            if kind == "sym" or (not top and kind in ("fn", "class")):
+                out = set(c) if c else set()
+                out.add(self.objs.level1(o))
+            elif c:
+                out = set(c)
+            else:
+                continue
+            for x in out:
+                if x not in seen:
+                    seen.add(x)
+                    stack.append(x)
         return seen
 
     def mutate(self, objs, force: bool = False) -> None:

@@ -51,6 +51,7 @@ import dis
 import types
 from dataclasses import dataclass, field
 
+from .astwalk import copy_tree
 from .scopes import FUNCTION_NODES, ScriptScopes, scope_bindings
 
 __all__ = ["MainCall", "find_main", "flatten", "compile_in_scope", "FRAME_FUNCTIONS"]
@@ -429,11 +430,11 @@ def main_part_node(tree: ast.Module, mc: MainCall, part: str) -> ast.stmt:
                                         if len(a.args) > len(call.args) else [])
         node = ast.Assign(targets=[ast.Tuple([ast.Name(p, ast.Store()) for p in mc.params],
                                              ast.Store())],
-                          value=ast.Tuple([copy.deepcopy(v) for v in values], ast.Load()))
+                          value=ast.Tuple([copy_tree(v) for v in values], ast.Load()))
         return ast.fix_missing_locations(ast.copy_location(node, holder))
     ret = fn.body[-1]
-    stmt = copy.deepcopy(holder)
-    value = copy.deepcopy(ret.value)
+    stmt = copy_tree(holder)
+    value = copy_tree(ret.value)
     mine = {id(m) for m in ast.walk(value)}
     for n in list(ast.walk(stmt)):
         for field_name, v in ast.iter_fields(n):
@@ -486,7 +487,7 @@ def compile_in_scope(node: ast.stmt, scope: str, filename: str, flags: int = 0) 
     ``call_lineno`` to a traceback). ``flags`` are compiler
     flags of the script's ``from __future__`` imports.
     """
-    stmt = _StripAnn().visit(copy.deepcopy(node))
+    stmt = _StripAnn().visit(copy_tree(node))
     names = sorted(scope_bindings([stmt]).bound)
     body: list[ast.stmt] = []
     if names:

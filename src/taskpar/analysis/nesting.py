@@ -28,8 +28,8 @@ None.
 from __future__ import annotations
 
 import ast
-import copy
 
+from .astwalk import copy_tree
 from .scopes import scope_bindings
 from .unroll import target_names
 
@@ -82,7 +82,7 @@ def _names(expr) -> set[str]:
 
 
 def _load(target):
-    out = copy.deepcopy(target)
+    out = copy_tree(target)
     for n in ast.walk(out):
         if hasattr(n, "ctx"):
             n.ctx = ast.Load()
@@ -112,9 +112,9 @@ def flat_loop(node) -> ast.For | None:
         return None
     pairs = ast.GeneratorExp(
         elt=ast.Tuple([_load(node.target), _load(inner.target)], ast.Load()),
-        generators=[ast.comprehension(copy.deepcopy(node.target), node.iter, [], 0),
-                    ast.comprehension(copy.deepcopy(inner.target), inner.iter, [], 0)])
-    target = ast.Tuple([copy.deepcopy(node.target), copy.deepcopy(inner.target)], ast.Store())
+        generators=[ast.comprehension(copy_tree(node.target), node.iter, [], 0),
+                    ast.comprehension(copy_tree(inner.target), inner.iter, [], 0)])
+    target = ast.Tuple([copy_tree(node.target), copy_tree(inner.target)], ast.Store())
     flat = ast.For(target=target, iter=pairs, body=inner.body, orelse=node.orelse,
                    type_comment=None)
     for n in (flat, target, pairs, pairs.elt):

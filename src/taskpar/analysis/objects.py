@@ -94,15 +94,15 @@ class ObjTable:
 
 
 def fn_keys(o: Obj) -> list[str]:
-    return [t[3:] for t in o.tags if t.startswith("fn:")]
+    return [t[3:] for t in o.tags if t.startswith("fn:")] if o.tags else []
 
 
 def class_keys(o: Obj) -> list[str]:
-    return [t[6:] for t in o.tags if t.startswith("class:")]
+    return [t[6:] for t in o.tags if t.startswith("class:")] if o.tags else []
 
 
 def inst_keys(o: Obj) -> list[str]:
-    return [t[5:] for t in o.tags if t.startswith("inst:")]
+    return [t[5:] for t in o.tags if t.startswith("inst:")] if o.tags else []
 
 
 @dataclass

@@ -14,8 +14,8 @@ hoist sites again by their address (``expr_at``/``set_expr_at``).
 from __future__ import annotations
 
 import ast
-import copy
 
+from .astwalk import copy_tree
 from .model import Script
 
 __all__ = ["Unrolled", "unroll", "hoist_sites", "expr_at", "set_expr_at", "hoist_name",
@@ -169,7 +169,7 @@ def _bind_target(node: ast.For, items: str) -> ast.stmt:
     the plain iteration would let every name reach every item).
     """
     def each(target, iterable):
-        return ast.For(target=copy.deepcopy(target), iter=iterable, body=[ast.Pass()],
+        return ast.For(target=copy_tree(target), iter=iterable, body=[ast.Pass()],
                        orelse=[], type_comment=None)
 
     t, it = node.target, node.iter
@@ -177,16 +177,16 @@ def _bind_target(node: ast.For, items: str) -> ast.stmt:
     if (isinstance(t, ast.Tuple) and isinstance(it, ast.Call) and not it.keywords
             and isinstance(it.func, ast.Name)):
         if it.func.id == "enumerate" and len(it.args) == 1 and len(t.elts) == 2:
-            pairs = [(t.elts[1], copy.deepcopy(it.args[0]))]
+            pairs = [(t.elts[1], copy_tree(it.args[0]))]
             first = t.elts[0]
         elif it.func.id == "zip" and len(it.args) == len(t.elts) and it.args:
-            pairs = [(e, copy.deepcopy(a)) for e, a in zip(t.elts, it.args)]
+            pairs = [(e, copy_tree(a)) for e, a in zip(t.elts, it.args)]
             first = None
     if (pairs is None and isinstance(t, ast.Tuple) and len(t.elts) == 2
             and isinstance(it, ast.Call) and not it.args and not it.keywords
             and isinstance(it.func, ast.Attribute) and it.func.attr == "items"):
         d = it.func.value
-        pairs = [(e, ast.Call(func=ast.Attribute(copy.deepcopy(d), attr, ast.Load()), args=[],
+        pairs = [(e, ast.Call(func=ast.Attribute(copy_tree(d), attr, ast.Load()), args=[],
                               keywords=[])) for e, attr in zip(t.elts, ("keys", "values"))]
         first = None
     if (pairs is None and isinstance(it, ast.GeneratorExp) and isinstance(t, ast.Tuple)
@@ -194,14 +194,14 @@ def _bind_target(node: ast.For, items: str) -> ast.stmt:
             and all(_same_target(e, g.target) for e, g in zip(t.elts, it.generators))):
         # a loop over pairs (``nesting``): each target from its own iterable,
         # in order (the inner iterable may read the outer target)
-        pairs = [(g.target, copy.deepcopy(g.iter)) for g in it.generators]
+        pairs = [(g.target, copy_tree(g.iter)) for g in it.generators]
         first = None
     if pairs is None or any(isinstance(a, ast.Starred) for _, a in pairs):
         stmt = each(t, ast.Name(items, ast.Load()))
     else:
         body = [each(e, a) for e, a in pairs]
         if first is not None:
-            body.insert(0, ast.Assign(targets=[copy.deepcopy(first)], value=ast.Constant(0)))
+            body.insert(0, ast.Assign(targets=[copy_tree(first)], value=ast.Constant(0)))
         stmt = ast.If(test=ast.Constant(True), body=body, orelse=[])
     return ast.fix_missing_locations(ast.copy_location(stmt, node))
 
@@ -224,7 +224,7 @@ def unroll(script: Script, nodes: list, loops: dict[int, ast.For], comps: dict) 
         node = loops[L]  # a comprehension's as_loop, two nested loops' loop over pairs
         items = f"{HIDDEN}items{L}"
         u.add(ast.copy_location(ast.Assign(targets=[ast.Name(items, ast.Store())],
-                                           value=copy.deepcopy(node.iter)), node),
+                                           value=copy_tree(node.iter)), node),
               ("items", L))
         names = target_names(node.target)
         for c in ("A", "B"):
@@ -236,11 +236,11 @@ def unroll(script: Script, nodes: list, loops: dict[int, ast.For], comps: dict) 
             u.add(_bind_target(node, items), ("target", L, c))
             for j, stmt in enumerate(node.body):
                 sites = hoist_sites(stmt)
-                rewritten = copy.deepcopy(stmt)
+                rewritten = copy_tree(stmt)
                 for h, (address, expr, parent) in enumerate(sites):
                     name = hoist_name(L, j, h)
                     assign = ast.Assign(targets=[ast.Name(name, ast.Store())],
-                                        value=copy.deepcopy(expr))
+                                        value=copy_tree(expr))
                     u.add(ast.fix_missing_locations(ast.copy_location(assign, expr)),
                           ("hoist", L, c, j, h))
                     if parent is None:
