@@ -685,7 +685,7 @@ class CallsMixin:
 
     def implicit_ops(self, objs: set) -> None:
         """An operator applied to ``objs`` may run their implicit methods."""
-        todo = {o for o in objs if o.kind == "sym" or inst_keys(o)}
+        todo = {o for o in objs if o.kind == "sym" or inst_keys(o)} if objs else None
         if todo:
             self.implicit(todo)
 

@@ -85,14 +85,12 @@ def top_level_statements(tree: ast.Module) -> list[tuple[ast.stmt, tuple[int, ..
     return out
 
 
+_KINDS = {ast.Import: "import", ast.ImportFrom: "import", ast.FunctionDef: "def",
+          ast.AsyncFunctionDef: "def", ast.ClassDef: "class"}
+
+
 def _kind(node) -> str:
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return "import"
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return "def"
-    if isinstance(node, ast.ClassDef):
-        return "class"
-    return "other"
+    return _KINDS.get(node.__class__, "other")
 
 
 class ScriptFacts:
@@ -278,7 +276,6 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
     it = Interp(scopes, facts)
     compute_summaries(it)
 
-    n = len(items)
     results = []
     touched: list[set] = []
     mutated: list[set] = []
@@ -330,7 +327,8 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
             resources.discard(rules.LIBRARY_RNG)
             assumed = generators_used - resources
             resources |= assumed
-        generators_used |= (resources - assumed).intersection(rules.GLOBAL_GENERATORS)
+        if resources:
+            generators_used |= (resources - assumed).intersection(rules.GLOBAL_GENERATORS)
         names = reads | writes | mutates
         seen: set = set()
         for name in names:
@@ -338,9 +336,10 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
             if name in before:
                 seen |= before[name] or _EMPTY
         for o in seen:
-            for t in TAINTS:
-                if t in o.tags:
-                    resources.add(t)
+            if o.tags:
+                for t in TAINTS:
+                    if t in o.tags:
+                        resources.add(t)
         touched.append(seen)
         mutated.append(M)
         for name in changed:
@@ -367,29 +366,33 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
     _imports_set_environment(results)
 
     # objects shared by two names and mutated afterwards: one process
+    # (``_statements_of``: the statements touching each, in one pass, not one per object)
+    touched_at = _statements_of(touched, shared_since)
+    mutated_at = _statements_of(mutated, shared_since)
     for o, (k, hs) in shared_since.items():
-        if not any(o in mutated[j] for j in range(k, n)):
+        if not any(j >= k for j in mutated_at.get(o, ())):
             continue
         name = it.first_name.get(o) or hs[0]
         res = "object:" + name
-        for j in range(k, n):
-            if o in touched[j]:
+        for j in touched_at.get(o, ()):
+            if j >= k:
                 results[j]["resources"].add(res)
 
     # values that cannot be pickled stay in the process that made them
-    made_at: dict = {}
-    for j in range(n):
-        for o in touched[j]:
-            if "unpicklable" in o.tags and o not in made_at:
-                made_at[o] = j
-    for o, k in made_at.items():
-        names = sorted(nm for nm, objs in it.env.items() if o in objs)
+    touched_at = _statements_of(touched, None)
+    names_of: dict = {}
+    if touched_at:
+        for nm, objs in it.env.items():
+            for o in objs:
+                if o in touched_at:
+                    names_of.setdefault(o, []).append(nm)
+    for o, js in touched_at.items():  # (in the order they were made)
+        names = sorted(names_of.get(o, ()))
         label = it.first_name.get(o) or (names[0] if names else o.label)
-        for j in range(k, n):
-            if o in touched[j]:
-                # (``unpicklable:`` adds no order: ``object:`` has it; it
-                # tells ``loops`` this one cannot travel)
-                results[j]["resources"] |= {"object:" + label, "unpicklable:" + label}
+        for j in js:
+            # (``unpicklable:`` adds no order: ``object:`` has it; it
+            # tells ``loops`` this one cannot travel)
+            results[j]["resources"] |= {"object:" + label, "unpicklable:" + label}
 
     lines = _LINE.findall(source)  # once: ast.get_source_segment splits per call
     out = []
@@ -400,12 +403,26 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
             end_lineno=node.end_lineno, end_col_offset=node.end_col_offset,
             source=_segment(lines, node), path=r["path"],
             reads=frozenset(r["reads"]), writes=frozenset(r["writes"]),
-            maybe_binds=frozenset(r["maybe"] & r["reads"] - r["mutates"]),
+            maybe_binds=frozenset(r["maybe"] & r["reads"] - r["mutates"]) if r["maybe"] else _EMPTY,
             mutates=frozenset(r["mutates"]), resources=frozenset(r["resources"]),
-            assumed=frozenset(r["assumed"] & r["resources"]),
+            assumed=frozenset(r["assumed"] & r["resources"]) if r["assumed"] else _EMPTY,
             barrier=bool(r["barrier"]), barrier_reason=r["barrier_reason"],
             pin=pins.get(node.lineno), kind=_kind(node),
             scope=r["scope"], call_lineno=r["call_lineno"]))
+    return out
+
+
+def _statements_of(sets: list, objects: dict | None) -> dict:
+    """Object -> the indices of ``sets`` holding it, in order, for the
+    objects of ``objects`` (None: the unpicklable ones, in the order of
+    their first index)."""
+    out: dict = {}
+    if objects is not None and not objects:
+        return out
+    for j, objs in enumerate(sets):
+        for o in objs:
+            if o in objects if objects is not None else "unpicklable" in o.tags:
+                out.setdefault(o, []).append(j)
     return out
 
 
@@ -444,8 +461,10 @@ def _imports_set_environment(results: list[dict]) -> None:
     ``KMP_DUPLICATE_LIB_OK``): when the script reads the environment itself,
     its imports of non-standard-library modules touch ``environ`` too, so
     they run, in order, in the process of the statements that read it."""
-    if not any("environ" in r["resources"] for r in results
-               if not isinstance(r["node"], (ast.Import, ast.ImportFrom))):
+    for r in results:
+        if "environ" in r["resources"] and not isinstance(r["node"], (ast.Import, ast.ImportFrom)):
+            break
+    else:
         return
     for r in results:
         node = r["node"]
@@ -478,9 +497,11 @@ def _update_reach(it, reach_of: dict, bound: dict, holders: dict, eff_writes) ->
     """
     before: dict = {}
     env = it.env
-    candidates = set(eff_writes)
-    for t in it.grown:
-        candidates |= holders.get(t, _EMPTY)
+    candidates = eff_writes  # (only read)
+    if it.grown:
+        candidates = set(eff_writes)
+        for t in it.grown:
+            candidates |= holders.get(t, _EMPTY)
     _refresh(it, candidates, env, reach_of, before, bound)
     if (len(reach_of) != len(env) or it.eff.barrier) and reach_of.keys() != env.keys():
         _refresh(it, set(env) | set(reach_of), env, reach_of, before, bound)

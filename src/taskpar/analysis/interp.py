@@ -91,7 +91,8 @@ class Interp(CallsMixin):
         else:
             o = self.objs.get(("fsite", self.fkey, id(node)) + extra, "site",
                               f"{self.fkey}:L{getattr(node, 'lineno', '?')}")
-        o.tags.update(tags)
+        if tags:
+            o.tags.update(tags)
         return o
 
     def contents(self, objs) -> set:
@@ -176,9 +177,14 @@ class Interp(CallsMixin):
     # ------------------------------------------------------------ expressions
 
     def ev(self, node, frame) -> set:
-        m = _EV.get(node.__class__, _UNSET)
+        cls = node.__class__
+        if cls is ast.Name:  # (``ev_Name``, ``ev_Constant``: the most frequent, without a call)
+            return frame.load(node.id)
+        if cls is ast.Constant:
+            return set()
+        m = _EV.get(cls, _UNSET)
         if m is _UNSET:  # the method for this kind of node, looked up once
-            m = _EV[node.__class__] = getattr(Interp, "ev_" + node.__class__.__name__, None)
+            m = _EV[cls] = getattr(Interp, "ev_" + cls.__name__, None)
         if m is None:
             for child in children(node):
                 if isinstance(child, ast.expr):

@@ -129,7 +129,9 @@ def _analysed_nodes(script: Script, tree: ast.Module) -> list[ast.stmt]:
     """The node of each statement as the analysis saw it (with ``main()``
     flattened: its body's statements, and a stub for its ``def``)."""
     if all(s.scope is None for s in script.statements):
-        return [node_at(tree, s.path) for s in script.statements]
+        body = tree.body
+        return [body[s.path[0]] if len(s.path) == 1 else node_at(tree, s.path)
+                for s in script.statements]
     from .effects import _is_main_guard, top_level_statements
     from .mainfn import find_main, flatten
 
@@ -159,10 +161,11 @@ def split_loops(script: Script, tree: ast.Module, as_written: frozenset = frozen
         node = nodes[s.id]
         if s.barrier or s.pin is not None:
             continue
-        if bound is None and isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            bound = scope_bindings(tree.body).bound
-        shape = None if isinstance(node, ast.For) else \
-            comprehension_shape(node, frozenset() if bound is None else bound)
+        shape = None
+        if isinstance(node, ast.Assign):  # (comprehension_shape: None for anything else)
+            if bound is None and isinstance(node.value, ast.Call):
+                bound = scope_bindings(tree.body).bound
+            shape = comprehension_shape(node, frozenset() if bound is None else bound)
         if shape is not None:
             acc = f"{_HIDDEN}c{s.id}"
             comps[s.id] = (shape, acc)

@@ -123,22 +123,21 @@ class Statement:
         return first if len(first) <= 40 else first[:37] + "..."
 
 
-_REQUIRED = object()
-#: every field of ``Statement`` in order, with its default (``_REQUIRED`` if none)
-_STATEMENT_FIELDS = {name: f.default if f.default is not MISSING else _REQUIRED
-                     for name, f in Statement.__dataclass_fields__.items()}
+#: every field of ``Statement`` in order with its default; those without one
+_STATEMENT_FIELDS = {name: f.default for name, f in Statement.__dataclass_fields__.items()}
+_REQUIRED = frozenset(k for k, v in _STATEMENT_FIELDS.items() if v is MISSING)
 
 
 def new_statement(**values) -> Statement:
     """``Statement(**values)``, the same object, without the frozen
     dataclass's ``object.__setattr__`` per field (two thirds of its cost; the
     analysis makes one per statement). Fields missing or unknown: TypeError."""
-    d = dict(_STATEMENT_FIELDS)
-    d.update(values)
-    if len(d) != len(_STATEMENT_FIELDS) or _REQUIRED in d.values():
-        return Statement(**values)  # raises, as the constructor does
     s = object.__new__(Statement)
-    s.__dict__.update(d)
+    d = s.__dict__
+    d.update(_STATEMENT_FIELDS)  # the fields' order, then their values
+    d.update(values)
+    if len(d) != len(_STATEMENT_FIELDS) or not values.keys() >= _REQUIRED:
+        return Statement(**values)  # raises, as the constructor does
     return s
 
 

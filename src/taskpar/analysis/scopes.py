@@ -59,10 +59,18 @@ class _Binder(ast.NodeVisitor):
 
     def visit(self, node) -> None:
         # ``NodeVisitor.visit`` with the method looked up once per class
-        # (``_BINDER_METHODS``) and children from ``astwalk``
-        m = _BINDER_METHODS.get(node.__class__, _UNKNOWN)
+        # (``_BINDER_METHODS``) and children from ``astwalk``; names and
+        # constants, most of the nodes, without a call
+        cls = node.__class__
+        if cls is ast.Name:
+            if isinstance(node.ctx, (ast.Store, ast.Del)):
+                self.bound.add(node.id)
+            return
+        if cls is ast.Constant:
+            return
+        m = _BINDER_METHODS.get(cls, _UNKNOWN)
         if m is _UNKNOWN:
-            m = _binder_method(node.__class__)
+            m = _binder_method(cls)
         if m is None:
             for child in children(node):
                 self.visit(child)
