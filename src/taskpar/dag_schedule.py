@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable, Mapping
 
 __all__ = ["DagSchedule", "heft", "list_schedule", "upward_ranks", "dag_critical_path",
-           "dag_lower_bound", "schedule_dag"]
+           "dag_lower_bound", "schedule_dag", "schedule_indexed", "IndexedSchedule"]
 
 
 @dataclass(frozen=True)
@@ -118,10 +118,18 @@ class _Dag:
                     if len(x) > 1:
                         x.sort()  # (indices in one list are distinct)
         get = comp if callable(comp) else comp.__getitem__
-        # (_per_worker's common case inline)
-        self.cost: list[tuple[float, ...]] = [
-            (c,) * workers if type(c) is float and 0.0 <= c < inf else _per_worker(c, workers, t)
-            for t, c in zip(self.tasks, map(get, self.tasks))]
+        #: per task, its cost on each worker, and the least of them
+        self.cost: list[tuple[float, ...]] = []
+        self.cheapest: list[float] = []
+        cost, cheapest = self.cost.append, self.cheapest.append
+        for t, c in zip(self.tasks, map(get, self.tasks)):
+            if type(c) is float and 0.0 <= c < inf:  # (_per_worker's common case inline)
+                cost((c,) * workers)
+                cheapest(c)
+            else:
+                c = _per_worker(c, workers, t)
+                cost(c)
+                cheapest(min(c))
         # the smallest-index-first topological order of a DAG whose edges all
         # go forward is the tasks' own order
         self.topo = list(range(n)) if forward else self._topological()
@@ -284,6 +292,7 @@ def _list_core(dag: _Dag, group_of, forced, prio: list[tuple], insertion: bool):
     #: per worker, no idle gap between its slots (or before the first) is
     #: longer than this: a longer task can only go after the last slot
     gap = [0.0] * P
+    last = [0.0] * P  # when each worker's last slot ends
     group_worker = dict(forced)
     indeg = [len(p) for p in dag.pred]
     ready = [prio[k] for k in range(n) if indeg[k] == 0]
@@ -292,6 +301,7 @@ def _list_core(dag: _Dag, group_of, forced, prio: list[tuple], insertion: bool):
     everyone = range(P)
     cost, inn, succ = dag.cost, dag.pred, dag.succ
     placed = 0
+    # (max(a, b) written out: b if b > a else a, as max picks)
     while ready:
         k = heappop(ready)[-1]
         g = group_of[k]
@@ -309,23 +319,29 @@ def _list_core(dag: _Dag, group_of, forced, prio: list[tuple], insertion: bool):
             mine = slots[w]
             if not mine:
                 s = est
-            elif not insertion or gap[w] < dur - 1e-9 * max(1.0, mine[-1][1]):
-                # (the margin leaves a gap that fits up to rounding to the
-                # exact search below)
-                s = max(est, mine[-1][1])
             else:
-                s = _earliest_slot(mine, est, dur, insertion)
+                end = last[w]
+                if not insertion or gap[w] < dur - 1e-9 * (end if end > 1.0 else 1.0):
+                    # (the margin leaves a gap that fits up to rounding to the
+                    # exact search below)
+                    s = end if end > est else est
+                else:
+                    s = _earliest_slot(mine, est, dur, insertion)
             f = s + dur
             if best_w < 0 or f < best_f:
                 best_f, best_s, best_w = f, s, w
         f, s, w = best_f, best_s, best_w
-        group_worker.setdefault(g, w)
+        if g not in group_worker:
+            group_worker[g] = w
         where[k], start[k], finish[k], seq[k] = w, s, f, placed
         placed += 1
         mine = slots[w]
-        if not mine or s >= mine[-1][1]:  # after the last slot: a new gap before it
-            gap[w] = max(gap[w], s - (mine[-1][1] if mine else 0.0))
+        if not mine or s >= last[w]:  # after the last slot: a new gap before it
+            x = s - last[w] if mine else s
+            if x > gap[w]:
+                gap[w] = x
             mine.append((s, f))  # where insort would put it
+            last[w] = f
         else:
             _insert_slot(mine, s, f)
         for m, _ in succ[k]:
@@ -370,19 +386,24 @@ def _insert_slot(slots: list[tuple[float, float]], s: float, f: float) -> None:
     bisect.insort(slots, (s, f))
 
 
+def _order(dag: _Dag, res) -> list[list[int]]:
+    """Per worker, its task indices by (start, finish, placement)."""
+    where, start, finish, seq = res
+    order: list[list[int]] = [[] for _ in range(dag.workers)]
+    for k in sorted(range(len(dag.tasks)), key=list(zip(start, finish, seq)).__getitem__):
+        order[where[k]].append(k)
+    return order
+
+
 def _result(dag: _Dag, res, rank: dict) -> DagSchedule:
     where, start, finish, seq = res
-    n = len(dag.tasks)
-    order: list[list[int]] = [[] for _ in range(dag.workers)]
-    for k in sorted(range(n), key=list(zip(start, finish, seq)).__getitem__):
-        order[where[k]].append(k)
     t = dag.tasks
     return DagSchedule(
         workers=dag.workers,
         assignment=dict(zip(t, where)),
         start=dict(zip(t, start)),
         finish=dict(zip(t, finish)),
-        order=tuple(tuple(map(t.__getitem__, o)) for o in order),
+        order=tuple(tuple(map(t.__getitem__, o)) for o in _order(dag, res)),
         makespan=max(finish, default=0.0),
         rank=rank,
         cost=dict(zip(t, [c[w] for c, w in zip(dag.cost, where)])),
@@ -399,19 +420,57 @@ def schedule_dag(tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any,
     On one worker there is nothing to choose: the tasks run in the order
     listed where that is a topological order (a script's program order),
     else in the smallest-index topological order, each right after the other."""
+    dag, res, rank, cp = _scheduled(tasks, edges, workers, comp, pins, groups, policy)
+    ranks = dict(zip(dag.tasks, rank)) if rank is not None else {}
+    return _result(dag, res, ranks), cp, dag.cost
+
+
+@dataclass(frozen=True)
+class IndexedSchedule:
+    """``schedule_dag``'s result by task position (the tasks' order as
+    listed) instead of dicts by task id: what ``taskpar.schedule`` keeps."""
+
+    where: list[int]
+    start: list[float]
+    finish: list[float]
+    #: per worker, the positions of its tasks in execution order
+    order: tuple[tuple[int, ...], ...]
+    #: each task's cost on its worker, its per-worker costs and the least of them
+    cost: list[float]
+    per_worker: list[tuple[float, ...]]
+    cheapest: list[float]
+    critical_path: float
+
+    @property
+    def makespan(self) -> float:
+        return max(self.finish, default=0.0)
+
+
+def schedule_indexed(tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any, *,
+                     pins: Mapping | None = None, groups: Iterable[Iterable[Hashable]] = (),
+                     policy: str = "heft") -> IndexedSchedule:
+    """``schedule_dag``, by task position."""
+    dag, res, _, cp = _scheduled(tasks, edges, workers, comp, pins, groups, policy)
+    where, start, finish, _ = res
+    return IndexedSchedule(where, start, finish, tuple(map(tuple, _order(dag, res))),
+                           [c[w] for c, w in zip(dag.cost, where)], dag.cost, dag.cheapest, cp)
+
+
+def _scheduled(tasks, edges, workers: int, comp, pins, groups, policy: str):
+    """``(dag, (where, start, finish, placement) by index, upward ranks or
+    None, critical path length)``: what ``schedule_dag`` and
+    ``schedule_indexed`` return, before the first maps indices to task ids."""
     dag = _Dag(tasks, edges, workers, comp)
     group_of, forced = _placement(dag, pins, groups)
+    rank = None
     if workers == 1:
         res = _serial(dag)
-        ranks: dict = {}
     elif policy == "list":
         res = _list_core(dag, group_of, forced, _in_order(len(dag.tasks)), insertion=False)
-        ranks: dict = {}
     else:
         rank = _ranks(dag, group_of, forced)
         res = _list_core(dag, group_of, forced, _by_rank(rank), insertion=True)
-        ranks = dict(zip(dag.tasks, rank))
-    return _result(dag, res, ranks), _critical_path(dag)[0], dag.cost
+    return dag, res, rank, _critical_length(dag)
 
 
 def dag_critical_path(tasks, edges, comp, workers: int = 1) -> tuple[float, list]:
@@ -422,10 +481,24 @@ def dag_critical_path(tasks, edges, comp, workers: int = 1) -> tuple[float, list
     return _critical_path(_Dag(tasks, edges, workers, comp))
 
 
+def _critical_length(dag: _Dag) -> float:
+    """``_critical_path(dag)[0]``, without the path."""
+    best = [0.0] * len(dag.tasks)
+    cheapest = dag.cheapest
+    succ = dag.succ
+    for k in reversed(dag.topo):
+        tail = 0.0
+        for m, _ in succ[k]:
+            if best[m] > tail:
+                tail = best[m]
+        best[k] = cheapest[k] + tail
+    return max(best, default=0.0)
+
+
 def _critical_path(dag: _Dag) -> tuple[float, list]:
     best = [0.0] * len(dag.tasks)
     nxt = [-1] * len(dag.tasks)
-    cheapest = list(map(min, dag.cost))
+    cheapest = dag.cheapest
     succ = dag.succ
     for k in reversed(dag.topo):
         tail, arg = 0.0, -1
@@ -449,5 +522,5 @@ def dag_lower_bound(tasks, edges, workers: int, comp) -> float:
     tasks = list(tasks)
     cp, _ = dag_critical_path(tasks, edges, comp, workers)
     dag = _Dag(tasks, (), workers, comp)
-    work = sum(min(c) for c in dag.cost)
+    work = sum(dag.cheapest)
     return max(cp, work / workers)

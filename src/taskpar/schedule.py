@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dag_schedule import (DagSchedule, dag_critical_path, dag_lower_bound, heft, list_schedule,
-                           schedule_dag, upward_ranks)
+                           schedule_dag, schedule_indexed, upward_ranks)
 from .errors import PinError, UsageError
 from .graph import EdgeKind, TaskGraph
 
@@ -311,29 +311,40 @@ def schedule(graph: TaskGraph, workers: int, costs=None, *, policy: str = "heft"
     if costs is None:
         costs = Costs()
     d = graph_dag(graph, costs, workers, replicate)
-    res, cp, per = schedule_dag(d.tasks, d.comm, workers, d.comp, pins=d.pins, groups=d.groups,
-                                policy="list" if policy == "list" else "heft")
-    ids = range(len(d.tasks))
-    assignment = tuple(map(res.assignment.__getitem__, ids))
-    start = tuple(map(res.start.__getitem__, ids))
-    finish = tuple(map(res.finish.__getitem__, ids))
+    core = "list" if policy == "list" else "heft"
+    n = len(d.tasks)
+    if d.tasks == tuple(range(n)):  # ids are positions (always, for a Script)
+        res = schedule_indexed(d.tasks, d.comm, workers, d.comp, pins=d.pins, groups=d.groups,
+                               policy=core)
+        assignment, start, finish = tuple(res.where), tuple(res.start), tuple(res.finish)
+        order, makespan, cost = res.order, res.makespan, tuple(res.cost)
+        cp, per, cheapest = res.critical_path, res.per_worker, res.cheapest
+    else:
+        r, cp, per = schedule_dag(d.tasks, d.comm, workers, d.comp, pins=d.pins,
+                                  groups=d.groups, policy=core)
+        ids = range(n)
+        assignment = tuple(map(r.assignment.__getitem__, ids))
+        start = tuple(map(r.start.__getitem__, ids))
+        finish = tuple(map(r.finish.__getitem__, ids))
+        order, makespan, cost = r.order, r.makespan, tuple(map(r.cost.__getitem__, ids))
+        cheapest = list(map(min, per))
     serial = min((sum([c[w] for c in per]) for w in range(workers)), default=0.0)
-    work = sum(map(min, per))
+    work = sum(cheapest)
     return Schedule(
         workers=workers,
         assignment=assignment,
         start=start,
         finish=finish,
-        order=res.order,
-        makespan=res.makespan,
+        order=order,
+        makespan=makespan,
         lower_bound=max(cp, work / workers),
         policy="list" if policy == "list" else "heft",
         estimated=d.estimated,
-        transfers=_transfers(graph, costs, assignment, start, finish,
-                             _replicable(graph) if replicate else frozenset()),
+        transfers=() if workers == 1 else _transfers(  # (one worker sends nothing)
+            graph, costs, assignment, start, finish, _replicable(graph) if replicate else frozenset()),
         serial=serial,
         critical_path=cp,
-        cost=tuple(map(res.cost.__getitem__, ids)),
+        cost=cost,
     )
 
 
