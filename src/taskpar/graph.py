@@ -125,47 +125,40 @@ def build_graph(script: Script, extra_colocate: Iterable[Iterable[int]] = ()) ->
 
     for s in stmts:
         i = s.id
-        # (src, kind) -> the variables of the edge src -> i of that kind; the
-        # order in which names are visited does not matter: edges are sorted
+        # (src, kind) -> the variables of the edge src -> i of that kind (no
+        # self-edges); the order in which names are visited does not matter:
+        # edges are sorted
         acc: dict[tuple[int, EdgeKind], set[str]] = {}
-
-        def add(src: int, kind: EdgeKind, var: str) -> None:
-            if src != i:
-                key = (src, kind)
-                got = acc.get(key)
-                if got is None:
-                    acc[key] = {var}
-                else:
-                    got.add(var)
-
         mutates = s.mutates
         reads = s.reads | mutates if mutates else s.reads
         writes = s.writes | mutates if mutates else s.writes
         for v in reads:
             w = last_writer.get(v)
-            if w is not None:
-                add(w, RAW, v)
+            if w is not None and w != i:
+                acc.setdefault((w, RAW), set()).add(v)
         for v in writes:
             w = last_writer.get(v)
-            if w is not None:
-                add(w, WAW, v)
+            if w is not None and w != i:
+                acc.setdefault((w, WAW), set()).add(v)
             # a later writer of v waits for this statement (WAW): the readers
             # before it need no entry any more
             for r in readers_since_write.pop(v, ()):
-                add(r, WAR, v)
+                if r != i:
+                    acc.setdefault((r, WAR), set()).add(v)
             last_writer[v] = i
         for r in s.resources:
             u = last_user.get(r)
-            if u is not None:
-                add(u, ORDER, r)
+            if u is not None and u != i:
+                acc.setdefault((u, ORDER), set()).add(r)
             last_user[r] = i
         if s.barrier:
             for j in since_barrier:
-                add(j, ORDER, "<barrier>")
+                if j != i:
+                    acc.setdefault((j, ORDER), set()).add("<barrier>")
             since_barrier = []
             last_barrier = i
-        elif last_barrier >= 0:
-            add(last_barrier, ORDER, "<barrier>")
+        elif last_barrier >= 0 and last_barrier != i:
+            acc.setdefault((last_barrier, ORDER), set()).add("<barrier>")
         for v in reads:
             if v not in writes:
                 got = readers_since_write.get(v)
