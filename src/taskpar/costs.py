@@ -134,6 +134,11 @@ def cache_file(script: Any) -> Path:
     return cache_dir() / "costs" / f"{digest}.json"
 
 
+try:  # python's own SHA-256: for a statement's few bytes, faster than OpenSSL's
+    from _sha256 import sha256 as _sha256
+except ImportError:  # another python: the same digest
+    _sha256 = hashlib.sha256
+
 #: the sources of the last script whose keys were computed, and its keys
 #: (prepare, the run and record_run ask for the same script's keys several
 #: times, and ``learned.with_learned`` may make a new Script of the same text)
@@ -163,7 +168,7 @@ def _key_ids(script: Any) -> dict[str, int]:
 def _statement_keys(sources: tuple[str, ...]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
-    sha = hashlib.sha256
+    sha = _sha256
     for source in sources:
         h = sha(source.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         k = seen.get(h, 0)
@@ -190,20 +195,18 @@ class _Known:
     text: str
     data: dict
     msg: str | None
-    #: the keys of the statements whose record holds more than seconds and
-    #: runs (``_validate``); None for what this process wrote: not validated
-    #: yet (a reader validates it, as it would after parsing ``text``)
+    #: the keys of the records holding more than seconds and runs (``_validate``);
+    #: None: written by this process, to validate if read (as parsing ``text`` would)
     rich: list[str] | None = None
 
 
-#: (file, script path) -> _Known: the one cost file this process last read or
-#: wrote. Readers get its ``data`` while the file is unchanged (same stamp or
-#: same text) and must not change it; ``_update`` takes it out, changes it
-#: and writes it, so a run parses and validates its cost file once.
+#: (file, script path) -> _Known, the cost file this process last read or wrote:
+#: readers get its ``data`` while the file is unchanged (same stamp or text) and
+#: must not change it; ``_update`` takes it out, changes and writes it.
 _KNOWN: dict = {}
 
 
-def _stamp(st: os.stat_result) -> tuple:
+def _stamp(st: os.stat_result) -> tuple:  # (what a rename keeps)
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 

@@ -221,3 +221,12 @@ def test_hidden_state_and_loop_modes_of_many_statements(tmp_path):
     assert list(load_hidden_state(s)) == [3, 7, 40] and load_loop_modes(s) == {10: "because", 20: "why"}
     moved = script(tmp_path, "pass\n" + "".join(f"x{k} = {k}\n" for k in range(50)))
     assert list(load_hidden_state(moved)) == [4, 8, 41] and list(load_loop_modes(moved)) == [11, 21]
+
+
+def test_statement_keys_are_the_sha256_of_the_source_and_its_occurrence(tmp_path):
+    import hashlib
+
+    s = script(tmp_path, "a = 1\nb = 'é'\na = 1\n")
+    assert statement_keys(s) == [
+        f"{hashlib.sha256(t.encode()).hexdigest()[:32]}:{k}"
+        for t, k in (("a = 1", 0), ("b = 'é'", 0), ("a = 1", 1))]
