@@ -65,6 +65,15 @@ def _expected(stmt: Statement) -> frozenset[str]:
     return stmt.resources
 
 
+def _first_uses(script: Script) -> dict[str, int | None]:
+    """The first statement using each global generator (None: none does)."""
+    return {g: min((s.id for s in script.statements if g in s.resources), default=None)
+            for g in GENERATORS}
+
+
+_GUARDED = frozenset(GUARDED)
+
+
 def observe(script: Script, reports: Iterable) -> Observations:
     """Compare what each reported statement changed with what the plan let it touch."""
     surprises: dict[int, frozenset[str]] = {}
@@ -72,20 +81,29 @@ def observe(script: Script, reports: Iterable) -> Observations:
     # a global generator no earlier statement used is in an unseeded, random
     # state: where its draws happen cannot change what the script computes
     # (python's own output differs run to run), so drawing from it is no surprise
-    first_use = {g: min((s.id for s in script.statements if g in s.resources), default=None)
-                 for g in GENERATORS}
+    first_use = None  # (found when a statement changed some state: rarely)
+    statements = script.statements
+    n = len(statements)
+    nothing: frozenset[str] = frozenset()
     for r in reports:
-        if r.status == "skipped" or not 0 <= r.stmt < len(script.statements):
+        if r.status == "skipped" or not 0 <= r.stmt < n:
             continue
-        stmt = script.statements[r.stmt]
-        changed = frozenset(getattr(r, "changed", ()))
-        extra = frozenset(x for x in changed - _expected(stmt)
-                          if x not in first_use or (first_use[x] is not None
-                                                    and first_use[x] < r.stmt))
-        if extra:
-            surprises[r.stmt] = extra
-        if r.status == "ok":  # a failed statement may have stopped before drawing
-            left = (stmt.assumed & set(GUARDED)) - changed - frozenset(getattr(r, "unseen", ()))
+        stmt = statements[r.stmt]
+        changed = getattr(r, "changed", ())
+        if changed:
+            changed = frozenset(changed)
+            if first_use is None:
+                first_use = _first_uses(script)
+            extra = frozenset(x for x in changed - _expected(stmt)
+                              if x not in first_use or (first_use[x] is not None
+                                                        and first_use[x] < r.stmt))
+            if extra:
+                surprises[r.stmt] = extra
+        else:
+            changed = nothing
+        # a failed statement may have stopped before drawing
+        if r.status == "ok" and stmt.assumed:
+            left = (stmt.assumed & _GUARDED) - changed - frozenset(getattr(r, "unseen", ()))
             if left:
                 untouched[r.stmt] = left
     return Observations(surprises, untouched)
@@ -144,8 +162,12 @@ def loop_modes(script: Script, reports: Iterable) -> dict[int, str]:
     run's ``StatementReport`` records."""
     from .runtime.loops import ALONE
 
+    items = {i for i, s in enumerate(script.statements)
+             if s.loop is not None and s.loop[1:2] == ("items",)}
+    if not items:
+        return {}
     return {r.stmt: "" if r.note == ALONE else r.note for r in reports if r.status == "ok"
-            and (script.statements[r.stmt].loop or ("",))[1:2] == ("items",)}
+            and r.stmt in items}
 
 
 def alone_statements(script: Script, reports: Iterable) -> set[int]:
@@ -156,6 +178,8 @@ def alone_statements(script: Script, reports: Iterable) -> set[int]:
 
     loops = {script.statements[r.stmt].loop[0] for r in reports
              if r.note == ALONE and script.statements[r.stmt].loop}
+    if not loops:
+        return set()
     return {s.id for s in script.statements if s.loop is not None and s.loop[0] in loops}
 
 

@@ -15,6 +15,7 @@ terminal; the API collects it).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import os
@@ -32,11 +33,10 @@ __all__ = ["RunResult", "StatementTiming", "Prepared", "run_script", "prepare", 
 
 BACKENDS = ("local", "dask", "mpi")
 
-#: cyclic-GC thresholds while the pipeline runs in this process: the analysis
-#: and the plan make many small objects that live to the end of the run, and
-#: python's default (700, 10, 10) traverses them again and again (half of
-#: ``prepare``'s time at 10 000 statements). The script itself runs in the
-#: workers, whose collector is python's.
+#: cyclic-GC thresholds while a run goes on in this process (``execute``):
+#: the statements, graph and plan live to its end, and python's default
+#: (700, 10, 10) would traverse them again and again. The script itself
+#: runs in the workers, whose collector is python's.
 PIPELINE_GC = (10_000, 20, 50)
 
 
@@ -53,6 +53,22 @@ def _fewer_collections(fn):
         finally:
             gc.set_threshold(*old)
     return wrapper
+
+
+@contextlib.contextmanager
+def _no_collections():
+    """No cyclic collection in a bounded stage (``prepare``, and what
+    ``execute`` does once the backend returned): its objects live on or are
+    freed by their reference counts, and each collection would traverse the
+    growing statements, graph and plan for nothing (a fifth of ``prepare``
+    at 20 000 statements). Then the caller's collections, as before."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,28 @@ class RunResult:
             if t.lineno == lineno:
                 return t.worker
         return None
+
+
+def _timings(reports: dict, statements) -> list[StatementTiming]:
+    """A ``StatementTiming`` per report (``reports``: statement id -> report),
+    by statement: built without the frozen dataclass's ``__init__``, which
+    sets each field through ``object.__setattr__`` (three times slower, and
+    a run has one per statement)."""
+    new = object.__new__
+    out = []
+    append = out.append
+    for i in sorted(reports):
+        r = reports[i]
+        t = new(StatementTiming)
+        d = t.__dict__  # the fields in their order, as __init__ sets them
+        d["stmt"] = r.stmt
+        d["lineno"] = statements[r.stmt].lineno
+        d["worker"] = r.worker + 1  # 1-based, as users count workers
+        d["status"] = r.status
+        d["start"] = r.start
+        d["end"] = r.end
+        append(t)
+    return out
 
 
 def default_workers() -> int:
@@ -132,7 +170,7 @@ def _wants_dynamic(policy: str, sched, backend: str, workers: int) -> bool:
     return policy == "auto" and not sched.reliable and workers > 1 and backend in DYNAMIC_BACKENDS
 
 
-@_fewer_collections
+@_no_collections()
 def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "auto",
             use_cache: bool = True, backend: str = "local", loops: bool = True) -> Prepared:
     """Analyse, build the graph, load costs, schedule and plan.
@@ -195,8 +233,8 @@ def record_run(prepared: Prepared, result: "RunResult", backend: str,
     (not the seconds of statements ``unmeasured``)."""
     from .costs import record_costs
 
-    seconds = {t.stmt: t.seconds for t in result.timings if t.status == "ok"
-               and t.stmt not in unmeasured}
+    seconds = {t.stmt: t.end - t.start for t in result.timings if t.status == "ok"
+               and t.stmt not in unmeasured}  # (t.seconds, without the property's call)
     nbytes = {(t.version, t.var): t.nbytes for t in result.transfers}
     latency = bandwidth = None
     timed = [(t.nbytes, t.end - t.start) for t in result.transfers if t.end > t.start]
@@ -379,32 +417,29 @@ def execute(
             f"{', '.join(map(str, missing[:5]))} reported; this is a taskpar bug, please report it"
         )
 
-    timings = [
-        StatementTiming(stmt=r.stmt, lineno=script.statements[r.stmt].lineno, worker=r.worker + 1,
-                        status=r.status, start=r.start, end=r.end)
-        for r in sorted(reports.values(), key=lambda r: r.stmt)
-    ]
-    result = RunResult(
-        exit_status=replay.exit_status,
-        plan=plan,
-        timings=timings,
-        transfers=transfers,
-        stdout="".join(collected[1]),
-        stderr="".join(collected[2]),
-        advice=list(prepared.notes),
-    )
-    from .learned import (alone_statements, loop_mode_notes, loop_modes, observe,
-                          record_loop_modes, record_observations, surprise_notes)
+    with _no_collections():  # the run is over: what follows is bounded
+        timings = _timings(reports, script.statements)
+        result = RunResult(
+            exit_status=replay.exit_status,
+            plan=plan,
+            timings=timings,
+            transfers=transfers,
+            stdout="".join(collected[1]),
+            stderr="".join(collected[2]),
+            advice=list(prepared.notes),
+        )
+        from .learned import (alone_statements, loop_mode_notes, loop_modes, observe,
+                              record_loop_modes, record_observations, surprise_notes)
 
-    observed = observe(script, reports.values())
-    result.surprises = surprise_notes(script, observed, recorded=use_cache)
-    result.advice.extend(result.surprises)
-    modes = loop_modes(script, reports.values())
-    result.advice.extend(loop_mode_notes(script, modes))
-    if use_cache:
-        for note in (record_run(prepared, result, runner.name,
-                                alone_statements(script, reports.values())),
-                     record_observations(script, observed), record_loop_modes(script, modes)):
-            if note:
-                result.advice.append(note)
-    return result
+        observed = observe(script, reports.values())
+        result.surprises = surprise_notes(script, observed, recorded=use_cache)
+        result.advice.extend(result.surprises)
+        modes = loop_modes(script, reports.values())
+        result.advice.extend(loop_mode_notes(script, modes))
+        if use_cache:
+            for note in (record_run(prepared, result, runner.name,
+                                    alone_statements(script, reports.values())),
+                         record_observations(script, observed), record_loop_modes(script, modes)):
+                if note:
+                    result.advice.append(note)
+        return result
