@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable, Mapping
 
 __all__ = ["DagSchedule", "heft", "list_schedule", "upward_ranks", "dag_critical_path",
-           "dag_lower_bound", "schedule_dag", "schedule_indexed", "IndexedSchedule"]
+           "dag_lower_bound", "schedule_dag", "schedule_indexed", "IndexedSchedule", "DagShape"]
 
 
 @dataclass(frozen=True)
@@ -64,21 +64,20 @@ class DagSchedule:
 # ---------------------------------------------------------------------------
 
 
-class _Dag:
-    """Validated, index-based form of (tasks, edges, comp).
+class DagShape:
+    """The validated edges of a DAG (``tasks`` and ``edges`` as ``heft``
+    takes them), whatever its costs and workers: built once, it can be
+    passed to ``schedule_indexed`` for several worker counts.
 
     ``succ``/``pred``: per task, ``(index, comm)`` of its successors /
     predecessors, by ascending index."""
 
-    def __init__(self, tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any):
-        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-            raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    def __init__(self, tasks: Iterable[Hashable], edges: Any):
         self.tasks = list(tasks)
         n = len(self.tasks)
         self.index = index = dict(zip(self.tasks, range(n)))
         if len(index) != n:
             raise ValueError("duplicate task ids")
-        self.workers = workers
         self.succ = succ = [[] for _ in range(n)]
         self.pred = pred = [[] for _ in range(n)]
         # a mapping names each edge once; an iterable may repeat one (its comms add up)
@@ -109,6 +108,7 @@ class _Dag:
             if by_dst:
                 by_dst = b > pb or (b == pb and a > pa)
                 pa, pb = a, b
+        self.forward = forward
         for (a, b), c in comm.items():
             succ[a].append((b, c))
             pred[b].append((a, c))
@@ -117,6 +117,21 @@ class _Dag:
                 for x in lists:
                     if len(x) > 1:
                         x.sort()  # (indices in one list are distinct)
+
+
+class _Dag:
+    """Validated, index-based form of (tasks, edges, comp): a ``DagShape``
+    (``shape``, or one made of ``tasks`` and ``edges``) and the costs."""
+
+    def __init__(self, tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any,
+                 shape: DagShape | None = None):
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+        if shape is None:
+            shape = DagShape(tasks, edges)
+        self.tasks, self.index, self.succ, self.pred = shape.tasks, shape.index, shape.succ, shape.pred
+        self.workers = workers
+        inf = math.inf
         get = comp if callable(comp) else comp.__getitem__
         #: per task, its cost on each worker, and the least of them
         self.cost: list[tuple[float, ...]] = []
@@ -132,7 +147,7 @@ class _Dag:
                 cheapest(min(c))
         # the smallest-index-first topological order of a DAG whose edges all
         # go forward is the tasks' own order
-        self.topo = list(range(n)) if forward else self._topological()
+        self.topo = list(range(len(self.tasks))) if shape.forward else self._topological()
 
     def _topological(self) -> list[int]:
         indeg = [len(p) for p in self.pred]
@@ -448,19 +463,20 @@ class IndexedSchedule:
 
 def schedule_indexed(tasks: Iterable[Hashable], edges: Any, workers: int, comp: Any, *,
                      pins: Mapping | None = None, groups: Iterable[Iterable[Hashable]] = (),
-                     policy: str = "heft") -> IndexedSchedule:
-    """``schedule_dag``, by task position."""
-    dag, res, _, cp = _scheduled(tasks, edges, workers, comp, pins, groups, policy)
+                     policy: str = "heft", shape: DagShape | None = None) -> IndexedSchedule:
+    """``schedule_dag``, by task position. ``shape``: ``DagShape(tasks,
+    edges)`` made before (then ``tasks`` and ``edges`` are not read again)."""
+    dag, res, _, cp = _scheduled(tasks, edges, workers, comp, pins, groups, policy, shape)
     where, start, finish, _ = res
     return IndexedSchedule(where, start, finish, tuple(map(tuple, _order(dag, res))),
                            [c[w] for c, w in zip(dag.cost, where)], dag.cost, dag.cheapest, cp)
 
 
-def _scheduled(tasks, edges, workers: int, comp, pins, groups, policy: str):
+def _scheduled(tasks, edges, workers: int, comp, pins, groups, policy: str, shape=None):
     """``(dag, (where, start, finish, placement) by index, upward ranks or
     None, critical path length)``: what ``schedule_dag`` and
     ``schedule_indexed`` return, before the first maps indices to task ids."""
-    dag = _Dag(tasks, edges, workers, comp)
+    dag = _Dag(tasks, edges, workers, comp, shape)
     group_of, forced = _placement(dag, pins, groups)
     rank = None
     if workers == 1:

@@ -49,11 +49,12 @@ Policies of ``schedule``:
 from __future__ import annotations
 
 import statistics
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dag_schedule import (DagSchedule, dag_critical_path, dag_lower_bound, heft, list_schedule,
-                           schedule_dag, schedule_indexed, upward_ranks)
+from .dag_schedule import (DagSchedule, DagShape, dag_critical_path, dag_lower_bound, heft,
+                           list_schedule, schedule_dag, schedule_indexed, upward_ranks)
 from .errors import PinError, UsageError
 from .graph import EdgeKind, TaskGraph
 
@@ -226,20 +227,41 @@ def graph_dag(graph: TaskGraph, costs=None, workers: int = 1, replicate: bool = 
 
     if costs is None:
         costs = Costs()
+    return _for_workers(graph, _dag_base(graph, costs, replicate), workers)
+
+
+@dataclass
+class _DagBase:
+    """What ``graph_dag`` derives whatever the number of workers."""
+
+    tasks: tuple[int, ...]
+    #: per statement: its measured cost as ``Costs`` has it, or its estimate
+    comp: dict[int, Any]
+    #: whether some measured cost is per worker (a tuple): ``comp`` then
+    #: depends on the number of workers
+    per_worker: bool
+    comm: dict[tuple[int, int], float]
+    estimated: frozenset[int]
+    #: ``DagShape(tasks, comm)``, once made
+    shape: Any = None
+
+
+def _dag_base(graph: TaskGraph, costs, replicate: bool) -> _DagBase:
     stmts = graph.statements
     seconds = costs.seconds
     known: dict[int, Any] = {}
+    per_worker = False
     for s in stmts:
         c = seconds.get(s.id)
         if c is None:
             continue
-        if type(c) is not float and isinstance(c, (tuple, list)) and len(c) != workers:
-            c = _scalar(c)
+        if type(c) is not float and isinstance(c, (tuple, list)):
+            per_worker = True
         known[s.id] = c
     estimated = set()
     if len(known) == len(stmts):  # every cost measured
         comp: dict[int, Any] = known
-    else:
+    else:  # (the mean of a per-worker cost is the same for any number of workers)
         by_source: dict[str, float] = {}
         for s in stmts:
             if s.id in known and s.source not in by_source:
@@ -272,17 +294,35 @@ def graph_dag(graph: TaskGraph, costs=None, workers: int = 1, replicate: bool = 
             c = 0.0
         key = (e.src, e.dst)
         comm[key] = comm.get(key, 0.0) + c
+    return _DagBase(tuple(s.id for s in stmts), comp, per_worker, comm, frozenset(estimated))
+
+
+def _for_workers(graph: TaskGraph, base: _DagBase, workers: int) -> GraphDag:
+    comp = base.comp
+    if base.per_worker:  # a tuple of another length: its mean
+        comp = {k: _scalar(c) if isinstance(c, (tuple, list)) and len(c) != workers else c
+                for k, c in comp.items()}
     group_of, pinned = placement_groups(graph, workers)
-    pins = ({s.id: pinned[group_of[s.id]] for s in stmts if group_of[s.id] in pinned}
+    pins = ({s.id: pinned[group_of[s.id]] for s in graph.statements if group_of[s.id] in pinned}
             if pinned else {})
-    return GraphDag(
-        tasks=tuple(s.id for s in stmts),
-        comp=comp,
-        comm=comm,
-        estimated=frozenset(estimated),
-        pins=pins,
-        groups=tuple(graph.colocate),
-    )
+    return GraphDag(tasks=base.tasks, comp=comp, comm=base.comm, estimated=base.estimated,
+                    pins=pins, groups=tuple(graph.colocate))
+
+
+#: the graph and costs ``schedule`` scheduled last (weak references), with
+#: ``replicate``, and their ``_DagBase``: ``run.prepare`` schedules the same
+#: graph and costs on one worker after its plan on several gains too little
+#: (graphs and costs are immutable, like every stage's data)
+_LAST_BASE: list = [None, None, None, None]
+
+
+def _base_of(graph: TaskGraph, costs, replicate: bool) -> _DagBase:
+    g, c, r, base = _LAST_BASE
+    if g is not None and g() is graph and c() is costs and r == replicate:
+        return base
+    base = _dag_base(graph, costs, replicate)
+    _LAST_BASE[:] = [weakref.ref(graph), weakref.ref(costs), replicate, base]
+    return base
 
 
 def _replicable(graph: TaskGraph) -> frozenset[int]:
@@ -310,12 +350,15 @@ def schedule(graph: TaskGraph, workers: int, costs=None, *, policy: str = "heft"
 
     if costs is None:
         costs = Costs()
-    d = graph_dag(graph, costs, workers, replicate)
+    base = _base_of(graph, costs, replicate)
+    d = _for_workers(graph, base, workers)
     core = "list" if policy == "list" else "heft"
     n = len(d.tasks)
     if d.tasks == tuple(range(n)):  # ids are positions (always, for a Script)
+        if base.shape is None:
+            base.shape = DagShape(d.tasks, d.comm)
         res = schedule_indexed(d.tasks, d.comm, workers, d.comp, pins=d.pins, groups=d.groups,
-                               policy=core)
+                               policy=core, shape=base.shape)
         assignment, start, finish = tuple(res.where), tuple(res.start), tuple(res.finish)
         order, makespan, cost = res.order, res.makespan, tuple(res.cost)
         cp, per, cheapest = res.critical_path, res.per_worker, res.cheapest

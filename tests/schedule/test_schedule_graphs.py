@@ -194,3 +194,35 @@ def test_one_worker_reason_only_for_measured_plans_that_gain_nothing():
     assert one_worker_reason(sched(2, 0.6, 1.0)) is None  # a real gain
     assert one_worker_reason(sched(1, 1.0, 1.0)) is None  # one worker already
     assert one_worker_reason(sched(4, 1.0, 1.0, estimated=frozenset({0}))) is None  # guesswork
+
+
+def test_the_same_graph_and_costs_on_other_worker_counts_as_if_scheduled_alone():
+    # schedule() reuses what it derived for the graph and costs it saw last
+    # (run.prepare plans on one worker after a plan on several gains too
+    # little): each result is the one a first call gives, per-worker costs
+    # of another length included
+    import copy
+
+    from taskpar.schedule import graph_dag
+
+    graph = make_graph(THREE_CHAINS)
+    costs = three_chains_costs()
+    costs = Costs(seconds={**costs.seconds, 2: (0.2, 0.3), 3: (0.1, 0.1, 0.4)},
+                  nbytes=costs.nbytes, latency=costs.latency, bandwidth=costs.bandwidth)
+    for policy in POLICIES:
+        for workers in (3, 1, 2, 3, 1):
+            fresh = schedule(copy.deepcopy(graph), workers, copy.deepcopy(costs), policy=policy)
+            assert schedule(graph, workers, costs, policy=policy) == fresh
+            assert graph_dag(graph, costs, workers) == graph_dag(copy.deepcopy(graph),
+                                                                 copy.deepcopy(costs), workers)
+    one = schedule(graph, 1, costs)
+    assert one.order == (tuple(range(len(graph))),) and one.transfers == ()
+    assert one.start[1:] == one.finish[:-1] and one.makespan == one.finish[-1]
+
+
+def test_bad_costs_fail_every_time():
+    graph = make_graph(THREE_CHAINS)
+    costs = Costs(seconds={}, latency=-1.0)
+    for workers in (2, 1, 2):
+        with pytest.raises(ValueError, match="communication cost must be finite and >= 0"):
+            schedule(graph, workers, costs)
