@@ -546,10 +546,12 @@ class Interp(CallsMixin):
                 break
 
     def _size(self, frame):
-        n = sum(len(v) for v in self.heap.values())
+        # (``map(len, ...)``: at top level the heap and the names are the
+        # whole script's, counted per loop round)
+        n = sum(map(len, self.heap.values()))
         f = frame
         while f is not None:
-            n += sum(len(v) for v in getattr(f, "env", {}).values())
+            n += sum(map(len, getattr(f, "env", {}).values()))
             f = getattr(f, "parent", None)
         return (n, len(self.eff.reads), len(self.eff.mut), len(self.eff.ret))
 

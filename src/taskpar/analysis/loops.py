@@ -196,8 +196,9 @@ def split_loops(script: Script, tree: ast.Module, as_written: frozenset = frozen
     splits: dict[int, Classified] = {}
     names = SklearnNames(tree)
     retry = set()
+    ids = u.ids(syn.statements)
     for L, node in loops.items():
-        result = _classify(L, node, u, syn, graph, EdgeKind, L in nested, names)
+        result = _classify(L, node, u, syn, graph, EdgeKind, L in nested, names, ids)
         if isinstance(result, str) and L in nested:
             retry.add(L)
         elif isinstance(result, str):
@@ -231,13 +232,12 @@ class Classified(NamedTuple):
     outer: tuple
 
 
-def _classify(L, node, u, syn, graph, EdgeKind, nested: bool, names) -> Classified | str:
+def _classify(L, node, u, syn, graph, EdgeKind, nested: bool, names, ids) -> Classified | str:
     """What of loop ``L`` (``node``; a loop over pairs if ``nested``) runs
     apart, or why nothing does ("" when there is nothing worth it)."""
-    idx_of = {m: i for i, m in enumerate(u.meta)}
-    b_ids = [i for i, m in enumerate(u.meta) if m[0] in ("piece", "hoist") and m[1] == L
-             and m[2] == "B"]
-    a_ids = {i for i, m in enumerate(u.meta) if m[1:2] == (L,) and len(m) > 2 and m[2] == "A"}
+    idx_of = ids[0]
+    b_ids = ids[1].get(L, [])
+    a_ids = ids[2].get(L, set())
     after = range(max(b_ids) + 1 if b_ids else idx_of[("target", L, "B")] + 1, len(u.meta))
     targets = set(target_names(node.target))
     S = syn.statements
@@ -330,8 +330,11 @@ def _classify(L, node, u, syn, graph, EdgeKind, nested: bool, names) -> Classifi
     ordered = [i for i in b_ids if i not in piece_ids and i not in hoist_ids
                and u.meta[i][0] == "piece"]
     chain_reads: set = set()
-    for i in ordered + list(after):
+    for i in ordered:
         chain_reads |= S[i].reads | S[i].mutates
+    last_use = ids[3]  # (everything after: a name's last use is in it, not a union per loop)
+    chain_reads |= {n for pid in piece_ids for n in S[pid].writes
+                    if last_use.get(n, -1) >= after.start}
     # an ordered statement's calls that are not hoisted run in the chain too
     # (``best = max(best, g)``: the call reads ``g``, the statement only its value)
     for i in b_ids:

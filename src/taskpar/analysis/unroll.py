@@ -149,6 +149,26 @@ class Unrolled:
         self.meta.append(meta)
         self.scope.append(self.scope_now)
 
+    def ids(self, statements) -> tuple:
+        """``(idx_of, b_ids, a_ids, last_use)``, made once for every loop:
+        meta -> index; per loop, the indices of copy B's pieces and hoists (in
+        order) and of every statement of copy A; per name, the last of the
+        analysed ``statements`` that reads or mutates it."""
+        idx_of = {m: i for i, m in enumerate(self.meta)}
+        b_ids: dict = {}
+        a_ids: dict = {}
+        for i, m in enumerate(self.meta):
+            if len(m) > 2:
+                if m[2] == "A":
+                    a_ids.setdefault(m[1], set()).add(i)
+                elif m[2] == "B" and m[0] in ("piece", "hoist"):
+                    b_ids.setdefault(m[1], []).append(i)
+        last_use: dict = {}
+        for j, s in enumerate(statements):
+            for n in s.reads | s.mutates:
+                last_use[n] = j
+        return idx_of, b_ids, a_ids, last_use
+
 
 def hoist_name(L: int, j: int, h: int) -> str:
     return f"{HIDDEN}h{L}_{j}_{h}"
