@@ -48,7 +48,6 @@ Policies of ``schedule``:
 
 from __future__ import annotations
 
-import statistics
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -266,8 +265,7 @@ def _dag_base(graph: TaskGraph, costs, replicate: bool) -> _DagBase:
         for s in stmts:
             if s.id in known and s.source not in by_source:
                 by_source[s.source] = _scalar(known[s.id])
-        median = (statistics.median([_scalar(c) for c in known.values()]) if known
-                  else DEFAULT_SECONDS)
+        median = _median([_scalar(c) for c in known.values()]) if known else DEFAULT_SECONDS
         comp = {}
         for s in stmts:
             if s.id in known:
@@ -295,6 +293,12 @@ def _dag_base(graph: TaskGraph, costs, replicate: bool) -> _DagBase:
         key = (e.src, e.dst)
         comm[key] = comm.get(key, 0.0) + c
     return _DagBase(tuple(s.id for s in stmts), comp, per_worker, comm, frozenset(estimated))
+
+
+def _median(values: list[float]) -> float:
+    import statistics  # (imports fractions and decimal: 5-10 ms of a run that estimates nothing)
+
+    return statistics.median(values)
 
 
 def _for_workers(graph: TaskGraph, base: _DagBase, workers: int) -> GraphDag:
