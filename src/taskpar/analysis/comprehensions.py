@@ -63,6 +63,8 @@ def _simple_generator(comp) -> bool:
 
 
 _KINDS = {ast.ListComp: "list", ast.SetComp: "set", ast.DictComp: "dict"}
+#: the values of the assignments ``comprehension_shape`` may recognise
+SHAPED_VALUES = frozenset(_KINDS) | {ast.Call}
 
 
 def comprehension_shape(stmt, script_bound=frozenset()) -> CompShape | None:

@@ -56,6 +56,7 @@ from .scopes import ScriptScopes, scope_bindings
 COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try,
             ast.Match) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 TAINTS = ("pyplot", "logging")
+_COMPOUND = frozenset(COMPOUND)
 
 
 def _is_main_guard(node) -> bool:
@@ -97,8 +98,11 @@ class ScriptFacts:
     """Flow-insensitive facts about the whole script (see module docstring)."""
 
     def __init__(self, tree: ast.Module, scopes: ScriptScopes) -> None:
+        # (here and below: node classes compared, not isinstance over a
+        # tuple, which costs per class and per node; parsed nodes are of
+        # the ast classes themselves)
         self.future_annotations = any(
-            isinstance(n, ast.ImportFrom) and n.module == "__future__"
+            n.__class__ is ast.ImportFrom and n.module == "__future__"
             and any(a.name == "annotations" for a in n.names) for n in tree.body)
         b = scope_bindings(tree.body)
         global_decl: set[str] = set()
@@ -110,12 +114,13 @@ class ScriptFacts:
         fns: dict[str, list[str]] = {}
         classes: dict[str, list[str]] = {}
         for node in _module_scope_nodes(tree):
-            if isinstance(node, ast.Import):
+            cls = node.__class__
+            if cls is ast.Import:
                 for a in node.names:
                     n = a.asname or a.name.split(".")[0]
                     kinds.setdefault(n, set()).add("import")
                     imports.setdefault(n, set()).add(a.name if a.asname else n)
-            elif isinstance(node, ast.ImportFrom):
+            elif cls is ast.ImportFrom:
                 mod = ("." * (node.level or 0)) + (node.module or "")
                 for a in node.names:
                     if a.name == "*":
@@ -123,11 +128,11 @@ class ScriptFacts:
                     n = a.asname or a.name
                     kinds.setdefault(n, set()).add("import")
                     imports.setdefault(n, set()).add(f"{mod}.{a.name}" if mod else a.name)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            elif cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
                 k = "def" if not node.decorator_list else "other"
                 kinds.setdefault(node.name, set()).add(k)
                 fns.setdefault(node.name, []).append(scopes.by_node[id(node)].key)
-            elif isinstance(node, ast.ClassDef):
+            elif cls is ast.ClassDef:
                 k = "class" if not node.decorator_list else "other"
                 kinds.setdefault(node.name, set()).add(k)
                 classes.setdefault(node.name, []).append(scopes.class_by_node[id(node)].key)
@@ -199,7 +204,7 @@ def _module_scope_nodes(tree):
     while stack:
         n = stack.pop()
         yield n
-        if not isinstance(n, _HOLDS_STATEMENTS):
+        if n.__class__ not in _HOLDS_STATEMENTS:
             continue
         for child in children(n):
             if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
@@ -207,7 +212,7 @@ def _module_scope_nodes(tree):
 
 
 #: the nodes of module scope with statements in them (not def/class bodies)
-_HOLDS_STATEMENTS = COMPOUND + (ast.excepthandler, ast.match_case)
+_HOLDS_STATEMENTS = frozenset(COMPOUND + (ast.ExceptHandler, ast.match_case))
 
 
 def _rebound_otherwise(tree) -> set[str]:
@@ -293,7 +298,7 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
         it.mode, it.fkey, it.eff = "top", None, Effects()
         frame = TopFrame(it)
         it.root_frame = frame
-        compound = isinstance(node, COMPOUND)
+        compound = node.__class__ in _COMPOUND
         frame.weak = compound
         it.grown = set()
         it.budget = APPLY_BUDGET
@@ -303,7 +308,7 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
         except AnalysisBudgetExceeded:
             # too intricate to analyse in bounded time: right but serial
             it.eff.set_barrier("is too intricate to analyse in bounded time")
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+        if node.__class__ is ast.Import or node.__class__ is ast.ImportFrom:
             for a in node.names:
                 root = rules.root_module(a.name if isinstance(node, ast.Import) else (node.module or ""))
                 if root in facts.stateful_modules:

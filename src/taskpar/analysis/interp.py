@@ -46,6 +46,7 @@ from .scopes import ScriptScopes, scope_bindings, target_names
 _EV: dict = {}
 _EX: dict = {}
 _UNSET = object()
+_TUPLE_LIST = frozenset({ast.Tuple, ast.List})
 
 BINOP_DUNDERS = {
     ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.MatMult: "__matmul__",
@@ -279,7 +280,9 @@ class Interp(CallsMixin):
         right = self.ev(node.right, frame)
         both = left | right
         o = self.site(node)
-        self.add_contents({o}, self.contents(both))
+        c = self.contents(both)
+        if c:
+            self.add_contents({o}, c)
         self.implicit_ops(both)
         return {o} | self.dunder_results(both, node)
 
@@ -404,7 +407,7 @@ class Interp(CallsMixin):
     # ----------------------------------------------------------- assignments
 
     def assign(self, target, objs: set, frame) -> None:
-        if isinstance(target, ast.Name):
+        if target.__class__ is ast.Name:  # (the most frequent: without isinstance's cost)
             frame.store(target.id, objs)
         elif isinstance(target, (ast.Tuple, ast.List)):
             elems = self.elements(objs)
@@ -476,7 +479,7 @@ class Interp(CallsMixin):
 
     def ex_Assign(self, node, frame):
         val = node.value
-        if (len(node.targets) == 1 and isinstance(node.targets[0], (ast.Tuple, ast.List))
+        if (len(node.targets) == 1 and node.targets[0].__class__ in _TUPLE_LIST
                 and isinstance(val, (ast.Tuple, ast.List))
                 and len(val.elts) == len(node.targets[0].elts)
                 and not any(isinstance(e, ast.Starred) for e in val.elts + node.targets[0].elts)):

@@ -146,7 +146,7 @@ def split_loops(script: Script, tree: ast.Module, as_written: frozenset = frozen
     A loop whose body is only an inner loop is analysed as one loop over
     pairs (``nesting``); if that one cannot be split, the loop is analysed
     again as written (``as_written``: the statements not to flatten)."""
-    from .comprehensions import as_loop, comprehension_shape
+    from .comprehensions import SHAPED_VALUES, as_loop, comprehension_shape
     from .estimators import SklearnNames
     from .nesting import flat_loop
     from .scopes import scope_bindings
@@ -162,8 +162,9 @@ def split_loops(script: Script, tree: ast.Module, as_written: frozenset = frozen
         if s.barrier or s.pin is not None:
             continue
         shape = None
-        if isinstance(node, ast.Assign):  # (comprehension_shape: None for anything else)
-            if bound is None and isinstance(node.value, ast.Call):
+        # (comprehension_shape: None but for an assigned display or call)
+        if node.__class__ is ast.Assign and node.value.__class__ in SHAPED_VALUES:
+            if bound is None and node.value.__class__ is ast.Call:
                 bound = scope_bindings(tree.body).bound
             shape = comprehension_shape(node, frozenset() if bound is None else bound)
         if shape is not None:
