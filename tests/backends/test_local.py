@@ -143,32 +143,11 @@ def test_unpicklable_value_names_variable_lines_and_fix(tmp_path):
 
 
 @pytest.mark.timeout(60)
-def test_worker_killed_mid_run_is_reported_and_nothing_survives(tmp_path, shm_clean):
-    script = write_script(tmp_path, """\
-        import time
-        x = 1                   # taskpar: worker 1
-        time.sleep(60)          # taskpar: worker 2
-        print(x)                # taskpar: worker 2
-    """)
-    backend = LocalBackend()
-
-    def on_event(e):
-        if isinstance(e, StatementStarted) and e.stmt == 2:
-            threading.Timer(0.2, os.kill, (backend.pids[1], signal.SIGKILL)).start()
-        return True
-
-    with pytest.raises(WorkerDied) as info:
-        run_on(backend, make_plan(script, 2), cwd=tmp_path, on_event=on_event, to_end=True)
-    msg = str(info.value)
-    assert "worker 2" in msg and "SIGKILL" in msg and f"{script.filename}:3" in msg
-    assert_gone(backend.pids, 2.0)
-
-
-@pytest.mark.timeout(60)
-def test_a_statement_measured_quick_is_still_named_when_its_worker_dies_in_it(tmp_path, shm_clean):
-    """Earlier runs measured every statement quick, so the worker announces
-    them late (runtime.outbox); this time one runs long and its worker is
-    killed: the outbox's thread has announced it by then."""
+@pytest.mark.parametrize("measured", ["unmeasured", "measured_quick"])
+def test_worker_killed_mid_run_is_reported_and_nothing_survives(measured, tmp_path, shm_clean):
+    """measured_quick: earlier runs measured every statement quick, so the
+    worker announces them late (runtime.outbox); this time one runs long and
+    its worker is killed: the outbox's thread has announced it by then."""
     from dataclasses import replace
 
     script = write_script(tmp_path, """\
@@ -178,8 +157,10 @@ def test_a_statement_measured_quick_is_still_named_when_its_worker_dies_in_it(tm
         print(x)                # taskpar: worker 2
     """)
     plan = make_plan(script, 2)
-    n = len(plan.graph.statements)
-    plan = replace(plan, schedule=replace(plan.schedule, cost=(1e-5,) * n, estimated=frozenset()))
+    if measured == "measured_quick":
+        n = len(plan.graph.statements)
+        plan = replace(plan, schedule=replace(plan.schedule, cost=(1e-5,) * n,
+                                              estimated=frozenset()))
     backend = LocalBackend()
 
     def on_event(e):
