@@ -614,6 +614,8 @@ class CallsMixin:
                 if self.mode != "top":
                     self.eff.touched.add(o)
                 continue
+            if not o.tags:  # (no fn: or inst: tag: nothing to call)
+                continue
             for k in fn_keys(o):
                 args = self._implicit_args(done, (o, k), objs)
                 if args is not None:

@@ -525,7 +525,7 @@ def _refresh(it, candidates, env, reach_of, before, bound) -> None:
         r = reach_of.get(name)
         if r is None or bound.get(name) != key or not it.grown.isdisjoint(r):
             before.setdefault(name, r)
-            reach_of[name] = it.reach(v)
+            reach_of[name] = it.reach(v) if v else set()
             bound[name] = key
 
 

@@ -131,16 +131,16 @@ class Interp(CallsMixin):
             kind = o.kind
             if stop_classes and kind == "class":
                 continue
-            # ``self.contents((o,))``, inline (this loop is the hottest of real scripts)
+            # ``self.contents((o,))``, inline and by set difference (the
+            # hottest loop of real scripts: library calls reach their arguments)
             c = heap.get(o)
+            if c:
+                new = c - seen
+                if new:
+                    seen |= new
+                    stack.extend(new)
             if kind == "sym" or (not top and kind in ("fn", "class")):
-                out = set(c) if c else set()
-                out.add(self.objs.level1(o))
-            elif c:
-                out = set(c)
-            else:
-                continue
-            for x in out:
+                x = self.objs.level1(o)
                 if x not in seen:
                     seen.add(x)
                     stack.append(x)
@@ -490,7 +490,10 @@ class Interp(CallsMixin):
             return
         v = self.ev(val, frame)
         for t in node.targets:
-            self.assign(t, v, frame)
+            if t.__class__ is ast.Name:  # (``assign``'s first case, without the call)
+                frame.store(t.id, v)
+            else:
+                self.assign(t, v, frame)
 
     def ex_AnnAssign(self, node, frame):
         if not self.future_annotations and not isinstance(frame, FnFrame):
