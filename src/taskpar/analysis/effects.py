@@ -78,7 +78,7 @@ def _is_main_guard(node) -> bool:
 def top_level_statements(tree: ast.Module) -> list[tuple[ast.stmt, tuple[int, ...]]]:
     out = []
     for k, node in enumerate(tree.body):
-        if _is_main_guard(node):
+        if node.__class__ is ast.If and _is_main_guard(node):
             for i, sub in enumerate(node.body):
                 out.append((sub, (k, i)))
         else:
@@ -86,12 +86,10 @@ def top_level_statements(tree: ast.Module) -> list[tuple[ast.stmt, tuple[int, ..
     return out
 
 
+#: ``Statement.kind`` by node class ("other" for the rest)
 _KINDS = {ast.Import: "import", ast.ImportFrom: "import", ast.FunctionDef: "def",
           ast.AsyncFunctionDef: "def", ast.ClassDef: "class"}
 
-
-def _kind(node) -> str:
-    return _KINDS.get(node.__class__, "other")
 
 
 class ScriptFacts:
@@ -349,9 +347,9 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
         mutated.append(M)
         for name in changed:
             old, after = before[name] or _EMPTY, reach_of.get(name, _EMPTY)
-            for o in old - after:
+            for o in (old - after) if old else _EMPTY:
                 holders.get(o, set()).discard(name)
-            for o in after - old:
+            for o in (after - old) if after else _EMPTY:
                 if o.kind == "module":
                     continue
                 hs = holders.setdefault(o, set())
@@ -362,11 +360,10 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
             # a barrier touches every live object (see ``_barriers``)
             for v in _reaches_before(reach_of, before):
                 seen |= v
-        results.append(dict(node=node, path=path, scope=scope, call_lineno=call_lineno,
-                            reads=reads, writes=writes, maybe=maybe,
-                            mutates=mutates, resources=resources, assumed=assumed,
-                            barrier=eff.barrier,
-                            barrier_reason=eff.barrier_reason))
+        results.append({"node": node, "path": path, "scope": scope, "call_lineno": call_lineno,
+                        "reads": reads, "writes": writes, "maybe": maybe,
+                        "mutates": mutates, "resources": resources, "assumed": assumed,
+                        "barrier": eff.barrier, "barrier_reason": eff.barrier_reason})
     _barriers(results)
     _imports_set_environment(results)
 
@@ -403,17 +400,19 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
     out = []
     for idx, r in enumerate(results):
         node = r["node"]
-        out.append(new_statement(
-            id=idx, lineno=node.lineno, col_offset=node.col_offset,
-            end_lineno=node.end_lineno, end_col_offset=node.end_col_offset,
-            source=_segment(lines, node), path=r["path"],
-            reads=frozenset(r["reads"]), writes=frozenset(r["writes"]),
-            maybe_binds=frozenset(r["maybe"] & r["reads"] - r["mutates"]) if r["maybe"] else _EMPTY,
-            mutates=frozenset(r["mutates"]), resources=frozenset(r["resources"]),
-            assumed=frozenset(r["assumed"] & r["resources"]) if r["assumed"] else _EMPTY,
-            barrier=bool(r["barrier"]), barrier_reason=r["barrier_reason"],
-            pin=pins.get(node.lineno), kind=_kind(node),
-            scope=r["scope"], call_lineno=r["call_lineno"]))
+        out.append(new_statement({  # every field of Statement, in its order
+            "id": idx, "lineno": node.lineno, "col_offset": node.col_offset,
+            "end_lineno": node.end_lineno, "end_col_offset": node.end_col_offset,
+            "source": _segment(lines, node), "path": r["path"],
+            "reads": frozenset(r["reads"]), "writes": frozenset(r["writes"]),
+            "mutates": frozenset(r["mutates"]), "resources": frozenset(r["resources"]),
+            "maybe_binds": (frozenset(r["maybe"] & r["reads"] - r["mutates"]) if r["maybe"]
+                            else _EMPTY),
+            "barrier": bool(r["barrier"]), "barrier_reason": r["barrier_reason"],
+            "assumed": frozenset(r["assumed"] & r["resources"]) if r["assumed"] else _EMPTY,
+            "pin": pins.get(node.lineno), "kind": _KINDS.get(node.__class__, "other"),
+            "scope": r["scope"], "call_lineno": r["call_lineno"], "main_part": None,
+            "loop": None}))
     return out
 
 

@@ -283,8 +283,11 @@ class Interp(CallsMixin):
         c = self.contents(both)
         if c:
             self.add_contents({o}, c)
-        self.implicit_ops(both)
-        return {o} | self.dunder_results(both, node)
+        for x in both:  # (implicit_ops, dunder_results: nothing without a sym or a tag)
+            if x.kind == "sym" or x.tags:
+                self.implicit_ops(both)
+                return {o} | self.dunder_results(both, node)
+        return {o}
 
     def ev_Attribute(self, node, frame):
         base = self.ev(node.value, frame)

@@ -26,7 +26,7 @@ Invariants:
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field
+from dataclasses import dataclass, field
 
 __all__ = ["Statement", "Script", "LoopSplit", "RESOURCES", "PROCESS_LOCAL"]
 
@@ -123,21 +123,20 @@ class Statement:
         return first if len(first) <= 40 else first[:37] + "..."
 
 
-#: every field of ``Statement`` in order with its default; those without one
-_STATEMENT_FIELDS = {name: f.default for name, f in Statement.__dataclass_fields__.items()}
-_REQUIRED = frozenset(k for k, v in _STATEMENT_FIELDS.items() if v is MISSING)
+_FIELDS = tuple(Statement.__dataclass_fields__)
+_FIELD_SET = frozenset(_FIELDS)
 
 
-def new_statement(**values) -> Statement:
-    """``Statement(**values)``, the same object, without the frozen
-    dataclass's ``object.__setattr__`` per field (two thirds of its cost; the
-    analysis makes one per statement). Fields missing or unknown: TypeError."""
+def new_statement(fields: dict) -> Statement:
+    """``Statement(**fields)``, the same object, for ``fields`` naming every
+    field in field order: the dict becomes the instance's (the frozen
+    dataclass's ``__init__`` sets each field with ``object.__setattr__``,
+    most of its cost; the analysis makes one per statement). Other dicts go
+    through the constructor (which raises on a missing or unknown field)."""
+    if len(fields) != len(_FIELDS) or fields.keys() != _FIELD_SET:
+        return Statement(**fields)
     s = object.__new__(Statement)
-    d = s.__dict__
-    d.update(_STATEMENT_FIELDS)  # the fields' order, then their values
-    d.update(values)
-    if len(d) != len(_STATEMENT_FIELDS) or not values.keys() >= _REQUIRED:
-        return Statement(**values)  # raises, as the constructor does
+    object.__setattr__(s, "__dict__", fields)
     return s
 
 
