@@ -46,6 +46,8 @@ from __future__ import annotations
 
 import ast
 
+from .astwalk import walk
+
 __all__ = ["PARAMS_ONLY", "REFITTING", "CLONING_ESTIMATORS", "cloning_parts", "SklearnNames",
            "shareable_targets"]
 
@@ -111,18 +113,20 @@ class SklearnNames:
         self.functions: dict[str, str] = {}
         self.modules: dict[str, str] = {}
         stores: dict[str, int] = {}
-        for n in ast.walk(tree):
-            if isinstance(n, ast.ImportFrom) and n.level == 0 and n.module and (
+        nodes = walk(tree)
+        for n in nodes:
+            if n.__class__ is ast.ImportFrom and n.level == 0 and n.module and (
                     n.module == "sklearn" or n.module.startswith("sklearn.")):
                 for a in n.names:
                     self.functions[a.asname or a.name] = f"{n.module}.{a.name}"
-            elif isinstance(n, ast.Import):
+            elif n.__class__ is ast.Import:
                 for a in n.names:
                     if a.name == "sklearn" or a.name.startswith("sklearn."):
                         if a.asname:
                             self.modules[a.asname] = a.name
                         else:
                             self.modules["sklearn"] = "sklearn"
+        for n in nodes if self.functions or self.modules else ():  # (else nothing to check)
             for name in _bound_here(n):
                 stores[name] = stores.get(name, 0) + 1
         # a name bound anywhere else than by its import is not the function
