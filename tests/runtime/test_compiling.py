@@ -67,14 +67,12 @@ def test_the_lone_string_stays_a_statement_and_decorators_stay_on():
 
 
 def test_statements_the_fork_server_compiled_are_used_for_the_same_text_only(monkeypatch):
-    import zlib
-
     from taskpar.runtime import compiling
 
-    monkeypatch.setattr(compiling, "_precompiled", ("", 0, {}))
+    monkeypatch.setattr(compiling, "_precompiled", ("", "", {}))
     script = analyze_source(SOURCE, "/tmp/s.py")
     mine = compile_statements(script, range(len(script.statements)))
-    for _ in compiling.precompile(ast.parse(SOURCE), "/tmp/s.py", zlib.crc32(SOURCE.encode())):
+    for _ in compiling.precompile(ast.parse(SOURCE), "/tmp/s.py", SOURCE):
         pass
     served = compile_statements(script, range(len(script.statements)))
     codes = compiling._precompiled[2]

@@ -23,19 +23,19 @@ __all__ = ["register_source", "future_flags", "compile_statements", "loop_codes"
 
 #: code objects of the top-level statements of one script text, compiled by
 #: the fork server before it forks the workers (``precompile``):
-#: ``(filename, crc32 of the text, {index in the module body: code})``
-_precompiled: tuple = ("", 0, {})
+#: ``(filename, the text, {index in the module body: code})``
+_precompiled: tuple = ("", "", {})
 
 
-def precompile(tree: ast.Module, filename: str, crc: int):
-    """Compile every top-level statement of ``tree`` (the script, whose text
-    has CRC-32 ``crc``) as ``compile_statements`` compiles a plain one,
+def precompile(tree: ast.Module, filename: str, source: str):
+    """Compile every top-level statement of ``tree`` (the script's text
+    ``source``) as ``compile_statements`` compiles a plain one,
     for the workers forked later; a generator that compiles a chunk per
     step, so that the fork server can serve requests in between. A worker
     uses a code only for a statement at the same place of the same text."""
     global _precompiled
     codes: dict = {}
-    _precompiled = (filename, crc, codes)
+    _precompiled = (filename, source, codes)
     flags = future_flags(tree)
     for i, node in enumerate(tree.body):
         codes[i] = (node.lineno, node.col_offset,
@@ -55,12 +55,9 @@ def _module_body(node: ast.stmt, first: bool) -> list:
 
 
 def _precompiled_codes(script: Script) -> dict:
-    filename, crc, codes = _precompiled
-    if not codes or filename != script.filename:
-        return {}
-    import zlib
-
-    return codes if zlib.crc32(script.source.encode()) == crc else {}
+    filename, source, codes = _precompiled
+    # the whole text, not a checksum: a stale code must never run
+    return codes if codes and filename == script.filename and source == script.source else {}
 
 
 def register_source(script: Script) -> None:

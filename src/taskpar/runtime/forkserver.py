@@ -126,7 +126,7 @@ class Server:
         if not self.spoiled:
             from .compiling import precompile
 
-            self.compiling = precompile(tree, script, self.source_crc)
+            self.compiling = precompile(tree, script, source)
 
     def serve(self) -> None:
         """Answer the manager's requests; between them, while there are
