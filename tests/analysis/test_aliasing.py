@@ -155,3 +155,38 @@ def test_class_attribute_shared_by_instances():
 def test_independent_mutations_stay_parallel():
     g = graph("a = []\nb = []\na.append(1)\nb.append(2)")
     assert not path(g, 2, 3)
+
+
+# -- after code the analysis cannot see ---------------------------------------
+
+def test_exec_may_alias_any_names():
+    # exec bound x to y's list: changing x changes y
+    has("y = [1]\nexec('x = y')\nx.append(2)", mutates={"y"})
+    has("y = [1]\nexec('z = [y]')\nz[0].append(2)", mutates={"y"})
+
+
+def test_objects_made_after_exec_stay_apart():
+    check("y = [1]\nexec('x = y')\nw = [7]\nw.append(1)", mutates={"w"})
+
+
+def test_a_write_through_globals_is_a_barrier_that_widens_the_state():
+    src = "v = [5]\nglobals()['x'] = v\nx.append(2)\nprint(v)"
+    assert stmt(src, 1).barrier
+    has(src, 2, mutates={"v"})
+    assert path(src, 2, 3)
+
+
+def test_a_name_holding_globals_is_a_barrier_where_used():
+    src = "g = globals()\nz = [1]\nw = g['z']\nz.append(5)\nprint(w)"
+    assert stmt(src, 2).barrier
+    has(src, 3, mutates={"w"})
+
+
+def test_looking_into_globals_for_names_keeps_the_state_precise():
+    src = "a = [1]\nb = [2]\nprint('a' in globals(), sorted(globals()))\na.append(3)"
+    assert stmt(src, 2).barrier
+    check(src, 3, mutates={"a"})
+
+
+def test_an_object_stored_into_a_module_is_changed_through_it():
+    has("import json\ny = [1]\njson.mine = y\njson.mine.append(2)", mutates={"y"})

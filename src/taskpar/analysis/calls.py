@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 from . import estimators, rules
 from .frames import FnFrame
+from .astwalk import walk
 from .objects import EMPTY_SUMMARY, class_keys, fn_keys, inst_keys
 
 
@@ -300,7 +301,7 @@ class CallsMixin:
         if s.barrier:
             eff.set_barrier(f"calls {info.name}(), which {s.barrier_reason}"
                             if s.barrier_reason.startswith(("calls ", "reads ", "binds "))
-                            else f"calls {info.name}(): {s.barrier_reason}")
+                            else f"calls {info.name}(): {s.barrier_reason}", unseen=s.unseen)
         for _ in range(2 if s.deferred else 1):
             for callee_syms, argobjs, origin in s.deferred:
                 res = self.call_objects(M(callee_syms), CallArgs([M(argobjs)], {}, star=True),
@@ -326,6 +327,8 @@ class CallsMixin:
     def _map_global(self, name: str) -> set:
         if self.mode == "top":
             out = set(self.env.get(name, ()))
+            if not out and self.unseen is not None:
+                out.add(self.unseen)  # (unseen code may have bound it)
             if name in rules.BUILTIN_NAMES:
                 out.add(self.objs.module("builtins." + name))
             return out
@@ -459,16 +462,21 @@ class CallsMixin:
         if not rules.rng_free_function(qual):
             eff.resources.add(rules.LIBRARY_RNG)
         reason = rules.barrier_reason(qual, nargs=len(args.pos) + len(args.kw))
+        namespace = (qual in rules.NAMESPACE_FUNCTIONS and not args.pos and not args.kw
+                     and self.mode == "top" and not _reads_names_only(self.statement, node))
         if reason:
-            eff.set_barrier(reason)
+            eff.set_barrier(reason, unseen=rules.runs_unseen_code(qual) and (
+                namespace or qual not in rules.NAMESPACE_FUNCTIONS or self.mode != "top"))
         if qual in ("builtins.setattr", "builtins.delattr") and args.pos:
             mods = {o for o in args.pos[0] if o.kind == "module"}
             for m in mods:
-                eff.set_barrier(f"sets an attribute of module {m.label} by name")
+                eff.set_barrier(f"sets an attribute of module {m.label} by name", unseen=False)
                 self.module_store(m.label)
             self.mutate(args.pos[0] - mods, force=True)
             if len(args.pos) > 2:
                 self.add_contents(args.pos[0] - mods, args.pos[2])
+        if namespace:
+            return {self.namespace_object()}  # using it later is a barrier
         if qual == "builtins.super":
             if frame is not None:
                 fp = frame.first_param()
@@ -739,4 +747,25 @@ class CallsMixin:
                     b = self.site(node, "bound", fk, tags=("fn:" + fk,))
                     self.add_contents({b}, objs)
                     out.add(b)
+
+
+#: calls that, given the namespace dict, read its keys or print it, nothing more
+_KEY_READERS = frozenset({"print", "sorted", "len", "list", "set", "tuple", "repr", "str", "any",
+                          "all"})
+
+
+def _reads_names_only(stmt, call) -> bool:
+    """Whether ``call`` (``globals()`` in top-level statement ``stmt``) is
+    only looked into for names: ``"x" in globals()``, ``sorted(globals())``,
+    ``print(globals())``. Then no object escapes and nothing is bound: the
+    statement reads every name (a barrier) and the state stays precise."""
+    if stmt is None:
+        return False
+    for n in walk(stmt):
+        if n.__class__ is ast.Compare:
+            if any(c is call for c in n.comparators):
+                return all(op.__class__ in (ast.In, ast.NotIn) for op in n.ops)
+        elif n.__class__ is ast.Call and any(a is call for a in n.args):
+            return n.func.__class__ is ast.Name and n.func.id in _KEY_READERS
+    return False
 

@@ -301,11 +301,14 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
         it.grown = set()
         it.budget = APPLY_BUDGET
         it.implicit_done = {}
+        it.statement = node
         try:
             it.exec(node, frame)
         except AnalysisBudgetExceeded:
             # too intricate to analyse in bounded time: right but serial
             it.eff.set_barrier("is too intricate to analyse in bounded time")
+        if it.eff.unseen:
+            it.unseen_code_ran()
         if node.__class__ is ast.Import or node.__class__ is ast.ImportFrom:
             for a in node.names:
                 root = rules.root_module(a.name if isinstance(node, ast.Import) else (node.module or ""))
@@ -314,7 +317,7 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
         # ``reach_of`` is now the reach after the statement; ``before`` holds
         # the reach before it of the names whose reach changed
         before = _update_reach(it, reach_of, bound, holders, eff_writes=it.eff.writes)
-        changed = list(before)
+        changed = sorted(before)  # (in a fixed order: ``shared_since`` names the first two holders)
         eff = it.eff
         M = eff.mut | eff.mut_force
         # (this statement's own sets: the next one gets a new ``Effects``)

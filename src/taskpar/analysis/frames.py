@@ -38,6 +38,12 @@ class TopFrame:
             return {it.objs.module("builtins." + name)}
         it.eff.reads.add(name)
         out = set(self.env.get(name, ()))
+        if not out and it.unseen is not None:
+            out.add(it.unseen)  # (unseen code may have bound it)
+        elif it.namespace is not None and it.namespace in out:
+            # a name holding ``globals()``: what the statement does through it
+            # may read or bind any name
+            it.eff.set_barrier(f"uses the module's namespace (`{name}` holds globals())")
         if name in BUILTIN_NAMES:
             out.add(it.objs.module("builtins." + name))
         return out

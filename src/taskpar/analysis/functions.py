@@ -41,7 +41,7 @@ def compute_summaries(interp) -> None:
         if not changed:
             return
     for k, s in interp.summaries.items():  # pragma: no cover - safety net
-        s.barrier, s.barrier_reason = True, "could not be summarised"
+        s.barrier, s.barrier_reason, s.unseen = True, "could not be summarised", True
 
 
 def summarize(interp, key: str) -> Summary:
@@ -113,6 +113,7 @@ def _extract(interp, key: str) -> Summary:
         resources=frozenset(eff.resources),
         barrier=eff.barrier,
         barrier_reason=eff.barrier_reason,
+        unseen=eff.unseen,
         gwrites=tuple((n, keep(v)) for n, v in sorted(eff.gwrites.items())),
         deferred=_merge_deferred(eff.deferred, keep),
         touched=keep(eff.touched),

@@ -66,6 +66,14 @@ class Interp(CallsMixin):
         # top-mode state
         self.env: dict[str, set] = {}
         self.heap: dict[Obj, set] = {}
+        #: ``sum(map(len, heap.values()))``, kept as the heap grows (it never shrinks)
+        self.heap_edges = 0
+        #: the object standing for "anything", once unseen code ran at top level
+        self.unseen: Obj | None = None
+        #: the module's namespace as ``globals()`` returns it, once it did
+        self.namespace: Obj | None = None
+        #: the top-level statement being analysed (top mode)
+        self.statement = None
         self.first_name: dict[Obj, str] = {}
         self.eff = Effects()
         self.mode = "top"
@@ -96,6 +104,46 @@ class Interp(CallsMixin):
             o.tags.update(tags)
         return o
 
+    def unseen_code_ran(self) -> None:
+        """Code the analysis could not see ran at top level (``exec``, a
+        statement too intricate to analyse): it may have bound any name to
+        any object and stored any object into any other. One object, ``U``,
+        stands for that: every object made so far holds U and U holds every
+        one of them, every name may be U, and a name no statement was seen to
+        bind loads U (``TopFrame.load``). Reaching any old object then
+        reaches all of them, and changing one changes every name that may
+        reach one: right, and serial only where old objects are involved."""
+        u = self.unseen_object()
+        old = set(self.heap)
+        for v in self.heap.values():
+            old |= v
+        for v in self.env.values():
+            old |= v
+        old.add(u)
+        self.add_contents(old, {u})
+        self.add_contents({u}, old)
+        for name, v in self.env.items():
+            if u not in v:
+                self.env[name] = v | {u}
+
+    def unseen_object(self) -> Obj:
+        """``U`` of ``unseen_code_ran``, made on first use."""
+        if self.unseen is None:
+            self.unseen = self.objs.get(("unseen",), "site", "unseen code")
+            self.unseen.tags.add("lib")  # (calling it is calling unknown code)
+        return self.unseen
+
+    def namespace_object(self) -> Obj:
+        """What ``globals()`` returns at top level: changing it is a barrier
+        (``globals()['x'] = v`` binds ``x``) after which unseen code ran;
+        reading it reaches every object (it holds U, and the call is itself
+        a barrier after which unseen code ran)."""
+        if self.namespace is None:
+            self.namespace = self.objs.get(("namespace",), "site", "globals()")
+            self.namespace.tags.add("lib")
+            self.add_contents({self.namespace}, {self.unseen_object()})
+        return self.namespace
+
     def contents(self, objs) -> set:
         out: set = set()
         heap = self.heap
@@ -107,16 +155,17 @@ class Interp(CallsMixin):
                 out.add(self.objs.level1(o))
         return out
 
-    def add_contents(self, targets, objs) -> None:
+    def add_contents(self, targets, objs, modules: bool = False) -> None:
         if not objs:
             return
         for t in targets:
-            if t.kind == "module" or t.is_star:
+            if (t.kind == "module" and not modules) or t.is_star:
                 continue
             held = self.heap.setdefault(t, set())
             n = len(held)
             held.update(objs)
             if len(held) != n:
+                self.heap_edges += len(held) - n
                 # reach of names holding t may have grown (see effects: the
                 # reach of each name is recomputed only when it may change)
                 self.grown.add(t)
@@ -150,6 +199,9 @@ class Interp(CallsMixin):
         for o in objs:
             if o.kind == "module":
                 continue
+            if o is self.namespace and o is not None:
+                self.eff.set_barrier("changes the module's namespace (globals()), which may bind "
+                                     "any name")
             if o.kind in ("fn", "class") and not force:
                 continue
             (self.eff.mut_force if force else self.eff.mut).add(o)
@@ -301,7 +353,11 @@ class Interp(CallsMixin):
             if o.kind == "module":
                 q = o.label + "." + attr
                 self.eff.resources |= self.lib_resources(q, call=False)
-                out.add(self.objs.module(q))
+                mo = self.objs.module(q)
+                out.add(mo)
+                held = self.heap.get(mo)
+                if held:  # (what the script stored there: ``mod.attr = obj``)
+                    out |= held
             else:
                 rest.add(o)
         if rest:
@@ -437,6 +493,8 @@ class Interp(CallsMixin):
         for m in mods:
             q = m.label + ("." + attr if attr else "")
             self.module_store(q)
+            if attr:  # (``mod.attr`` now holds them: a later ``mod.attr.append`` changes them)
+                self.add_contents({self.objs.module(q)}, objs, modules=True)
         rest = base - mods
         self.mutate(rest, force=True)
         self.add_contents(rest, objs)
@@ -456,7 +514,7 @@ class Interp(CallsMixin):
         if qual in ("sys.stdout", "sys.stderr", "sys.stdin", "sys.__stdout__"):
             eff.resources.add("stdout")
         if qual.startswith("sys.modules") or qual.startswith("builtins"):
-            eff.set_barrier(f"changes {qual}, which every later statement may see")
+            eff.set_barrier(f"changes {qual}, which every later statement may see", unseen=False)
 
     # ------------------------------------------------------------ statements
 
@@ -557,7 +615,7 @@ class Interp(CallsMixin):
     def _size(self, frame):
         # (``map(len, ...)``: at top level the heap and the names are the
         # whole script's, counted per loop round)
-        n = sum(map(len, self.heap.values()))
+        n = self.heap_edges
         f = frame
         while f is not None:
             n += sum(map(len, getattr(f, "env", {}).values()))
@@ -651,7 +709,8 @@ class Interp(CallsMixin):
         mod = ("." * (node.level or 0)) + (node.module or "")
         for a in node.names:
             if a.name == "*":
-                self.eff.set_barrier(f"from {mod} import * binds names the analysis cannot see")
+                self.eff.set_barrier(f"from {mod} import * binds names the analysis cannot see",
+                                     unseen=False)
                 continue
             q = f"{mod}.{a.name}" if mod else a.name
             frame.store(a.asname or a.name, {self.objs.module(q)})

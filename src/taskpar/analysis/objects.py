@@ -121,6 +121,10 @@ class Effects:
     barrier: bool = False
     #: why (the first reason found), for ``taskpar graph``
     barrier_reason: str = ""
+    #: the barrier runs code the analysis cannot see (``exec``, a budget
+    #: abort...), which may bind any name and alias any objects: the
+    #: points-to state after it is widened (``Interp.unseen_code_ran``)
+    unseen: bool = False
     #: global name -> objects it may be bound to by a ``global`` assignment
     gwrites: dict = field(default_factory=dict)
     #: unresolved calls: (callee objects, argument objects, origin node id)
@@ -129,9 +133,10 @@ class Effects:
     touched: set[Obj] = field(default_factory=set)
     ret: set[Obj] = field(default_factory=set)
 
-    def set_barrier(self, reason: str) -> None:
+    def set_barrier(self, reason: str, unseen: bool = True) -> None:
         if not self.barrier:
             self.barrier, self.barrier_reason = True, reason
+        self.unseen = self.unseen or unseen
 
     #: (summary mode) syms iterated over: iterators among their objects at a
     #: call site are consumed, i.e. changed
@@ -148,6 +153,7 @@ class Summary:
     resources: frozenset = frozenset()
     barrier: bool = False
     barrier_reason: str = ""
+    unseen: bool = False
     gwrites: tuple = ()
     deferred: tuple = ()
     touched: frozenset = frozenset()
@@ -162,7 +168,7 @@ class Summary:
         def keys(s):
             return frozenset(o.key for o in s)
         return (self.reads, self.writes, keys(self.mut), keys(self.mut_force),
-                self.mut_names, self.resources, self.barrier,
+                self.mut_names, self.resources, self.barrier, self.unseen,
                 frozenset((n, keys(v)) for n, v in self.gwrites),
                 frozenset((keys(c), keys(a), n) for c, a, n in self.deferred),
                 keys(self.touched), keys(self.ret),

@@ -354,6 +354,19 @@ def barrier_reason(qual: str, nargs: int) -> str:
     return ""
 
 
+#: called without arguments at top level, these return the module's namespace
+NAMESPACE_FUNCTIONS = frozenset({"builtins.globals", "builtins.locals", "builtins.vars"})
+
+
+def runs_unseen_code(qual: str) -> bool:
+    """Whether the barrier of calling ``qual`` may run code the analysis
+    cannot see, which may bind any name and alias any objects (``exec``,
+    ``globals()``, whose dict binds names when written): the analysis widens
+    what every name may hold after it. Library configuration and ``dir()``
+    read or set no script object."""
+    return qual not in MODULE_CONFIG_FUNCTIONS and qual != "builtins.dir"
+
+
 # --------------------------------------------------------------------------
 # Names read through strings. Formula interfaces evaluate a string in the
 # caller's namespace: ``smf.glm("y ~ double_it(x)", data=df)`` calls the
