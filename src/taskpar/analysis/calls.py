@@ -52,6 +52,18 @@ from .objects import EMPTY_SUMMARY, class_keys, fn_keys, inst_keys
 #: callables; past this budget the statement is made a barrier: right but
 #: serial, and the analysis stays fast.
 APPLY_BUDGET = 5000
+#: how many objects the points-to walks of one statement (or one summary)
+#: may look at (``Interp.charge``): dense aliasing (library callbacks that
+#: get every object for every parameter) made the heap a clique, and every
+#: walk as long as it, cubic in the script's length
+WORK_BUDGET = 3_000_000
+#: how deeply summary applications may nest: implicit calls inside implicit
+#: calls, each with a larger argument set, recursed past python's stack
+MAX_NESTING = 60
+#: the work (as ``WORK_BUDGET``) of the whole script's analysis: past it the
+#: statements left are not analysed (``Interp.run_statement``). Real scripts
+#: use up to ~1.2 M; densely aliased generated ones hundreds of millions
+SCRIPT_WORK_BUDGET = 12_000_000
 
 
 class AnalysisBudgetExceeded(Exception):
@@ -222,12 +234,14 @@ class CallsMixin:
         if guard in self._active:
             return set()
         self.budget -= 1
-        if self.budget < 0:
+        if self.budget < 0 or self.depth >= MAX_NESTING:
             raise AnalysisBudgetExceeded(key)
         self._active.add(guard)
+        self.depth += 1
         try:
             return self._apply(key, s, pmap, callee, node)
         finally:
+            self.depth -= 1
             self._active.discard(guard)
 
     def _apply(self, key, s, pmap, callee, node) -> set:

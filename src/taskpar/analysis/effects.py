@@ -42,11 +42,10 @@ import ast
 import re
 
 from .astwalk import children, walk
-from .calls import APPLY_BUDGET, AnalysisBudgetExceeded
 from . import rules
 from .frames import TopFrame
 from .functions import compute_summaries
-from .interp import Interp
+from .interp import STOPPED, Interp
 from .mainfn import find_main, flatten
 from .model import PROCESS_LOCAL, Statement, new_statement
 from .objects import Effects
@@ -260,6 +259,11 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
         tree, items = flatten(tree, mc, top_level_statements(tree))
     pins = find_pins(source, filename)
     statements = analyze_items(tree, items, source, pins)
+    stopped = [s for s in statements if STOPPED in s.resources]
+    if stopped:
+        notes.append(f"line {stopped[0].lineno}: the analysis stopped (the script is too intricate "
+                     f"to analyse in bounded time: its objects alias densely): the {len(stopped) - 1} statements "
+                     "after it run in order, in one process")
     if mc is not None and (mc.params or mc.exit):
         from dataclasses import replace
 
@@ -299,16 +303,7 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
         compound = node.__class__ in _COMPOUND
         frame.weak = compound
         it.grown = set()
-        it.budget = APPLY_BUDGET
-        it.implicit_done = {}
-        it.statement = node
-        try:
-            it.exec(node, frame)
-        except AnalysisBudgetExceeded:
-            # too intricate to analyse in bounded time: right but serial
-            it.eff.set_barrier("is too intricate to analyse in bounded time")
-        if it.eff.unseen:
-            it.unseen_code_ran()
+        stopped_here = it.run_statement(node, frame)
         if node.__class__ is ast.Import or node.__class__ is ast.ImportFrom:
             for a in node.names:
                 root = rules.root_module(a.name if isinstance(node, ast.Import) else (node.module or ""))
@@ -335,7 +330,9 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
             resources |= assumed
         if resources:
             generators_used |= (resources - assumed).intersection(rules.GLOBAL_GENERATORS)
-        names = reads | writes | mutates
+        # (a statement not analysed touches nothing of its own: it joins the
+        # first of them, which touched every object)
+        names = reads | writes | mutates if it.stopped_at is None or stopped_here else _EMPTY
         seen: set = set()
         for name in names:
             seen |= reach_of.get(name, _EMPTY)
@@ -359,8 +356,9 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
                 hs.add(name)
                 if len(hs) >= 2 and o not in shared_since:
                     shared_since[o] = (idx, sorted(hs))
-        if eff.barrier:
-            # a barrier touches every live object (see ``_barriers``)
+        if eff.barrier and (it.stopped_at is None or stopped_here):
+            # a barrier touches every live object (see ``_barriers``; the
+            # statements not analysed join the first of them)
             for v in _reaches_before(reach_of, before):
                 seen |= v
         results.append({"node": node, "path": path, "scope": scope, "call_lineno": call_lineno,

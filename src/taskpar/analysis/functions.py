@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 
-from .calls import APPLY_BUDGET, AnalysisBudgetExceeded
+from .calls import AnalysisBudgetExceeded
 from .frames import FnFrame
 from .objects import Effects, Summary
 
@@ -47,10 +47,11 @@ def compute_summaries(interp) -> None:
 def summarize(interp, key: str) -> Summary:
     info = interp.scopes.functions[key]
     saved = (interp.mode, interp.heap, interp.eff, interp.fkey, getattr(interp, "root_frame", None),
-             interp._active, interp.budget, interp.implicit_done)
+             interp._active, interp.budget, interp.implicit_done, interp.heap_edges,
+             interp.work, interp._work_start)
     interp.mode, interp.heap, interp.eff, interp.fkey = "fn", {}, Effects(), key
     interp._active = set()
-    interp.budget = APPLY_BUDGET
+    interp.begin_work()
     interp.implicit_done = {}
     frame = FnFrame(interp, info)
     interp.root_frame = frame
@@ -74,11 +75,13 @@ def summarize(interp, key: str) -> Summary:
     except AnalysisBudgetExceeded:
         # too intricate to summarise in bounded time: calling it is a barrier
         interp.eff.set_barrier("is too intricate to analyse in bounded time")
+    interp.end_work()
     try:
         return _extract(interp, key)
     finally:
         (interp.mode, interp.heap, interp.eff, interp.fkey, interp.root_frame,
-         interp._active, interp.budget, interp.implicit_done) = saved
+         interp._active, interp.budget, interp.implicit_done, interp.heap_edges,
+         interp.work, interp._work_start) = saved
 
 
 def _exported(o, key: str) -> bool:

@@ -37,7 +37,8 @@ from __future__ import annotations
 import ast
 
 from .astwalk import children
-from .calls import APPLY_BUDGET, CallArgs, CallsMixin
+from .calls import (APPLY_BUDGET, SCRIPT_WORK_BUDGET, WORK_BUDGET, AnalysisBudgetExceeded, CallArgs,
+                    CallsMixin)
 from .frames import ClassFrame, CompFrame, FnFrame, TopFrame
 from .objects import Effects, Obj, ObjTable, inst_keys
 from .scopes import ScriptScopes, scope_bindings, target_names
@@ -54,6 +55,10 @@ BINOP_DUNDERS = {
     ast.Pow: "__pow__", ast.LShift: "__lshift__", ast.RShift: "__rshift__",
     ast.BitOr: "__or__", ast.BitXor: "__xor__", ast.BitAnd: "__and__",
 }
+
+
+#: the resource of the statements not analysed (``run_statement``): one process
+STOPPED = "object:(not analysed)"
 
 
 class Interp(CallsMixin):
@@ -83,6 +88,14 @@ class Interp(CallsMixin):
         self.grown: set = set()
         #: summary applications left for the current statement (see calls.APPLY_BUDGET)
         self.budget = APPLY_BUDGET
+        #: objects the current statement / summary may still look at (``charge``)
+        self.work = self._work_start = WORK_BUDGET
+        #: summary applications in progress, nested (``calls.MAX_NESTING``)
+        self.depth = 0
+        #: work the rest of the script's analysis may do (``calls.SCRIPT_WORK_BUDGET``)
+        self.script_work = SCRIPT_WORK_BUDGET
+        #: line of the statement where the analysis stopped (``run_statement``)
+        self.stopped_at: int | None = None
         #: implicit calls made in the current statement / summary (calls.implicit)
         self.implicit_done: dict = {}
         #: objects of ``a`` in the last evaluation of ``a.b`` / ``a[k]``
@@ -103,6 +116,48 @@ class Interp(CallsMixin):
         if tags:
             o.tags.update(tags)
         return o
+
+    def begin_work(self) -> None:
+        """A statement or a summary starts: its budgets."""
+        self.budget = APPLY_BUDGET
+        self.work = self._work_start = min(WORK_BUDGET, max(self.script_work, 0))
+
+    def end_work(self) -> None:
+        self.script_work -= self._work_start - self.work
+        self.work = float("inf")  # (the bookkeeping after it is bounded: no budget)
+
+    def run_statement(self, node, frame) -> bool:
+        """Analyse top-level statement ``node``; True if the script's budget
+        ran out in it (the statements after it are not analysed).
+
+        A statement past its budgets (``calls``) is a barrier after which
+        unseen code ran: right but serial. Once the whole script's budget is
+        spent, the statements left are barriers without being analysed (what
+        they bind is read from their syntax): they run in order in one
+        process, joined to every object made before; the analysis stays
+        linear in the script's length however densely its objects alias."""
+        eff = self.eff
+        if self.stopped_at is not None:
+            eff.set_barrier(f"follows line {self.stopped_at}, where the analysis stopped (too "
+                            "intricate to analyse in bounded time): runs in order", unseen=False)
+            eff.writes |= scope_bindings([node]).bound
+            eff.resources.add(STOPPED)
+            return False
+        self.begin_work()
+        self.implicit_done = {}
+        self.statement = node
+        try:
+            self.exec(node, frame)
+        except AnalysisBudgetExceeded:
+            eff.set_barrier("is too intricate to analyse in bounded time")
+        self.end_work()
+        if eff.unseen:
+            self.unseen_code_ran()
+        if self.script_work <= 0:
+            self.stopped_at = node.lineno
+            eff.resources.add(STOPPED)
+            return True
+        return False
 
     def unseen_code_ran(self) -> None:
         """Code the analysis could not see ran at top level (``exec``, a
@@ -147,13 +202,22 @@ class Interp(CallsMixin):
     def contents(self, objs) -> set:
         out: set = set()
         heap = self.heap
+        work = 0
         for o in objs:
             c = heap.get(o)
             if c:
                 out |= c
+                work += len(c)
             if o.kind == "sym" or (self.mode != "top" and o.kind in ("fn", "class")):
                 out.add(self.objs.level1(o))
+        self.charge(work)
         return out
+
+    def charge(self, work: int) -> None:
+        """Count ``work`` (objects looked at) against ``calls.WORK_BUDGET``."""
+        self.work -= work
+        if self.work < 0:
+            raise AnalysisBudgetExceeded("work")
 
     def add_contents(self, targets, objs, modules: bool = False) -> None:
         if not objs:
@@ -175,6 +239,7 @@ class Interp(CallsMixin):
         stack = list(seen)
         heap = self.heap
         top = self.mode == "top"
+        work = 0
         while stack:
             o = stack.pop()
             kind = o.kind
@@ -184,6 +249,7 @@ class Interp(CallsMixin):
             # hottest loop of real scripts: library calls reach their arguments)
             c = heap.get(o)
             if c:
+                work += len(c)
                 new = c - seen
                 if new:
                     seen |= new
@@ -193,6 +259,7 @@ class Interp(CallsMixin):
                 if x not in seen:
                     seen.add(x)
                     stack.append(x)
+        self.charge(work)
         return seen
 
     def mutate(self, objs, force: bool = False) -> None:
