@@ -2,13 +2,14 @@
 
     python bench/run.py [--quick] [--only NAME[,NAME]] [--backends local[,dask,mpi]] [-k K]
 
-Writes bench/RESULTS.md, bench/results.json and bench/growth.png (with --only:
-RESULTS-only.md, results-only.json, growth-only.png, so a partial run never
-replaces the full results). Every figure
+Writes bench/RESULTS.md, bench/results.json, bench/growth.png and
+bench/analysis.png (with --only: RESULTS-only.md, results-only.json,
+growth-only.png, analysis-only.png, so a partial run never replaces the full
+results). Every figure
 is a ratio or a difference of measurements taken in the same run, repeated k
 times (5; 2 with --quick), interleaved across contenders, reported as min and
 median. Benchmarks (issue 6): overhead, startup, transfers, makespan, cpu,
-growth; guard and blas (issue 14); loops (issue 15); plus profiles (py-spy, full runs only, when installed).
+growth, analysis (issue 13); guard and blas (issue 14); loops (issue 15); plus profiles (py-spy, full runs only, when installed).
 
 --quick shrinks every benchmark so the whole run takes under two minutes: it
 proves the script still runs (CI), its figures mean little. Nothing here
@@ -36,8 +37,8 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from benchlib import (blas, cpu, growth, guard, limits, loops, makespan, overhead,  # noqa: E402
-                      profiling, startup, transfers)
+from benchlib import (analysis, blas, cpu, growth, guard, limits, loops, makespan,  # noqa: E402
+                      overhead, profiling, startup, transfers)
 from benchlib.harness import Ctx, bench_env, load_now, machine_info, versions  # noqa: E402
 from benchlib.report import Section, render_markdown, section_json  # noqa: E402
 
@@ -48,6 +49,7 @@ BENCHMARKS = {
     "makespan": makespan.run,
     "cpu": cpu.run,
     "growth": growth.run,
+    "analysis": analysis.run,
     "guard": guard.run,
     "blas": blas.run,
     "loops": loops.run,
@@ -119,6 +121,16 @@ def main(argv=None) -> int:
             notes.append(f"plot of benchmark 6: [{png}]({png})")
         except Exception:  # noqa: BLE001
             g.errors.append(f"plot failed:\n{traceback.format_exc()}")
+    for key, module, number in (("analysis", analysis, 10),):
+        sec = next((s for s in sections if s.key == key and s.data), None)
+        if sec is None:
+            continue
+        try:
+            png = f"{key}-only.png" if only else f"{key}.png"
+            if module.plot(sec, os.path.join(a.out, png)):
+                notes.append(f"plot of benchmark {number}: [{png}]({png})")
+        except Exception:  # noqa: BLE001
+            sec.errors.append(f"plot failed:\n{traceback.format_exc()}")
     if (meta["machine"].get("load_avg_at_start") or [0])[0] > 0.5 or (meta["load_avg_at_end"] or 0) > 1.0:
         notes.append("**the machine was not idle during this run** (see the load averages): "
                      "absolute times are inflated and ratios noisy")

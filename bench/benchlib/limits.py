@@ -167,6 +167,24 @@ def _growth(d) -> str:
     return " ".join(out)
 
 
+def _analysis(d) -> str:
+    out = []
+    for kind, byn in d.get("kinds", {}).items():
+        ns = sorted(byn)
+        pers = [(n, byn[n]["per_statement"]) for n in ns if isinstance(byn[n]["per_statement"], Stat)
+                and byn[n]["per_statement"].samples]
+        if len(pers) >= 2:
+            (a, pa), (b, pb) = pers[0], pers[-1]
+            left = byn[b].get("stopped") or 0
+            out.append(f"{kind}: {pa.median:.0f} µs per statement at {a}, {pb.median:.0f} µs at {b}"
+                       + (f" ({left} statements left unanalysed)" if left else "") + ".")
+    out.append("What is left per statement is the walk of the statement's syntax and of the alias "
+               "sets it touches (profile: `Interp.reach`, `Interp.contents`, the summaries applied "
+               "at calls); on a densely aliased script those sets hold most objects, which the "
+               "script's work budget bounds: past it the statements left run in order unanalysed.")
+    return " ".join(out)
+
+
 def _guard(d) -> str:
     no, yes = d.get("no numpy", {}), d.get("numpy loaded", {})
     return (
