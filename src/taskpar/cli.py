@@ -329,6 +329,7 @@ def _cmd_check(args) -> int:
 def _cmd_profile(args) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from .profile import profile_script
 
@@ -343,7 +344,7 @@ def _cmd_profile(args) -> int:
         bad = [v for i, v in prof.unpicklable if i == s.id]
         if bad:
             sizes = ", ".join(filter(None, [sizes, *(f"{v}=cannot be sent" for v in bad)]))
-        table.add_row(str(s.lineno), s.label, f"{prof.seconds[s.id]:.4f}", sizes)
+        table.add_row(str(s.lineno), Text(s.label), f"{prof.seconds[s.id]:.4f}", sizes)
     # on stderr, after the script's own output: stdout stays the script's
     Console(file=sys.stderr).print(table)
     if not args.no_cache:

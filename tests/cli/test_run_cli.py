@@ -203,3 +203,20 @@ def test_files_named_like_modules_beside_the_script_shadow_only_the_script(tmp_p
     assert want.stdout == "the user's glob\nTrue\n"
     got = taskpar("run", script, "-w", "2", "--no-cache", cwd=tmp_path, timeout=120)
     assert triple(got) == triple(want)
+
+
+def test_plan_and_profile_show_the_scripts_text_as_written(cache, tmp_path):
+    # square brackets in a statement are the script's, not rich markup
+    d, env = cache
+    src = write(tmp_path, "brackets.py", """\
+        y = [1]
+        z = [y]
+        s = "[/b] [bold]x"
+        print(z, s)
+        """)
+    r = taskpar("plan", src, "-w", "2", env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "z = [y]" in r.stdout and 's = "[/b] [bold]x"' in r.stdout
+    r = taskpar("profile", src, env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "z = [y]" in r.stderr and 's = "[/b] [bold]x"' in r.stderr

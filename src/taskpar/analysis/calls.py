@@ -62,8 +62,9 @@ WORK_BUDGET = 3_000_000
 MAX_NESTING = 60
 #: the work (as ``WORK_BUDGET``) of the whole script's analysis: past it the
 #: statements left are not analysed (``Interp.run_statement``). Real scripts
-#: use up to ~1.2 M; densely aliased generated ones hundreds of millions
-SCRIPT_WORK_BUDGET = 12_000_000
+#: use up to ~1.3 M (about 0.2 s); densely aliased generated ones hundreds of
+#: millions
+SCRIPT_WORK_BUDGET = 6_000_000
 
 
 class AnalysisBudgetExceeded(Exception):

@@ -57,6 +57,10 @@ BINOP_DUNDERS = {
 }
 
 
+def _by_label(o) -> str:
+    return o.label
+
+
 #: the resource of the statements not analysed (``run_statement``): one process
 STOPPED = "object:(not analysed)"
 
@@ -210,11 +214,11 @@ class Interp(CallsMixin):
                 work += len(c)
             if o.kind == "sym" or (self.mode != "top" and o.kind in ("fn", "class")):
                 out.add(self.objs.level1(o))
-        self.charge(work)
+        self.charge(work + len(objs))
         return out
 
     def charge(self, work: int) -> None:
-        """Count ``work`` (objects looked at) against ``calls.WORK_BUDGET``."""
+        """Count ``work`` (objects looked at, and their contents) against ``calls.WORK_BUDGET``."""
         self.work -= work
         if self.work < 0:
             raise AnalysisBudgetExceeded("work")
@@ -259,7 +263,7 @@ class Interp(CallsMixin):
                 if x not in seen:
                     seen.add(x)
                     stack.append(x)
-        self.charge(work)
+        self.charge(work + len(seen))
         return seen
 
     def mutate(self, objs, force: bool = False) -> None:
@@ -557,7 +561,7 @@ class Interp(CallsMixin):
     def store_into(self, base: set, objs: set, target, frame, attr: str | None = None) -> None:
         """``base.attr = objs`` / ``base[k] = objs``: mutate base, module state."""
         mods = {o for o in base if o.kind == "module"}
-        for m in mods:
+        for m in sorted(mods, key=_by_label) if len(mods) > 1 else mods:  # (the barrier's reason: the first)
             q = m.label + ("." + attr if attr else "")
             self.module_store(q)
             if attr:  # (``mod.attr`` now holds them: a later ``mod.attr.append`` changes them)

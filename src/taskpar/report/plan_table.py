@@ -28,7 +28,7 @@ def plan_renderables(prepared) -> list:
         stmts.add_column(col, justify=just)
     for i in sorted(range(len(graph)), key=lambda i: (sched.start[i], i)):
         s = graph.statements[i]
-        stmts.add_row(str(s.lineno), s.label, str(sched.assignment[i] + 1), _sec(sched.start[i]),
+        stmts.add_row(str(s.lineno), Text(s.label), str(sched.assignment[i] + 1), _sec(sched.start[i]),
                       _sec(sched.finish[i]), "estimated" if i in sched.estimated else "measured")
     out: list = [stmts]
     values = [t for t in sched.transfers if t.var is not None]
@@ -37,7 +37,7 @@ def plan_renderables(prepared) -> list:
         for col in ("variable", "made at line", "from", "to", "bytes", "seconds"):
             tr.add_column(col, justify="left" if col == "variable" else "right")
         for t in values:
-            tr.add_row(display_name(t.var), str(graph.statements[t.src].lineno), str(t.frm + 1), str(t.to + 1),
+            tr.add_row(Text(display_name(t.var)), str(graph.statements[t.src].lineno), str(t.frm + 1), str(t.to + 1),
                        f"{t.nbytes:,}", f"{t.seconds:.6f}")
         out.append(tr)
     else:

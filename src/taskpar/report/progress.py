@@ -50,7 +50,7 @@ class Progress:
         self.console = Console(file=sys.stderr)
         self.bar = RichProgress(
             TextColumn("[bold]taskpar[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # (the script's own text)
             console=self.console, transient=True,
             # stdout is redirected into the bar's console only when it is the
             # same terminal; a redirected stdout must get the bytes untouched
