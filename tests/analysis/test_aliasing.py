@@ -183,10 +183,26 @@ def test_a_name_holding_globals_is_a_barrier_where_used():
 
 
 def test_looking_into_globals_for_names_keeps_the_state_precise():
-    src = "a = [1]\nb = [2]\nprint('a' in globals(), sorted(globals()))\na.append(3)"
+    src = "a = [1]\nb = [2]\nprint('a' in globals(), sorted(globals()), len(globals()))\na.append(3)"
     assert stmt(src, 2).barrier
     check(src, 3, mutates={"a"})
 
 
 def test_an_object_stored_into_a_module_is_changed_through_it():
     has("import json\ny = [1]\njson.mine = y\njson.mine.append(2)", mutates={"y"})
+
+
+def test_printing_globals_formats_every_value_so_it_widens_the_state():
+    # print(globals()) runs K.__repr__, which stores k into box: box[0] is k
+    src = """\
+class K:
+    def __repr__(self):
+        box.append(self)
+        return "K"
+box = []
+k = K()
+print(globals())
+box[0].x = 1
+"""
+    assert stmt(src, -2).barrier
+    has(src, -1, mutates={"box", "k"})

@@ -764,15 +764,15 @@ class CallsMixin:
                     out.add(b)
 
 
-#: calls that, given the namespace dict, read its keys or print it, nothing more
-_KEY_READERS = frozenset({"print", "sorted", "len", "list", "set", "tuple", "repr", "str", "any",
-                          "all"})
+#: calls that, given the namespace dict, read only its keys (strings: no
+#: script code runs; ``print``/``repr`` would format the values, which may)
+_KEY_READERS = frozenset({"sorted", "len", "list", "set", "tuple", "any", "all"})
 
 
 def _reads_names_only(stmt, call) -> bool:
     """Whether ``call`` (``globals()`` in top-level statement ``stmt``) is
-    only looked into for names: ``"x" in globals()``, ``sorted(globals())``,
-    ``print(globals())``. Then no object escapes and nothing is bound: the
+    only looked into for names: ``"x" in globals()``, ``sorted(globals())``.
+    Then no object escapes and nothing is bound: the
     statement reads every name (a barrier) and the state stays precise."""
     if stmt is None:
         return False

@@ -261,8 +261,8 @@ def analyze_tree(tree: ast.Module, source: str, filename: str) -> tuple[list[Sta
     statements = analyze_items(tree, items, source, pins)
     stopped = [s for s in statements if STOPPED in s.resources]
     if stopped:
-        notes.append(f"line {stopped[0].lineno}: the analysis stopped (the script is too intricate "
-                     f"to analyse in bounded time: its objects alias densely): the {len(stopped) - 1} statements "
+        notes.append(f"line {stopped[0].lineno}: the analysis stopped (the script is too "
+                     f"intricate to analyse in bounded time): the {len(stopped) - 1} statements "
                      "after it run in order, in one process")
     if mc is not None and (mc.params or mc.exit):
         from dataclasses import replace

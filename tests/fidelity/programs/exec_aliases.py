@@ -4,14 +4,14 @@ import time
 
 y = [1]
 exec("x = y")
-time.sleep(0.2)
+time.sleep(0.1)
 x.append(2)
-time.sleep(0.2)
+time.sleep(0.1)
 print(y)
 exec("z = [y]")
-time.sleep(0.2)
+time.sleep(0.1)
 z[0].append(3)
-time.sleep(0.2)
+time.sleep(0.1)
 print(y)
 w = [7]
 print(w)

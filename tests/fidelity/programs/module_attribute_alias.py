@@ -5,7 +5,7 @@ import time
 
 y = [1]
 json.mine = y
-time.sleep(0.2)
+time.sleep(0.1)
 json.mine.append(2)
-time.sleep(0.2)
+time.sleep(0.1)
 print(y)
