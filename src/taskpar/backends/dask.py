@@ -414,7 +414,7 @@ class _Run:
         w, si = self.keys[fut.key]
         if fut.status == "finished":
             try:
-                events = fut.result(timeout=max(10.0, 4 * self.poll))
+                events = self._result(fut)
             except TimeoutError:
                 self._check_workers()
                 raise WorkerDied(f"could not fetch the results of Dask worker {w + 1} "
@@ -426,6 +426,19 @@ class _Run:
                     return False
             return None
         return self._failed_task(fut, w, si)
+
+    def _result(self, fut):
+        """A finished task's events. Its worker may have died since (the
+        result is then lost and the future waits for a recomputation that
+        never comes): wait a poll at a time, checking the workers between."""
+        deadline = time.monotonic() + max(10.0, 4 * self.poll)
+        while True:
+            try:
+                return fut.result(timeout=self.poll)
+            except TimeoutError:
+                self._check_workers()  # WorkerDied when it was lost
+                if time.monotonic() >= deadline:
+                    raise
 
     def _dispatch(self, ev, w: int | None = None):
         """One event (from a task of worker ``w``, or carrying its worker)
