@@ -17,5 +17,6 @@ if sys.path and not getattr(sys.flags, "safe_path", False):
         pass
 
 from .cli import main  # noqa: E402
+from .cli import exit_now  # noqa: E402
 
-raise SystemExit(main())
+raise SystemExit(exit_now(main()))

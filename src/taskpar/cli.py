@@ -118,6 +118,32 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", dest="progress", action="store_false")
 
 
+def exit_now(status: int) -> int:
+    """End the ``taskpar`` command with ``status`` without the interpreter's
+    teardown (freeing every module and object: 30 ms on a short run, as long
+    as the run's own tail), when nothing is left that the teardown would do
+    for the user: the output flushed, the ``atexit`` functions run, no thread
+    but daemons. Otherwise (a flush fails, as on a closed pipe) returns
+    ``status`` for python's usual exit, which reports it as python does."""
+    import atexit
+    import threading
+
+    if any(t is not threading.current_thread() and not t.daemon for t in threading.enumerate()):
+        return status
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return status
+    atexit._run_exitfuncs()  # what the interpreter runs first at exit (logging's flush)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return status
+    os._exit(status)
+
+
 def split_run_argv(argv: Sequence[str]) -> list[str]:
     """Move taskpar's options that follow SCRIPT in front of it.
 

@@ -46,6 +46,47 @@ def test_the_first_other_statement_ends_the_leading_imports(tmp_path):
     assert leading_modules("import numpy(\n", str(tmp_path)) == ()  # a syntax error: none
 
 
+def test_pyplot_is_imported_early_only_after_a_batch_backend_is_fixed(tmp_path):
+    d = str(tmp_path)
+    # the common headless prefix: the script's own use() runs in its place
+    assert leading_modules("import matplotlib\nmatplotlib.use('Agg')\n"
+                           "import matplotlib.pyplot as plt\nimport numpy as np\n", d) == (
+        "matplotlib", "matplotlib.use:Agg", "matplotlib.pyplot", "numpy")
+    assert leading_modules("import matplotlib as mpl\nmpl.use('pdf', force=True)\n"
+                           "import matplotlib.pyplot as plt\n", d) == (
+        "matplotlib", "matplotlib.use:pdf", "matplotlib.pyplot")
+    # a GUI backend, a computed name, or no choice at all: pyplot waits for
+    # the worker (and anything after a use() that is not understood)
+    assert leading_modules("import matplotlib\nmatplotlib.use('TkAgg')\n"
+                           "import matplotlib.pyplot\nimport numpy\n", d) == ("matplotlib",)
+    assert leading_modules("import matplotlib\nmatplotlib.use(NAME)\nimport numpy\n", d) == (
+        "matplotlib",)
+    assert leading_modules("import matplotlib.pyplot\nimport numpy\n", d) == ("numpy",)
+    # MPLBACKEND in the script's environment fixes it from the start
+    assert leading_modules("import matplotlib.pyplot\n", d, "Agg") == ("matplotlib.pyplot",)
+    assert leading_modules("import matplotlib.pyplot\n", d, "QtAgg") == ()
+    # ``matplotlib`` rebound to something else is not matplotlib
+    assert leading_modules("import matplotlib\nfrom x import matplotlib\n"
+                           "matplotlib.use('Agg')\nimport matplotlib.pyplot\n", d) == (
+        "matplotlib",)
+
+
+@needs_fork
+def test_a_script_that_fixes_its_backend_gets_workers_with_pyplot(tmp_path):
+    pytest.importorskip("matplotlib")
+    script = tmp_path / "s.py"
+    script.write_text("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+                      "print(matplotlib.get_backend(), matplotlib.rcParams['backend_fallback'])\n")
+    with ForkServer(cwd=str(tmp_path), script=str(script), fork=True) as server:
+        assert server.serves(sys.executable, None, str(script), script.read_text())
+        assert server.preimported == ("matplotlib", "matplotlib.use:Agg", "matplotlib.pyplot")
+        assert server.spoiled == ""
+    # and the script sees what it sees under python (the backend its use()
+    # chose, the fallback that use() turns off)
+    rc, out, err = _same_as_python(tmp_path, script.read_text())
+    assert (rc, out, err) == (0, "Agg False\n", "")
+
+
 def test_a_module_of_the_scripts_folder_is_never_imported_early(tmp_path):
     (tmp_path / "numpy.py").write_text("print('mine')\n")
     (tmp_path / "pandas").mkdir()

@@ -120,7 +120,7 @@ class Server:
             tree = ast.parse(source, script)
         except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
             return  # the manager reports it
-        self.modules = leading_modules(tree, folder)
+        self.modules = leading_modules(tree, folder, os.environ.get("MPLBACKEND"))
         self.source_crc = zlib.crc32(source.encode())
         self.spoiled, self.env_set = preimport(self.modules, folder)
         if not self.spoiled:
