@@ -124,10 +124,15 @@ def exit_now(status: int) -> int:
     as the run's own tail), when nothing is left that the teardown would do
     for the user: the output flushed, the ``atexit`` functions run, no thread
     but daemons. Otherwise (a flush fails, as on a closed pipe) returns
-    ``status`` for python's usual exit, which reports it as python does."""
+    ``status`` for python's usual exit, which reports it as python does.
+    Under MPI too: mpi4py finalizes MPI in the interpreter's teardown (not an
+    ``atexit`` function), and a rank that ends without it makes ``mpiexec``
+    kill the job (signal 9)."""
     import atexit
     import threading
 
+    if "mpi4py.MPI" in sys.modules:
+        return status
     if any(t is not threading.current_thread() and not t.daemon for t in threading.enumerate()):
         return status
     try:

@@ -206,3 +206,35 @@ box[0].x = 1
 """
     assert stmt(src, -2).barrier
     has(src, -1, mutates={"box", "k"})
+
+
+def test_a_copy_holds_the_elements_not_the_container_it_copies():
+    # list(x), dict(x), sorted(x)...: a new container of x's elements. An
+    # object that holds the copy does not reach x (a fit changes its estimator
+    # and what that holds: not the dict its parameters were copied from)
+    fit = ("from sklearn.ensemble import RandomForestClassifier\n"
+           "base = {'n_estimators': 3}\np = dict(base)\nclf = RandomForestClassifier(**p)\n")
+    check(fit + "clf.fit(X, y)", mutates={"clf"})
+    # but an element the copy shares is the original's element
+    has("d = {'k': [1]}\ne = dict(d)\ne['k'].append(2)", mutates={"d", "e"})
+    has("xs = [[1]]\nys = sorted(xs)\nys[0].append(2)", mutates={"xs", "ys"})
+    has("xs = [[1]]\nys = list(iter(xs))\nys[0].append(2)", mutates={"xs", "ys"})
+
+
+def test_update_and_extend_add_the_arguments_elements():
+    fit = ("from sklearn.ensemble import RandomForestClassifier\n"
+           "setting = {'max_depth': 2}\np = {'n_estimators': 3}\np.update(setting)\n"
+           "clf = RandomForestClassifier(**p)\n")
+    check(fit + "clf.fit(X, y)", mutates={"clf"})
+    has("a = {'k': [1]}\nd = {}\nd.update(a)\nd['k'].append(2)", mutates={"a", "d"})
+    has("v = [1]\nd = {}\nd.update(k=v)\nd['k'].append(2)", mutates={"v", "d"})
+    has("x = [1]\nys = []\nys.extend([x])\nys[0].append(2)", mutates={"x", "ys"})
+    # an object that is not a builtin container may keep the argument itself
+    has("import foo\no = foo.Thing()\nv = [1]\no.update(v)\no.x.append(1)", mutates={"o", "v"})
+
+
+def test_double_star_passes_the_mappings_values_not_the_mapping():
+    # the callee's **kwargs is a new dict: adding to it leaves the caller's
+    # alone; changing one of the values changes the caller's value
+    check("def f(**kw):\n    kw['new'] = 1\nd = {'a': 1}\nf(**d)", mutates=set())
+    has("def f(**kw):\n    kw['a'].append(1)\nd = {'a': [1]}\nf(**d)", mutates={"d"})

@@ -490,3 +490,28 @@ def test_an_attribute_of_what_the_work_apart_made_is_taken_from_the_part():
     # res.real is hoisted; math.pi is not (the chain has `math` itself)
     assert split.hoists == ((1, ("value", "args", 0)),)
     assert split.outputs == ((),)
+
+
+def test_a_model_made_from_a_copy_of_shared_settings_fits_apart():
+    # scikit-learn's plot_gradient_boosting_regularization: each iteration
+    # copies the shared settings, updates the copy and builds a model from it
+    # with **; the fit changes the new model only (not `original`, not the
+    # items), so the loop splits with the fit apart
+    s = analyze_source(textwrap.dedent('''
+        from sklearn.ensemble import GradientBoostingClassifier
+        X, y = [[0.0], [1.0]], [0, 1]
+        original = {"n_estimators": 5, "max_depth": 2}
+        results = []
+        for label, setting in [("a", {"learning_rate": 1.0}), ("b", {"subsample": 0.5})]:
+            params = dict(original)
+            params.update(setting)
+            clf = GradientBoostingClassifier(**params)
+            clf.fit(X, y)
+            results.append((label, clf.score(X, y)))
+        print(results)
+    '''), "prog.py")
+    (split,) = s.loops
+    assert split.parts == 2
+    parts = [st for st in s.statements if st.loop and st.loop[1] == "part"]
+    assert all("original" in st.reads and "original" not in st.mutates for st in parts)
+    assert "the loop's iterations run in parallel (2 parts)" in notes_of(s)

@@ -110,7 +110,9 @@ class CallsMixin:
             v = self.ev(k.value, frame)
             if k.arg is None:
                 star = True
-                kw["**"] = v | self.contents(v)
+                # the callee gets a new dict of the mapping's values (and
+                # a mapping that is no container may hand out itself)
+                kw["**"] = self.elements(v)
             else:
                 kw[k.arg] = v
                 if isinstance(k.value, ast.Constant):
@@ -572,7 +574,13 @@ class CallsMixin:
                 self.mutate(self.reach(set().union(*held)) if name in estimators.REFITTING
                             else self.reach(recv))
             if name not in rules.RNG_METHODS:
-                self.add_contents(recv if store is None else (store & recv) or recv, all_args)
+                added = all_args
+                if name in rules.ELEMENT_ADDING_METHODS and recv and all(
+                        "container" in o.tags for o in recv):
+                    added = self.elements(set().union(*args.pos)) if args.pos else set()
+                    for v in args.kw.values():  # (``d.update(k=v)`` holds v itself)
+                        added |= v
+                self.add_contents(recv if store is None else (store & recv) or recv, added)
         if name in rules.ARG_MUTATING_METHODS and args.pos:
             self.mutate(args.pos[0])
         for k in rules.MUTATED_KEYWORDS:
@@ -607,6 +615,10 @@ class CallsMixin:
         c = self.contents(base)
         if kind == rules.SHALLOW:
             self.add_contents({n}, base | c)
+            return {n}
+        if kind == rules.COPY:  # a builtin container of the argument's elements
+            n.tags.add("container")
+            self.add_contents({n}, self.elements(base))
             return {n}
         if kind == rules.ELEM:
             self.add_contents({n}, c)

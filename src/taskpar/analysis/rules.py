@@ -19,8 +19,9 @@ Result kinds (``RESULT_*``):
 =========  =============================================================
 fresh      a new object sharing nothing (``len``, ``float``, ``rng.normal``)
 shallow    a new container whose elements may be the arguments' elements
-           or the arguments themselves (``list(xs)``, ``sorted(xs)``,
-           ``np.hstack``)
+           or the arguments themselves (``np.hstack``, ``zip(xs)``)
+copy       a new builtin container of the argument's elements, never the
+           argument itself (``list(xs)``, ``dict(d)``, ``sorted(xs)``)
 elem       one of the arguments' elements (``min``, ``random.choice``)
 alias      anything reachable from receiver and arguments (views:
            ``a.T``, ``a.reshape``, ``df.head``; the default)
@@ -28,6 +29,10 @@ alias      anything reachable from receiver and arguments (views:
 
 Hidden state (``resources_of_qualname``) is matched by qualified-name
 prefix; see ``taskpar.analysis.model.RESOURCES`` for the names.
+
+Size (over 600 lines, on purpose): tables, one entry per library function or
+method, with the conservative defaults next to them; split by library, the
+defaults and the lookups that combine them would be spread over modules.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import builtins
 import sys
 
 FRESH, SHALLOW, ELEM, ALIAS = "fresh", "shallow", "elem", "alias"
+COPY = "copy"
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -92,7 +98,9 @@ for _n in ("len str int float bool repr hash id abs round ord chr format bin hex
            "isinstance issubclass callable hasattr complex divmod pow input print range "
            "bytes bytearray ascii any all exec eval compile setattr delattr").split():
     FUNCTION_RESULTS["builtins." + _n] = FRESH
-for _n in "list tuple set frozenset dict sorted sum map filter zip enumerate reversed slice".split():
+for _n in "list tuple set frozenset dict sorted".split():
+    FUNCTION_RESULTS["builtins." + _n] = COPY
+for _n in "sum map filter zip enumerate reversed slice".split():  # (iterators hold their argument)
     FUNCTION_RESULTS["builtins." + _n] = SHALLOW
 for _n in "min max next".split():
     FUNCTION_RESULTS["builtins." + _n] = ELEM
@@ -189,6 +197,9 @@ for _n in RNG_METHODS:
     METHODS[_n] = (True, FRESH)
 for _n in ("choice sample choices permutation permuted".split()):
     METHODS[_n] = (True, SHALLOW)
+#: methods of a builtin container that add its positional arguments'
+#: elements (``d.update(other)``, ``xs.extend(ys)``), not the arguments
+ELEMENT_ADDING_METHODS = frozenset({"update", "extend"})
 #: methods that change their first positional argument (besides the receiver)
 ARG_MUTATING_METHODS = frozenset({"shuffle", "readinto", "recv_into", "readinto1",
                                   "shuffle_", "copyto"})

@@ -45,28 +45,11 @@ ends the run with ``WorkerDied`` naming the statement; an unreachable
 address is a ``NetworkError`` after ``connect_timeout`` seconds; a cluster
 with fewer workers than the plan is a ``UsageError``.
 
-Using a real cluster (start it with the deployer of your platform, then
-pass its scheduler address; the workers need taskpar and the script's
-imports installed, and, for relative paths, the same directories)::
-
-    # SLURM (dask-jobqueue)
-    from dask_jobqueue import SLURMCluster
-    cluster = SLURMCluster(cores=1, processes=1, memory="8GB", walltime="01:00:00")
-    cluster.scale(jobs=8); Client(cluster).wait_for_workers(8)
-    print(cluster.scheduler_address)     # taskpar run script.py -w 8 --backend dask --address ...
-
-    # Kubernetes (dask-kubernetes operator)
-    from dask_kubernetes.operator import KubeCluster
-    cluster = KubeCluster(name="taskpar", n_workers=8)   # image with taskpar installed
-    # port-forward the scheduler (kubectl port-forward svc/taskpar-scheduler 8786) or run
-    # taskpar inside the cluster, then --address tcp://localhost:8786
-
-    # Cloud VMs (dask-cloudprovider), e.g. AWS EC2
-    from dask_cloudprovider.aws import EC2Cluster
-    cluster = EC2Cluster(n_workers=8, docker_image="your/image-with-taskpar")
-
-    # or by hand: `dask scheduler` on one host, `dask worker tcp://HOST:8786 --nthreads 1`
-    # on the others
+Using a real cluster: start it with the deployer of your platform
+(dask-jobqueue, dask-kubernetes, dask-cloudprovider, or `dask scheduler` and
+`dask worker` by hand) and pass its scheduler address; the README's
+"Backends" section shows each. The workers need taskpar and the script's
+imports installed, and, for relative paths, the same directories.
 
 Use one thread per Dask worker (``--nthreads 1``): a worker runs one
 statement at a time anyway, and the capture of output is per process.
@@ -132,6 +115,8 @@ POLL = 0.5
 SETTLE = 1.0
 #: after the last task, how long live output a report counts may take to arrive
 OUTPUT_GRACE = 30.0
+
+
 def segments(program: tuple) -> list[tuple[int, int]]:
     """Split a program into ``[start, end)`` segments: the receives and
     replicas before an Exec, the Exec, the sends after it (trailing ops
@@ -148,8 +133,6 @@ def segments(program: tuple) -> list[tuple[int, int]]:
         out.append((i, j))
         i = j
     return out
-
-
 
 
 def _started(item) -> StatementStarted | LoopBlock:
