@@ -31,9 +31,6 @@ print(len(v), w)
 """
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: after `import numpy` and a seed in one "
-                   "worker, the guard reports numpy.random as unseen for the next statement, "
-                   "so a hidden draw there is neither noted nor learned")
 def test_a_hidden_draw_is_noted_once_and_ordered_by_the_next_run(tmp_path):
     src = tmp_path / "hidden.py"
     src.write_text(HIDDEN)

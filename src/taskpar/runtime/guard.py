@@ -43,7 +43,11 @@ call and the comparison. What it cannot see: C code calling ``chdir(2)`` or
 
 A state not loaded before the statement (``random`` or ``numpy.random``
 imported by the statement itself) is *unseen*: its initial state is not
-known, so neither "changed" nor "left alone" is claimed.
+known, so "left alone" is not claimed. "Changed" still is when the position
+in the MT19937 state is not where a freshly made generator has it (``random``:
+624; numpy's, seeded from a ``SeedSequence``: 623): only a draw or a seed
+moves it. numpy 2 imports ``numpy.random`` on first use, so a library call
+that draws from it is often the statement that loads it.
 
 The guard only reads; it never changes the states it watches.
 """
@@ -64,6 +68,8 @@ GUARDED = ("random", "numpy.random", "cwd", "environ")
 _MT_BYTES = 624 * 4 + 4
 _HEADER = object.__basicsize__  # PyObject_HEAD: _random.Random's fields follow
 _UNSEEN = object()  # a state not loaded before the statement
+#: the MT19937 position of a new ``random.Random`` (no draw yet)
+_FRESH_POS = 624
 
 #: audit events that may change the working directory / os.environ -> counter
 _EVENTS = {"os.chdir": 0, "os.putenv": 1, "os.unsetenv": 1}
@@ -219,16 +225,13 @@ class StateGuard:
             _COUNTS[0] != counts[0], _COUNTS[1] != counts[1])
         if counts is not None and (cwd_may or env_may):
             self._counts = tuple(_COUNTS)
-        if r0 is _UNSEEN:
-            if r1 is not _UNSEEN:  # else: there is no such generator, so it did not change
-                unseen.append("random")
-        elif r1 != r0:
-            changed.append("random")
-        if n0 is _UNSEEN:
-            if n1 is not _UNSEEN:
-                unseen.append("numpy.random")
-        elif n1 != n0:
-            changed.append("numpy.random")
+        for name, before, now in (("random", r0, r1), ("numpy.random", n0, n1)):
+            if before is _UNSEEN:
+                if now is _UNSEEN:  # there is no such generator, so it did not change
+                    continue
+                (changed if _moved(name, now, self._bitgen) else unseen).append(name)
+            elif now != before:
+                changed.append(name)
         c1 = c0
         if cwd_may:
             c1 = self._cwd()
@@ -241,3 +244,22 @@ class StateGuard:
                 e0 = dict(data)
         self._last = (r1, n1, c1, e0)
         return tuple(changed), tuple(unseen)
+
+
+def _moved(name: str, fingerprint, bitgen) -> bool:
+    """Whether a generator first seen with ``fingerprint`` was drawn from
+    or seeded since it was made: its MT19937 position is not a new one's.
+    False when the fingerprint does not tell (the slow paths)."""
+    if name == "random":
+        if isinstance(fingerprint[0], bytes):  # (C state: index, then the words; gauss_next)
+            return (struct.unpack_from("=i", fingerprint[0])[0] != _FRESH_POS
+                    or fingerprint[1] is not None)
+        state = fingerprint[1] if len(fingerprint) == 3 else None  # getstate()
+        return isinstance(state, tuple) and state[-1] != _FRESH_POS
+    if not isinstance(fingerprint, bytes):
+        return False
+    try:  # numpy: the key words, then the position
+        fresh = type(bitgen)().state["state"]["pos"]
+    except Exception:  # noqa: BLE001 - cannot tell
+        return False
+    return struct.unpack_from("=i", fingerprint, _MT_BYTES - 4)[0] != fresh

@@ -220,8 +220,11 @@ def _pack(records: list, ns: dict):
 
 
 def _dumps(obj, ns):
+    """Pickled ``obj`` with its out-of-band buffers copied into bytearrays:
+    an array rebuilt on them is writable, as python's own is (on bytes it
+    would be read-only: ``arr[i] = x`` would raise)."""
     header, buffers = values.dumps(obj, ns)
-    return header, [bytes(b) for b in buffers]
+    return header, [bytearray(b) for b in buffers]
 
 
 def _reach(roots, limit: int):
