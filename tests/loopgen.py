@@ -80,7 +80,7 @@ FAMILIES = frozenset({
     "temp", "helper", "cpu", "append", "dict_store", "print", "print_stderr", "float_total",
     "set_add", "file_per_iteration", "file_append",
     # carried dependences
-    "induction", "state_fold", "random_instance", "np_rng", "global_random_seeded_before",
+    "induction", "state_fold", "random_instance", "np_rng", "np_array_in_order", "global_random_seeded_before",
     "global_random_seed_in_body", "counter_object", "reused_item", "global_read_helper",
     "global_write_helper", "string_accumulate", "running_max", "shuffle_in_body",
     # edge semantics
@@ -611,9 +611,24 @@ def p_caught(c: Ctx, it: Iter, L: int) -> Piece:
     return Piece(body, value=Value(q, True), temps=[q])
 
 
+def p_np_array(c: Ctx, it: Iter, L: int) -> Piece | None:
+    """An array made in the iteration, then changed in place by a statement
+    that prints (so it runs in iteration order, wherever the array was made)."""
+    if not c.numpy:
+        return None
+    c.fam("np_array_in_order")
+    c.uses_numpy = True
+    a = f"arr{L}"
+    make = c.pick([f"np.arange(3.0) + {it.num}", f"np.full({c.rng.randint(2, 5)}, float({it.num}))",
+                   f"np.zeros({c.rng.choice([4, 70_000])}) + {it.num}"])
+    change = c.pick([f"np.add({a}, 1.0, out={a})[:3].tolist()", f"{a}.__setitem__(0, -1.0) or {a}[:3].tolist()"])
+    return Piece([f"{a} = {make}", f"print('arr', {change})"], value=Value(f"int({a}[1])", True),
+                 temps=[a])
+
+
 PRODUCERS = [(4, p_temp), (3, p_helper), (4, p_cpu), (2, p_induction), (2, p_random_instance),
-             (1, p_np_rng), (3, p_global_random), (1, p_shuffle), (1, p_global_read),
-             (1, p_global_write), (2, p_caught)]
+             (1, p_np_rng), (1, p_np_array), (3, p_global_random), (1, p_shuffle),
+             (1, p_global_read), (1, p_global_write), (2, p_caught)]
 
 
 # --------------------------------------------------------------------------

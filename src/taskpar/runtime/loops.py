@@ -339,6 +339,10 @@ def _get_state(generator: str):
 
         return random.getstate()
     np_random = sys.modules.get("numpy.random")
+    if np_random is None and "numpy" in sys.modules:
+        # numpy 2 loads it on first use, which may be this very iteration's
+        # (as in python): loaded now, the part can put back its new state
+        import numpy.random as np_random
     return None if np_random is None else np_random.get_state()
 
 
