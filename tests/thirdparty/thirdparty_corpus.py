@@ -63,6 +63,10 @@ def base_env(cache_dir: str | os.PathLike) -> dict[str, str]:
     return env
 
 
+def _text(data: bytes | None) -> str:
+    return (data or b"").decode("utf-8", errors="backslashreplace")
+
+
 def run_script(script: str, *, taskpar_args: list[str] | None = None,
                cache_dir: str | os.PathLike, timeout: float = 120,
                env: dict[str, str] | None = None) -> Outcome:
@@ -81,13 +85,13 @@ def run_script(script: str, *, taskpar_args: list[str] | None = None,
         t0 = time.perf_counter()
         try:
             r = subprocess.run(argv, cwd=cwd, env=env or base_env(cache_dir),
-                               capture_output=True, text=True, timeout=timeout)
+                               capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired as e:
-            def _s(x):
-                return x.decode(errors="replace") if isinstance(x, bytes) else (x or "")
-            return Outcome(None, _s(e.stdout), _s(e.stderr), {}, time.perf_counter() - t0)
+            return Outcome(None, _text(e.stdout), _text(e.stderr), {}, time.perf_counter() - t0)
         seconds = time.perf_counter() - t0
-        return Outcome(r.returncode, r.stdout, r.stderr,
+        # bytes, decoded the same way on both sides: a script may write binary
+        # (a PNG to stdout)
+        return Outcome(r.returncode, _text(r.stdout), _text(r.stderr),
                        written(before, _snapshot(cwd)), seconds)
 
 
