@@ -55,6 +55,20 @@ def test_random_instance_is_an_ordinary_object():
     check("import random\nr = random.Random(3)\nx = r.random()", resources=set(), mutates={"r"})
 
 
+def test_a_random_instance_holds_nothing_of_its_seed_and_is_no_global_draw():
+    # made from an item's name: drawing from it changes neither the item nor
+    # the global generator, also inside a function (a simulation per config)
+    check("import random\ncfg = {'name': 'a'}\nr = random.Random(cfg['name'])\nx = r.gauss(0, 1)",
+          resources=set(), mutates={"r"})
+    sim = ("import random\nrandom.seed(1)\ncfg = {'name': 'a'}\n"
+           "def sim(c):\n    rnd = random.Random(c['name'])\n    return rnd.gauss(0, 1)\n")
+    check(sim + "v = sim(cfg)", resources=set(), mutates=set())
+    check(sim.replace("random.Random(c['name'])", "random.SystemRandom()") + "v = sim(cfg)",
+          resources=set(), mutates=set())
+    # the module's own functions still draw from the global generator
+    has(sim.replace("rnd.gauss", "random.gauss") + "v = sim(cfg)", resources={"random"})
+
+
 def test_pyplot_taint_through_objects():
     src = "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2])\nprint(ax)"
     has(src, index=1, resources={"pyplot"})

@@ -515,3 +515,27 @@ def test_a_model_made_from_a_copy_of_shared_settings_fits_apart():
     parts = [st for st in s.statements if st.loop and st.loop[1] == "part"]
     assert all("original" in st.reads and "original" not in st.mutates for st in parts)
     assert "the loop's iterations run in parallel (2 parts)" in notes_of(s)
+
+
+def test_a_simulation_with_its_own_generator_per_config_runs_apart():
+    # each iteration draws from a random.Random seeded from its item: not
+    # the global generator (seeded and used before the loop) and not the item
+    s = analyze_source(textwrap.dedent('''
+        import random
+        random.seed(7)
+        configs = [{"name": f"run{i}", "rate": random.random()} for i in range(4)]
+        def simulate(cfg, steps=20000):
+            rnd = random.Random(cfg["name"])
+            x = 0.0
+            for _ in range(steps):
+                x += rnd.gauss(0, 1) * cfg["rate"]
+            return x
+        results = []
+        for cfg in configs:
+            value = simulate(cfg)
+            cfg["result"] = round(value, 6)
+            results.append(value)
+        print(results, configs[-1])
+    '''), "prog.py")
+    (split,) = s.loops
+    assert "the loop's iterations run in parallel" in notes_of(s)

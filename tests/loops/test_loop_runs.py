@@ -167,3 +167,19 @@ def test_a_loop_planned_on_one_worker_runs_as_written_and_keeps_its_costs(tmp_pa
     assert runs.count(1) == loop_statements and runs.count(2) == len(runs) - loop_statements
     plan = taskpar("plan", script, "-w", "2", cwd=tmp_path, env=env, timeout=120)
     assert "ran the loop as written" not in plan.stdout and "in parallel" in plan.stdout
+
+
+@pytest.mark.timeout(300)
+def test_loops_that_can_break_over_iterators_run_split(tmp_path):
+    # enumerate/zip/dict iterators in a loop with a break: the items come
+    # from a copy, so the loop splits (the output is compared with python's
+    # in test_loop_edges_identical_to_python[break_iterators.py])
+    script = PROGRAMS / "break_iterators.py"
+    env = dict(ENV, TASKPAR_CACHE_DIR=str(tmp_path / "cache"))
+    got = taskpar("run", script, "-w", "2", cwd=tmp_path, env=env, timeout=300)
+    assert got.returncode == 0, got.stderr
+    plan = taskpar("plan", script, "-w", "2", cwd=tmp_path, env=env, timeout=120)
+    text = " ".join(plan.stdout.split())
+    for line in (15, 26, 34, 42):
+        assert f"line {line}: the loop's iterations run in parallel" in text
+    assert "the last run ran" not in text

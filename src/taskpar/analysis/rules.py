@@ -107,6 +107,9 @@ for _n in "min max next".split():
 FUNCTION_RESULTS.update({
     "copy.deepcopy": FRESH, "copy.copy": SHALLOW,
     "random.choice": ELEM, "random.sample": SHALLOW, "random.choices": SHALLOW,
+    # a generator keeps no reference to its seed (an int, str or bytes is
+    # hashed into its state; 3.11 refuses other types)
+    "random.Random": FRESH, "random.SystemRandom": FRESH,
     "statistics.mode": ELEM, "heapq.heappop": ELEM, "heapq.heapreplace": ELEM,
     "heapq.heappushpop": ELEM, "heapq.nlargest": SHALLOW, "heapq.nsmallest": SHALLOW,
     "json.loads": FRESH, "json.dumps": FRESH, "json.load": FRESH, "pickle.loads": FRESH,
@@ -482,6 +485,8 @@ def rng_free_function(qual: str) -> bool:
     """True if calling library function ``qual`` leaves the global generators alone."""
     if qual in RNG_USING or qual.startswith(("matplotlib.pylab.", "pylab.")):
         return False
+    if qual in RANDOM_OBJECT_CTORS:  # seeded from its argument or os.urandom
+        return True
     root = root_module(qual)
     if root in STDLIB:
         return root != "random"

@@ -52,9 +52,40 @@ def _is_container(obj) -> bool:
     return t.__name__ == "ndarray" and t.__module__ == "numpy"
 
 
-def _take(iterable, has_break: bool):
+def _copy_plain(it):
+    """An independent iterator at the same position as plain iterator ``it``
+    (rebuilt from its ``__reduce__``, the iterators it wraps copied too, the
+    containers shared), or None. Consuming it leaves ``it`` where it was."""
+    try:
+        red = it.__reduce__()
+        fn, args = red[0], red[1]
+        copied = []
+        for a in args:
+            if isinstance(a, int) or _is_container(a):
+                copied.append(a)
+            else:
+                c = _copy_plain(a)
+                if c is None:
+                    return None
+                copied.append(c)
+        new = fn(*copied)
+        if len(red) > 2 and red[2] is not None:
+            new.__setstate__(red[2])
+        return new if _plain_iterator(new) else None
+    except Exception:  # noqa: BLE001 - an iterator we cannot copy: consumed lazily
+        return None
+
+
+def _take(iterable, has_break: bool, copy_on_break: bool = False):
     """``(seq, live, reason)``: the items of a loop's iterable and the
-    iterator python would use, or (None, live, why not) for a serial loop."""
+    iterator python would use, or (None, live, why not) for a serial loop.
+
+    A plain iterator is consumed up front when the loop cannot break (python
+    consumes all of it too). When it can, python must leave it where the
+    break leaves it (``it = iter(xs); for i, x in enumerate(it): ... break``,
+    then ``next(it)``): with ``copy_on_break`` the items come from a copy
+    and ``live`` is the iterator itself, which the chain advances one
+    iteration at a time as python does."""
     if _is_container(iterable):
         try:
             n = len(iterable)
@@ -63,15 +94,22 @@ def _take(iterable, has_break: bool):
         if n > MAX_ITEMS:
             return None, iter(iterable), "too many iterations"
         return list(iterable), iter(iterable), ""
-    if _plain_iterator(iterable) and not has_break:
+    if _plain_iterator(iterable):
+        source = iterable
+        if has_break:
+            source = _copy_plain(iterable) if copy_on_break else None
+            if source is None:
+                return None, iter(iterable), "the iterable is consumed lazily"
         seq = []
-        for x in iterable:
+        for x in source:
             seq.append(x)
             if len(seq) > MAX_ITEMS:
+                if source is not iterable:
+                    return None, iterable, "too many iterations"
                 import itertools
 
                 return None, itertools.chain(seq, iterable), "too many iterations"
-        return seq, iter(seq), ""
+        return seq, (iter(seq) if source is iterable else iterable), ""
     return None, iter(iterable), "the iterable is consumed lazily"
 
 
