@@ -39,7 +39,8 @@ sys.path.insert(0, HERE)
 
 from benchlib import (analysis, blas, cpu, growth, guard, limits, loops, makespan,  # noqa: E402
                       overhead, profiling, startup, transfers)
-from benchlib.harness import Ctx, bench_env, load_now, machine_info, versions  # noqa: E402
+from benchlib.harness import (Ctx, bench_env, compile_taskpar, load_now, machine_info,  # noqa: E402
+                              versions)
 from benchlib.report import Section, render_markdown, section_json  # noqa: E402
 
 BENCHMARKS = {
@@ -79,6 +80,7 @@ def main(argv=None) -> int:
     k = a.k or (2 if a.quick else 5)
     workdir = tempfile.mkdtemp(prefix="taskpar-bench-")
     env = bench_env(1, a.unset_openblas_coretype)
+    bytecode_note = compile_taskpar()
     ctx = Ctx(k=k, quick=a.quick, backends=tuple(b for b in a.backends.split(",") if b), workdir=workdir,
               env=env, timeout=a.timeout or (120 if a.quick else 300),
               profile_dir=os.path.join(workdir, "profiles"))
@@ -112,7 +114,7 @@ def main(argv=None) -> int:
     meta["load_avg_at_end"] = load_now()
 
     os.makedirs(a.out, exist_ok=True)
-    notes = []
+    notes = [bytecode_note] if bytecode_note else []
     g = next((s for s in sections if s.key == "growth" and s.data.get("statements")), None)
     if g is not None:
         try:

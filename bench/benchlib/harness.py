@@ -96,8 +96,27 @@ def bench_env(threads: int = 1, unset_openblas_coretype: bool = False) -> dict:
         env.pop("OPENBLAS_CORETYPE", None)
         env.pop("OPENBLAS_L2_SIZE", None)
     env.pop("TASKPAR_CACHE_DIR", None)
+    # an installed taskpar has its bytecode (pip compiles at install): without
+    # it every run would compile taskpar's ~40 modules again (~30 ms), which
+    # no user pays (see ``compile_taskpar``)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def compile_taskpar() -> str | None:
+    """Byte-compile the taskpar package being measured (an editable install
+    has no bytecode until a run writes it). A note for RESULTS.md when the
+    environment had asked python not to write bytecode, else None."""
+    import compileall
+
+    import taskpar
+
+    compileall.compile_dir(os.path.dirname(taskpar.__file__), quiet=1)
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return ("bytecode: this environment sets PYTHONDONTWRITEBYTECODE; the runs unset it and "
+                "taskpar's modules are compiled first, as `pip install` leaves them")
+    return None
 
 
 def run_cmd(cmd: Sequence[str], *, env: Mapping[str, str], timeout: float, cwd: str | None = None,

@@ -284,7 +284,7 @@ def _run_checked(args, server) -> int:
     check_blas_threads(args.blas_threads)  # a bad value fails before any work
     from .report.progress import Progress, wants_progress
     from .run import execute, prepare
-    from .runtime.capture import buffering_for
+    from .runtime.messages import buffering_for
 
     prepared = prepare(args.script, workers, schedule_policy=args.schedule,
                        use_cache=not args.no_cache, backend=args.backend)

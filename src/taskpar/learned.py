@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from .analysis.model import Script, Statement
-from .runtime.guard import GUARDED
+from .runtime.messages import GUARDED, LOOP_ALONE
 
 __all__ = ["Observations", "observe", "surprise_notes", "apply_learned", "with_learned",
            "record_observations", "loop_modes", "loop_mode_notes", "record_loop_modes",
@@ -160,13 +160,12 @@ def loop_modes(script: Script, reports: Iterable) -> dict[int, str]:
     """Items statement id -> why its loop ran as written ("": split, or as
     written only because the plan put all of it on one worker), from a
     run's ``StatementReport`` records."""
-    from .runtime.loops import ALONE
 
     items = {i for i, s in enumerate(script.statements)
              if s.loop is not None and s.loop[1:2] == ("items",)}
     if not items:
         return {}
-    return {r.stmt: "" if r.note == ALONE else r.note for r in reports if r.status == "ok"
+    return {r.stmt: "" if r.note == LOOP_ALONE else r.note for r in reports if r.status == "ok"
             and r.stmt in items}
 
 
@@ -174,10 +173,9 @@ def alone_statements(script: Script, reports: Iterable) -> set[int]:
     """The statements of the split loops that ran as written because the
     plan put all of each on one worker: their seconds say nothing of what
     the loop's parts cost, and are not recorded."""
-    from .runtime.loops import ALONE
 
     loops = {script.statements[r.stmt].loop[0] for r in reports
-             if r.note == ALONE and script.statements[r.stmt].loop}
+             if r.note == LOOP_ALONE and script.statements[r.stmt].loop}
     if not loops:
         return set()
     return {s.id for s in script.statements if s.loop is not None and s.loop[0] in loops}

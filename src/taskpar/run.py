@@ -317,7 +317,7 @@ def run_script(
     order (stream 1 = stdout, 2 = stderr), live: a long statement's output
     as it flushes it, by python's buffering rules for ``buffering`` (a
     ``runtime.messages.Buffering``; default: those of a pipe, see
-    ``runtime.capture.buffering_for``).
+    ``runtime.messages.buffering_for``).
 
     Raises ``TaskparError`` subclasses for problems that are not the
     script's own exceptions (bad path, syntax error, dead worker...).
@@ -362,7 +362,7 @@ def execute(
     plan = prepared.plan
     script = plan.graph.script
     if write is not None and buffering is None:
-        from .runtime.capture import buffering_for
+        from .runtime.messages import buffering_for
 
         buffering = buffering_for(False, False)
     elif write is None:

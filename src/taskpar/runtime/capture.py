@@ -67,6 +67,7 @@ import time
 import warnings
 from dataclasses import dataclass
 
+from .messages import buffering_for  # noqa: F401 - (re-exported: it was here)
 from .tracebacks import format_exception, system_exit_status
 
 __all__ = ["Outcome", "StatementRunner", "FdCapture", "format_exception", "system_exit_status",
@@ -81,21 +82,6 @@ LIVE_INTERVAL = 0.1
 LIVE_GAP = 0.05
 #: python's buffer size for a block-buffered stdout (io.DEFAULT_BUFFER_SIZE)
 BLOCK_SIZE = 8192
-
-
-def buffering_for(stdout_tty: bool, stderr_tty: bool, environ=None, unbuffered_flag=None):
-    """The ``Buffering`` python would use: stdout line-buffered on a terminal,
-    block-buffered otherwise; stderr line-buffered; both unbuffered with a
-    non-empty ``PYTHONUNBUFFERED`` (or ``-u``, ``unbuffered_flag``)."""
-    from .messages import Buffering
-
-    env = os.environ if environ is None else environ
-    if unbuffered_flag is None:  # python -u: this interpreter's stdout writes through
-        unbuffered_flag = getattr(sys.__stdout__, "write_through", False)
-    flag = unbuffered_flag
-    if flag or env.get("PYTHONUNBUFFERED"):
-        return Buffering("unbuffered", "unbuffered")
-    return Buffering("line" if stdout_tty else "block", "line")
 
 
 @dataclass(frozen=True)

@@ -59,10 +59,9 @@ import os
 import struct
 import sys
 
-__all__ = ["GUARDED", "StateGuard"]
+from .messages import GUARDED  # (the states watched, as the manager names them)
 
-#: the hidden states the guard watches (names as in ``Statement.resources``)
-GUARDED = ("random", "numpy.random", "cwd", "environ")
+__all__ = ["GUARDED", "StateGuard"]
 
 #: MT19937: 624 uint32 words plus an int position (both ``random`` and numpy)
 _MT_BYTES = 624 * 4 + 4

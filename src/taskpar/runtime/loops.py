@@ -39,6 +39,7 @@ import sys
 import time
 
 from . import values
+from .messages import LOOP_ALONE
 from .loopitems import (_ATOM_TYPES, _LIMIT, MAX_ITEMS, _live_pairs, _objects, _pairs,
                         _shared_items, _take)
 from .tracebacks import format_exception
@@ -51,7 +52,7 @@ _MISSING = object()
 #: the reason a loop ran as written when the plan put all of it on one
 #: worker: a fact of that plan, not of the loop (``learned`` keeps it out of
 #: the notes, ``run`` out of the measured costs)
-ALONE = "the plan runs all its iterations on one worker"
+ALONE = LOOP_ALONE
 
 
 class Replayed(Exception):

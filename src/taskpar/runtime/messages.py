@@ -84,11 +84,35 @@ class Buffering:
 
     ``stdout``: "line" (a terminal), "block" (a pipe or file, 8 KiB) or
     "unbuffered" (``PYTHONUNBUFFERED`` / ``-u``); ``stderr``: "line" or
-    "unbuffered". See ``taskpar.runtime.capture.buffering_for``.
+    "unbuffered". See ``buffering_for``.
     """
 
     stdout: str = "block"
     stderr: str = "line"
+
+
+def buffering_for(stdout_tty: bool, stderr_tty: bool, environ=None, unbuffered_flag=None):
+    """The ``Buffering`` python would use: stdout line-buffered on a terminal,
+    block-buffered otherwise; stderr line-buffered; both unbuffered with a
+    non-empty ``PYTHONUNBUFFERED`` (or ``-u``, ``unbuffered_flag``)."""
+    import os
+    import sys
+
+    env = os.environ if environ is None else environ
+    if unbuffered_flag is None:  # python -u: this interpreter's stdout writes through
+        unbuffered_flag = getattr(sys.__stdout__, "write_through", False)
+    if unbuffered_flag or env.get("PYTHONUNBUFFERED"):
+        return Buffering("unbuffered", "unbuffered")
+    return Buffering("line" if stdout_tty else "block", "line")
+
+
+#: the hidden states the worker's guard (``runtime.guard``) watches, as
+#: named in ``Statement.resources``: a report's ``changed`` and ``unseen``
+GUARDED = ("random", "numpy.random", "cwd", "environ")
+
+#: a split loop's note (``StatementReport.note``) when the plan put all its
+#: iterations on one worker and the loop ran as written (``runtime.loops``)
+LOOP_ALONE = "the plan runs all its iterations on one worker"
 
 
 @dataclass(frozen=True)
@@ -165,7 +189,7 @@ class StatementReport(NamedTuple):
     ``streamed``: how many ``StatementOutput`` events of this statement came
     before this report; ``chunks`` is then only the output after theirs.
 
-    ``changed``: the guarded hidden states (``runtime.guard.GUARDED``:
+    ``changed``: the guarded hidden states (``GUARDED``:
     "random", "numpy.random", "cwd", "environ") the statement changed;
     ``unseen``: those it could not observe (loaded by the statement itself).
     The manager compares them with the plan (``taskpar.learned``).
