@@ -32,6 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "thirdparty"))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from benchlib.harness import compile_taskpar  # noqa: E402
 from thirdparty_corpus import all_scripts, describe_difference, run_script  # noqa: E402
 
 MODES = [("-w 2 first", 2, "first"), ("-w 2 warm", 2, "warm"),
@@ -103,6 +106,9 @@ def main(argv=None) -> int:
                          "run) and measure only the other scripts")
     a = ap.parse_args(argv)
     scripts = a.scripts.split(",") if a.scripts else all_scripts()
+    # taskpar as pip leaves it: byte-compiled (the runs inherit this environment)
+    bytecode_note = compile_taskpar()
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     raw = Path(a.out).with_suffix(".jsonl")
     old = {}
     if a.resume and raw.exists():
@@ -138,6 +144,7 @@ def main(argv=None) -> int:
                 f"run, {raw.name})" if old else ""),
              f"* machine: {header_machine}",
              f"* versions: {versions()}",
+             *([f"* {bytecode_note}"] if bytecode_note else []),
              f"* scripts measured at a time: {a.jobs}"
              + (" (timings of concurrent runs are noisier)" if a.jobs > 1 else ""),
              "* python s / taskpar s: wall seconds of one run each, every run in a fresh copy "
