@@ -238,3 +238,15 @@ def test_double_star_passes_the_mappings_values_not_the_mapping():
     # alone; changing one of the values changes the caller's value
     check("def f(**kw):\n    kw['new'] = 1\nd = {'a': 1}\nf(**d)", mutates=set())
     has("def f(**kw):\n    kw['a'].append(1)\nd = {'a': [1]}\nf(**d)", mutates={"d"})
+
+
+def test_a_mapping_made_or_updated_from_pairs_or_keywords_holds_their_values():
+    # dict(k=v) and d.update(k=v) hold v itself; dict(pairs) and d.update(pairs)
+    # hold what each pair holds; dict(**m) holds m's values
+    has("v = [1]\nd = dict(k=v)\nd['k'].append(2)", mutates={"v", "d"})
+    has("v = [1]\nd = dict([('k', v)])\nd['k'].append(2)", mutates={"v", "d"})
+    has("v = [1]\nd = dict(zip(['k'], [v]))\nd['k'].append(2)", mutates={"v", "d"})
+    has("v = [1]\nd = {}\nd.update([('k', v)])\nd['k'].append(2)", mutates={"v", "d"})
+    has("v = [1]\nm = {'k': v}\nd = dict(**m)\nd['k'].append(2)", mutates={"v", "d"})
+    # a list copy holds the elements, not pairs' insides it never unpacks
+    check("v = [1]\nt = [(v,)]\nxs = list(t)\nxs.append(3)", mutates={"xs"})

@@ -548,7 +548,28 @@ class CallsMixin:
             for n in out:
                 self.refit_parts[n] = frozenset(parts)
             return out
+        if kind == rules.COPY:
+            return self._copy_result(qual, args, node, tags)
         return self.make_result(kind, all_args, node, tags)
+
+    def _copy_result(self, qual: str, args: CallArgs, node, tags) -> set:
+        """``list(x)``, ``dict(x, k=v)``, ``sorted(x)``...: a new builtin
+        container holding x's elements (for ``dict``, also what each element
+        holds: ``dict([(k, v)])`` holds k and v) and the keyword values."""
+        n = self.site(node, tags=("lib", "container") + tuple(tags))
+        self.add_contents({n}, self._added_elements(args, pairs=qual == "builtins.dict"))
+        return {n}
+
+    def _added_elements(self, args: CallArgs, pairs: bool) -> set:
+        """What a container made or updated from ``args`` holds: the positional
+        arguments' elements (``pairs``: and their elements, a mapping made
+        from key-value pairs), the keyword arguments' values themselves."""
+        held = self.elements(set().union(*args.pos)) if args.pos else set()
+        if pairs:
+            held |= self.elements(held)
+        for v in args.kw.values():  # (``dict(k=v)``: v itself; ``**m``: m's values)
+            held |= v
+        return held
 
     def lib_method(self, recv: set, name: str, args: CallArgs, node, store=None,
                    frame=None) -> set:
@@ -577,9 +598,7 @@ class CallsMixin:
                 added = all_args
                 if name in rules.ELEMENT_ADDING_METHODS and recv and all(
                         "container" in o.tags for o in recv):
-                    added = self.elements(set().union(*args.pos)) if args.pos else set()
-                    for v in args.kw.values():  # (``d.update(k=v)`` holds v itself)
-                        added |= v
+                    added = self._added_elements(args, pairs=name == "update")
                 self.add_contents(recv if store is None else (store & recv) or recv, added)
         if name in rules.ARG_MUTATING_METHODS and args.pos:
             self.mutate(args.pos[0])
@@ -615,10 +634,6 @@ class CallsMixin:
         c = self.contents(base)
         if kind == rules.SHALLOW:
             self.add_contents({n}, base | c)
-            return {n}
-        if kind == rules.COPY:  # a builtin container of the argument's elements
-            n.tags.add("container")
-            self.add_contents({n}, self.elements(base))
             return {n}
         if kind == rules.ELEM:
             self.add_contents({n}, c)
