@@ -160,7 +160,6 @@ def loop_modes(script: Script, reports: Iterable) -> dict[int, str]:
     """Items statement id -> why its loop ran as written ("": split, or as
     written only because the plan put all of it on one worker), from a
     run's ``StatementReport`` records."""
-
     items = {i for i, s in enumerate(script.statements)
              if s.loop is not None and s.loop[1:2] == ("items",)}
     if not items:
@@ -173,7 +172,6 @@ def alone_statements(script: Script, reports: Iterable) -> set[int]:
     """The statements of the split loops that ran as written because the
     plan put all of each on one worker: their seconds say nothing of what
     the loop's parts cost, and are not recorded."""
-
     loops = {script.statements[r.stmt].loop[0] for r in reports
              if r.note == LOOP_ALONE and script.statements[r.stmt].loop}
     if not loops:
