@@ -80,8 +80,9 @@ FAMILIES = frozenset({
     "temp", "helper", "cpu", "append", "dict_store", "print", "print_stderr", "float_total",
     "set_add", "file_per_iteration", "file_append",
     # carried dependences
-    "induction", "state_fold", "random_instance", "np_rng", "np_array_in_order", "global_random_seeded_before",
-    "global_random_seed_in_body", "counter_object", "reused_item", "global_read_helper",
+    "induction", "state_fold", "random_instance", "np_rng", "np_array_in_order",
+    "global_random_seeded_before", "global_random_seed_in_body", "counter_object", "reused_item",
+    "global_read_helper",
     "global_write_helper", "string_accumulate", "running_max", "shuffle_in_body",
     # edge semantics
     "break", "break_never", "continue", "for_else", "caught_exception", "late_binding_closure",
@@ -621,7 +622,8 @@ def p_np_array(c: Ctx, it: Iter, L: int) -> Piece | None:
     a = f"arr{L}"
     make = c.pick([f"np.arange(3.0) + {it.num}", f"np.full({c.rng.randint(2, 5)}, float({it.num}))",
                    f"np.zeros({c.rng.choice([4, 70_000])}) + {it.num}"])
-    change = c.pick([f"np.add({a}, 1.0, out={a})[:3].tolist()", f"{a}.__setitem__(0, -1.0) or {a}[:3].tolist()"])
+    change = c.pick([f"np.add({a}, 1.0, out={a})[:3].tolist()",
+                     f"{a}.__setitem__(0, -1.0) or {a}[:3].tolist()"])
     return Piece([f"{a} = {make}", f"print('arr', {change})"], value=Value(f"int({a}[1])", True),
                  temps=[a])
 

@@ -224,13 +224,18 @@ class StateGuard:
             _COUNTS[0] != counts[0], _COUNTS[1] != counts[1])
         if counts is not None and (cwd_may or env_may):
             self._counts = tuple(_COUNTS)
-        for name, before, now in (("random", r0, r1), ("numpy.random", n0, n1)):
-            if before is _UNSEEN:
-                if now is _UNSEEN:  # there is no such generator, so it did not change
-                    continue
-                (changed if _moved(name, now, self._bitgen) else unseen).append(name)
-            elif now != before:
-                changed.append(name)
+        # (written out for both generators: this runs after every statement)
+        if r0 is _UNSEEN:
+            if r1 is not _UNSEEN:  # else: there is no such generator, so it did not change
+                (changed if _moved("random", r1, None) else unseen).append("random")
+        elif r1 != r0:
+            changed.append("random")
+        if n0 is _UNSEEN:
+            if n1 is not _UNSEEN:
+                (changed if _moved("numpy.random", n1, self._bitgen) else unseen).append(
+                    "numpy.random")
+        elif n1 != n0:
+            changed.append("numpy.random")
         c1 = c0
         if cwd_may:
             c1 = self._cwd()
