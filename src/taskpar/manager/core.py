@@ -107,6 +107,16 @@ class Running:
         if self.by_worker.get(worker) == stmt:
             del self.by_worker[worker]
 
+    def restore(self, worker: int, stmt: int | None, block: tuple[int, int, int] | None) -> None:
+        """What ``worker`` ran when it died, read from elsewhere (the MPI
+        backend's beacons) where its last messages may have been lost."""
+        self.by_worker.pop(worker, None)
+        self.blocks.pop(worker, None)
+        if stmt is not None:
+            self.by_worker[worker] = stmt
+            if block is not None:
+                self.blocks[worker] = (stmt, *block)
+
     def get(self, worker: int | None) -> int | None:
         return None if worker is None else self.by_worker.get(worker)
 

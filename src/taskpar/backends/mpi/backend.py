@@ -6,7 +6,8 @@ In mode (b) this process is rank 0 and runs the manager loop
 rank 0's control connection and every rank's lifeline (``supervise``),
 sends rank 0 the job and the plan, and passes on what rank 0 sends until
 ``Done``; when a rank dies it names the worker, how it ended and the
-statement it was running, and however the run ends it kills the job.
+statement it was running (its slot of ``runtime.mpi.beacon``: its last records
+may die with rank 0), and however the run ends it kills the job.
 ``_Events`` turns rank 0's records into the driver's events and errors, in
 both modes, and remembers which worker runs what.
 """
@@ -30,6 +31,7 @@ from ...plan import Plan
 from ..base import unpicklable_error
 from ...runtime.messages import (InternalError, Job, LoopBlock, StatementReport, StatementStarted,
                                  TransferFailed)
+from ...runtime.mpi.beacon import Beacons
 from ...runtime.mpi.protocol import CONTROL_ENV, Done, Ready
 from .discovery import INSTALL_HINT, find_mpiexec, require_mpi4py
 from .external import ExternalState, external_workers, in_mpi_job, world
@@ -148,6 +150,7 @@ class MPIBackend:
         proc = None
         events = _Events(job, plan, on_event)
         sock = None
+        beacons = None
         inbox: queue.SimpleQueue = queue.SimpleQueue()
         watch = DeathWatch(inbox)
         stop = threading.Event()
@@ -156,6 +159,7 @@ class MPIBackend:
                          0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(secret)
+            beacons = Beacons.create(directory, plan.workers + 1)
             listener.bind(os.path.join(directory, "sock"))
             # every rank connects a lifeline at once: a short backlog would
             # refuse some (EAGAIN on a Unix socket)
@@ -200,7 +204,7 @@ class MPIBackend:
                         return  # the driver stopped the run
                     if finished:
                         break
-                    raise self._died(events, proc, out, (msg.pid, msg.how), watch)
+                    raise self._died(events, proc, out, (msg.pid, msg.how), watch, beacons)
                 if msg is EOF or isinstance(msg, InternalError) or time.monotonic() >= check_at:
                     # every POLL s, and before blaming rank 0 or a worker's own error:
                     # a dead rank explains those (MPI reports it on its peers)
@@ -222,7 +226,7 @@ class MPIBackend:
                             return
                         if finished:
                             break
-                        raise self._died(events, proc, out, dead, watch)
+                        raise self._died(events, proc, out, dead, watch, beacons)
                 if msg is None:
                     continue
                 if isinstance(msg, Done):
@@ -244,6 +248,8 @@ class MPIBackend:
             listener.close()
             if proc is not None:
                 kill_job(proc, list(events.pids))
+            if beacons is not None:
+                beacons.close()
             out.close()
             shutil.rmtree(directory, ignore_errors=True)
 
@@ -296,7 +302,7 @@ class MPIBackend:
                 return None
 
     def _died(self, events: _Events, proc: subprocess.Popen, out, seen=None,
-              watch: DeathWatch | None = None) -> WorkerDied:
+              watch: DeathWatch | None = None, beacons: Beacons | None = None) -> WorkerDied:
         if seen is not None:  # we saw it die first (Hydra kills the others right after)
             who, how = seen
         else:  # rank 0's socket closed, or mpiexec ended: mpiexec's verdict
@@ -320,6 +326,8 @@ class MPIBackend:
             if w is None:
                 return WorkerDied(f"the MPI manager (rank 0, pid {who}) {how}; {texts.STOPPED}"
                                   + texts.signal_hint(how))
+            if beacons is not None:  # its last records may have died with rank 0
+                events.running.restore(w, *beacons.read(w + 1))
             return WorkerDied(texts.died(f"worker {w + 1} (MPI rank {w + 1}, pid {who})", how,
                                          events.where(w)))
         status = proc.returncode

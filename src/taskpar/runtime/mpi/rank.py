@@ -28,9 +28,10 @@ import traceback
 
 from ...plan import Recv
 from ..interpreter import Interpreter, Kept, Unkept
-from ..messages import (VALUE, End, Failed, Finished, InternalError, Message, Outgoing, Payload,
-                        Shutdown)
+from ..messages import (VALUE, End, Failed, Finished, InternalError, LoopBlock, Message, Outgoing,
+                        Payload, Shutdown, StatementReport, StatementStarted)
 from ..shell import arrived, interpret
+from .beacon import Beacons
 from .connect import LIFELINES, lifeline
 from .protocol import (CONTROL_ENV, CTL, DYNAMIC_POLL, EVT, FIRST_TAG, Backoff, RankInit, RankOps,
                        Ready, alloc, host, pack)
@@ -59,11 +60,14 @@ class _Stop(Exception):
 
 
 class RankWorker:
-    def __init__(self, comm):
+    def __init__(self, comm, beacons: Beacons | None = None):
         from mpi4py import MPI
 
         self.MPI = MPI
         self.comm = comm
+        self.rank = comm.Get_rank()
+        #: launched mode: this rank's current statement, for the launcher after a death
+        self.beacons = beacons
         self.status = MPI.Status()
         self.sends: list = []  # [requests, Outgoing, keep-alive]
         self.recvs: list = []  # [requests, envelope, buffers, frm]
@@ -84,8 +88,18 @@ class RankWorker:
             self._isend(instruction)
         elif isinstance(instruction, (Kept, Unkept)):
             pass  # no Keep ops here (a rank ships only between statements)
-        else:  # StatementStarted / StatementReport / TransferFailed
+        else:  # StatementStarted / StatementReport / LoopBlock / TransferFailed
+            if self.beacons is not None:
+                self._beacon(instruction)
             self.report(instruction)
+
+    def _beacon(self, msg) -> None:
+        if isinstance(msg, StatementStarted):
+            self.beacons.started(self.rank, msg.stmt)
+        elif isinstance(msg, LoopBlock):
+            self.beacons.block(self.rank, msg.first, msg.last, msg.total)
+        elif isinstance(msg, StatementReport):
+            self.beacons.reported(self.rank)
 
     def _isend(self, out: Outgoing) -> None:
         MPI, comm = self.MPI, self.comm
@@ -251,10 +265,12 @@ def serve_worker(comm) -> None:
     from mpi4py import MPI
 
     directory = os.environ.pop(CONTROL_ENV, None)
+    beacons = None
     if directory is not None:  # launched mode
         LIFELINES.append(lifeline(directory, comm.Get_rank()))
+        beacons = Beacons.open(directory)
     _private_fds()
-    worker = RankWorker(comm)
+    worker = RankWorker(comm, beacons)
     try:
         worker.run()
     except BaseException:  # noqa: BLE001 - a taskpar bug, a broken environment, a dead peer
