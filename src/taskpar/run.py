@@ -183,7 +183,7 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
     plan; without it every cost is estimated.
     """
     from .costs import Costs, load_colocation, load_costs
-    from .schedule import advice, one_worker_reason, schedule
+    from .schedule import advice, one_worker_reason, schedule, too_short_for_workers
 
     if workers < 1:
         raise UsageError(f"--workers must be at least 1 (got {workers})")
@@ -201,11 +201,16 @@ def prepare(path: str | os.PathLike, workers: int, *, schedule_policy: str = "au
     costs = load_costs(script, backend) if use_cache else Costs()
     colocate = load_colocation(script) if use_cache else []
     graph = build_graph(script, extra_colocate=colocate)
-    sched = schedule(graph, workers, costs, policy=SCHEDULES[schedule_policy])
     notes = list(script.notes) + list(costs.messages)
-    hint = advice(sched, graph)
     pinned = any(st.pin is not None for st in graph.statements)  # the user placed them
-    why = one_worker_reason(sched) if schedule_policy == "auto" and not pinned else None
+    auto = schedule_policy == "auto" and not pinned
+    why = too_short_for_workers(graph, costs, workers) if auto else None
+    if why:
+        hint = None  # (``advice`` says why several workers cannot help: so does ``why``)
+    else:
+        sched = schedule(graph, workers, costs, policy=SCHEDULES[schedule_policy])
+        hint = advice(sched, graph)
+        why = one_worker_reason(sched) if auto else None
     if why:  # never much slower than python: python's order, one worker, no transfers
         sched = schedule(graph, 1, costs, policy=SCHEDULES[schedule_policy])
         notes.append(f"runs on one worker instead of {workers}: {why} (--schedule static "

@@ -59,6 +59,7 @@ from .graph import EdgeKind, TaskGraph
 
 __all__ = [
     "one_worker_reason",
+    "too_short_for_workers",
     "Schedule",
     "Transfer",
     "DagSchedule",
@@ -458,6 +459,36 @@ def one_worker_reason(sched: Schedule) -> str | None:
         return (f"{sched.workers} workers would save {gain * 1000:.0f} ms, less than starting "
                 "them costs")
     return None
+
+
+def too_short_for_workers(graph: TaskGraph, costs, workers: int) -> str | None:
+    """``one_worker_reason``'s second case known before any schedule on
+    ``workers``: every cost measured and the whole script's work under
+    ``MIN_GAIN``, so no plan can save that much (a plan saves at most the
+    serial time). Spares ``run.prepare`` the schedule it would throw away
+    (12 ms for 2000 statements, about as long as such a script runs)."""
+    if workers < 2 or costs is None:
+        return None
+    seconds = costs.seconds
+    if len(seconds) < len(graph.statements):
+        return None
+    sums = [0.0] * workers
+    for s in graph.statements:
+        c = seconds.get(s.id)
+        if c is None:
+            return None
+        if type(c) is float or not isinstance(c, (tuple, list)) or len(c) != workers:
+            c = _scalar(c)
+            for w in range(workers):
+                sums[w] += c
+        else:
+            for w in range(workers):
+                sums[w] += c[w]
+    serial = min(sums)
+    if serial >= MIN_GAIN:
+        return None
+    return (f"{workers} workers would save at most {serial * 1000:.0f} ms (the whole script's "
+            "work), less than starting them costs")
 
 
 def advice(sched: Schedule, graph: TaskGraph | None = None) -> str | None:

@@ -7,6 +7,7 @@ from taskpar.errors import PinError, UsageError
 from taskpar.graph import build_graph
 from taskpar.plan import build_plan
 from taskpar.schedule import (DEFAULT_SECONDS, POLICIES, advice, critical_path, lower_bound,
+                              one_worker_reason,
                               schedule)
 
 from sched_helpers import THREE_CHAINS, make_graph, make_script, three_chains_costs
@@ -194,6 +195,23 @@ def test_one_worker_reason_only_for_measured_plans_that_gain_nothing():
     assert one_worker_reason(sched(2, 0.6, 1.0)) is None  # a real gain
     assert one_worker_reason(sched(1, 1.0, 1.0)) is None  # one worker already
     assert one_worker_reason(sched(4, 1.0, 1.0, estimated=frozenset({0}))) is None  # guesswork
+
+
+def test_a_script_shorter_than_a_start_is_one_worker_before_any_schedule():
+    from taskpar.schedule import too_short_for_workers
+
+    graph = make_graph([("a = f()", (), "a"), ("b = g()", (), "b"), ("c = h(a, b)", ("a", "b"), "c")])
+    short = Costs(seconds={0: 0.01, 1: 0.02, 2: 0.001})
+    assert "31 ms" in too_short_for_workers(graph, short, 2)
+    # what the full schedule would conclude too
+    assert one_worker_reason(schedule(graph, 2, short)) is not None
+    assert too_short_for_workers(graph, Costs(seconds={0: 0.03, 1: 0.03, 2: 0.001}), 2) is None
+    assert too_short_for_workers(graph, Costs(seconds={0: 0.01, 1: 0.02}), 2) is None  # guess
+    assert too_short_for_workers(graph, short, 1) is None
+    # per-worker costs: the cheapest worker's sum
+    per = Costs(seconds={0: (0.01, 0.2), 1: (0.02, 0.2), 2: (0.001, 0.2)})
+    assert "31 ms" in too_short_for_workers(graph, per, 2)
+    assert too_short_for_workers(graph, Costs(seconds={0: (0.2, 0.01), 1: 0.02, 2: 0.001}), 2)
 
 
 def test_the_same_graph_and_costs_on_other_worker_counts_as_if_scheduled_alone():
