@@ -85,3 +85,31 @@ def test_statements_the_fork_server_compiled_are_used_for_the_same_text_only(mon
     other = compile_statements(analyze_source(edited, "/tmp/s.py"), range(len(script.statements)))
     assert all(other[k] is not codes.get(k, (0, 0, None))[2] for k in other)
     assert compile_statements(analyze_source(SOURCE, "/tmp/t.py"), [0])[0] is not codes[0][2]
+
+
+def test_a_worker_forked_mid_compile_finishes_the_steps_until_its_init_comes(monkeypatch):
+    # The fork server compiles 64 statements per step between requests; a
+    # worker it forks before the last step takes the rest while it waits for
+    # the manager's Init, and stops as soon as the Init is there.
+    import socket
+
+    from taskpar.runtime import compiling
+    from taskpar.runtime.worker import _compile_until_readable
+
+    source = "".join(f"x{i} = {i}\n" for i in range(300))
+    monkeypatch.setattr(compiling, "_precompiled", ("", "", {}))
+    steps = compiling.precompile(ast.parse(source), "/tmp/s.py", source)
+    next(steps)  # the server took one step before the fork
+    codes = compiling._precompiled[2]
+    assert len(codes) == 64
+    manager, worker = socket.socketpair()
+    with manager, worker:
+        manager.sendall(b"init")  # already there: no step taken
+        _compile_until_readable(worker, steps)
+        assert len(codes) == 64
+        worker.recv(4)
+        _compile_until_readable(worker, steps)  # nothing comes: every step
+    assert len(codes) == 300
+    script = analyze_source(source, "/tmp/s.py")
+    served = compile_statements(script, range(300))
+    assert all(served[i] is codes[i][2] for i in range(300))

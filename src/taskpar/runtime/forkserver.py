@@ -214,7 +214,9 @@ class Server:
                 os.environ.update(self.env_set)
                 from .worker import serve
 
-                serve(ctl_fd, os.getppid())  # exits the process
+                # the statements not compiled yet: the worker compiles them
+                # while it waits for its Init
+                serve(ctl_fd, os.getppid(), self.compiling)  # exits the process
             except BaseException:  # noqa: BLE001 - the manager reads it from the stderr file
                 import traceback
 
