@@ -1,6 +1,6 @@
 """Golden cases: what script-defined functions, methods and classes do when called."""
 
-from helpers import check, has, lacks, stmt
+from helpers import check, has, lacks, path, stmt
 
 TRANSITIVE = """
 def g(v):
@@ -176,3 +176,49 @@ def test_barrier_inside_called_function():
 
 def test_resource_inside_called_function():
     has("import random\ndef roll():\n    return random.random()\nx = roll()", resources={"random"})
+
+
+# -- an instance's class is its tag, not one of its contents ---------------------------
+
+WALKER = """\
+class Walker:
+    kind = "walker"
+
+    def __init__(self, seed):
+        self.pos = seed
+        self.history = []
+
+    def step(self):
+        self.pos += 1
+        self.history.append(self.pos)
+"""
+
+
+def test_a_method_storing_into_its_instance_changes_neither_the_class_nor_other_instances():
+    # the class was one of the instance's contents: a method's store into
+    # "what self holds" reached the class, which every instance shares
+    src = WALKER + "a = Walker(1)\nb = Walker(2)\na.step()\n"
+    check(src, mutates={"a"})
+    assert not path(src, 2, 3)  # b = Walker(2) and a.step() are independent
+    check(src + "b.step()\n", mutates={"b"})
+
+
+def test_what_reaches_a_class_through_its_instances_is_still_changed_with_it():
+    base = WALKER + "a = Walker(1)\nb = Walker(2)\n"
+    # a class attribute changed: every instance sees it
+    check(base + "Walker.kind = 'w'\n", mutates={"Walker", "a", "b"})
+    # through type(self), self.__class__, getattr(self, "__class__"), a classmethod
+    for body in ("type(self).kind = 'w'", "self.__class__.kind = 'w'",
+                 "getattr(self, '__class__').kind = 'w'", "self.rename('w')"):
+        src = base.replace("    def step(self):", f"    def retag(self):\n        {body}\n\n"
+                           "    @classmethod\n    def rename(cls, k):\n        cls.kind = k\n\n"
+                           "    def step(self):") + "a.retag()\n"
+        has(src, mutates={"Walker", "a", "b"})
+    # an attribute that does hold the class: what is stored through it is the class's
+    src = WALKER.replace("self.history = []", "self.history = []\n        self.cls = type(self)")
+    has(src + "a = Walker(1)\nb = Walker(2)\na.cls.kind = 'w'\n", mutates={"Walker", "a", "b"})
+
+
+def test_a_subclass_instance_reaches_its_bases():
+    src = WALKER + "class Runner(Walker):\n    pass\nr = Runner(1)\nWalker.kind = 'r'\n"
+    has(src, mutates={"Walker", "r"})

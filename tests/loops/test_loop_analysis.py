@@ -539,3 +539,31 @@ def test_a_simulation_with_its_own_generator_per_config_runs_apart():
     '''), "prog.py")
     (split,) = s.loops
     assert "the loop's iterations run in parallel" in notes_of(s)
+
+
+def test_a_loop_over_fresh_instances_whose_methods_change_them_splits():
+    # one simulation object per item, its method appending to its own
+    # attribute: the class was among the instance's contents, so each call
+    # "changed" the class the next iteration reads (`Walker` is read before
+    # it is written in the next iteration)
+    s = analyse('''
+        class Walker:
+            def __init__(self, seed):
+                self.pos = seed
+                self.history = []
+
+            def step(self):
+                self.pos += heavy(self.pos, 10)
+                self.history.append(self.pos)
+
+        results = {}
+        for seed in range(4):
+            w = Walker(seed)
+            for _ in range(3):
+                w.step()
+            results[seed] = w.history
+        print(results)
+        ''')
+    (split,) = s.loops
+    assert split.parts == 4
+    assert "the loop's iterations run in parallel" in notes_of(s)

@@ -8,8 +8,8 @@ Design note. A call ``f(args)`` evaluates ``f`` to objects and handles each:
   functions, callbacks) *havoc*: every parameter may be any argument. A call
   of anything but a plain top-level function also mutates the callable (a
   closure or callable object may carry state);
-* a script class: a new instance (tag ``inst:KEY``, containing the class
-  object), then ``__new__``/``__init__``/``__post_init__`` summaries; with an
+* a script class: a new instance (tag ``inst:KEY``: its class is that tag,
+  not one of its contents, see ``Interp.classes_of``), then ``__new__``/``__init__``/``__post_init__`` summaries; with an
   unknown base or a decorator (``@dataclass``) the instance may also store
   its arguments;
 * an instance: its ``__call__``;
@@ -284,6 +284,8 @@ class CallsMixin:
                 if k[0] == "1":
                     b = m1(objs.get(k[1:], "sym"))
                     r = self.contents(b) | self.class_contents(b)
+                elif k[0] == "K":
+                    r = self.classes_of(m1(objs.get(k[1:], "sym")))
                 elif k[0] == "*":
                     b = m1(objs.get(("1",) + k[1:], "sym"))
                     r = self.reach(self.contents(b) | self.class_contents(b))
@@ -354,8 +356,8 @@ class CallsMixin:
     # ------------------------------------------------------------ classes
 
     def instantiate(self, key: str, cobj, args: CallArgs, node) -> set:
+        # (its class is its tag, not its contents: ``Interp.classes_of``)
         inst = self.site(node, "inst", key, tags=("inst:" + key,))
-        self.add_contents({inst}, {cobj})
         out = {inst}
         sc = self.scopes
         new = sc.lookup(key, "__new__")
@@ -420,6 +422,7 @@ class CallsMixin:
             for o in self_objs:
                 if o.kind == "class" or class_keys(o):
                     cls.add(o)
+                cls |= self.classes_of((o,))
                 cls |= {c for c in self.contents({o}) if c.kind == "class" or class_keys(c)}
                 if o.kind == "sym":
                     cls.add(o)
@@ -639,7 +642,8 @@ class CallsMixin:
             self.add_contents({n}, c)
             return {n} | c
         self.add_contents({n}, base | c)
-        return {n} | base | c
+        # (a library may also return an argument's class: ``type(x)``, ``getattr(x, "__class__")``)
+        return {n} | base | c | self.classes_of(base)
 
     # ------------------------------------------------------------ implicit calls
 

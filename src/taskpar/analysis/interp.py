@@ -263,8 +263,34 @@ class Interp(CallsMixin):
                 if x not in seen:
                     seen.add(x)
                     stack.append(x)
+            elif o.tags and kind == "site":
+                for t in o.tags:  # an instance reaches its class and the class's bases
+                    if t[:5] == "inst:":
+                        for ck in self.scopes.mro(t[5:]):
+                            x = self.class_object(ck)
+                            if x not in seen:
+                                seen.add(x)
+                                stack.append(x)
         self.charge(work + len(seen))
         return seen
+
+    def classes_of(self, objs) -> set:
+        """The classes of ``objs`` (``type(o)``, ``o.__class__``): an
+        instance's class is its ``inst:`` tag, not one of its contents, so
+        that what a method stores into its instance's attributes is not
+        stored into the class, which every instance shares (``self.history
+        .append(self.pos)`` made every instance alias every other's
+        history, and the class look changed in every call). A sym stands for
+        the classes of what it stands for (``("K",) + key``, mapped at a
+        call site). Library objects' classes are library classes: none."""
+        out: set = set()
+        for o in objs:
+            if o.kind == "sym":
+                out.add(self.objs.get(("K",) + o.key, "sym", "class of " + o.label))
+            elif o.tags and o.kind == "site":
+                for k in inst_keys(o):
+                    out.add(self.class_object(k))
+        return out
 
     def mutate(self, objs, force: bool = False) -> None:
         for o in objs:
@@ -433,6 +459,8 @@ class Interp(CallsMixin):
                 rest.add(o)
         if rest:
             out |= rest | self.contents(rest) | self.class_contents(rest)
+            if attr == "__class__":
+                out |= self.classes_of(rest)
             self.property_get(rest, attr, node)
             self.bound_methods(rest, attr, node, out)
         return out
