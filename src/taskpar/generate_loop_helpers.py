@@ -78,7 +78,7 @@ class Loop:
         self.parts, self.target_values = parts, target_values
         self.units = [(kind, k, compile_at(unindent(text), at)) for kind, k, text, at in units]
         self.__dict__.update(facts)  # target_reads, binds, outputs, marked, reads, shareable,
-        #                              fresh, touching, atoms, has_break
+        #                              fresh, touching, atoms
 
 
 class State:
@@ -115,19 +115,41 @@ def plain_iterator(obj):
     return False
 
 
-def take_items(iterable, has_break):
-    """(items, the iterator python uses), or (None, that iterator): run as written."""
+def copy_plain(it):
+    """An iterator at plain iterator it's position, rebuilt from its __reduce__
+    (the iterators it wraps copied, the containers shared), or None."""
+    try:
+        red = it.__reduce__()
+        args = []
+        for a in red[1]:
+            if not (isinstance(a, (int, CONTAINERS)) or is_array(a)):
+                a = copy_plain(a)
+                if a is None:
+                    return None
+            args.append(a)
+        new = red[0](*args)
+        if len(red) > 2 and red[2] is not None:
+            new.__setstate__(red[2])
+        return new if plain_iterator(new) else None
+    except Exception:
+        return None
+
+
+def take_items(iterable):
+    """(items, the iterator python uses), or (None, that iterator): run as written.
+    A plain iterator's items come from a copy: the chain advances the iterator
+    itself as python does (a break leaves it where python does, a body's
+    next(it) skips what python skips)."""
     if isinstance(iterable, CONTAINERS) or is_array(iterable):
         try:
             many = len(iterable) > MAX_ITEMS
         except TypeError:
             many = True
         return (None if many else list(iterable)), iter(iterable)
-    if plain_iterator(iterable) and not has_break:  # consumed ahead: nobody sees the difference
-        seq = list(itertools.islice(iterable, MAX_ITEMS + 1))
-        if len(seq) > MAX_ITEMS:
-            return None, itertools.chain(seq, iterable)
-        return seq, iter(seq)
+    source = copy_plain(iterable) if plain_iterator(iterable) else None
+    if source is not None:
+        seq = list(itertools.islice(source, MAX_ITEMS + 1))
+        return (None if len(seq) > MAX_ITEMS else seq), iterable
     return None, iter(iterable)
 
 
@@ -170,7 +192,7 @@ def shared(values, loop):
 
 def items(loop, iterable):
     """Statement "items": (chain state, (n, {block: pickled target values}) or None)."""
-    seq, live = take_items(iterable, loop.has_break)
+    seq, live = take_items(iterable)
     state = State(loop, live, seq)
     if seq is None:
         return state, None

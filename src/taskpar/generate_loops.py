@@ -380,7 +380,7 @@ class SplitLoops:
             fields = dict(target_reads=sp.target_reads, binds=sp.binds, outputs=sp.outputs,
                           marked=marked, reads=sp.reads, shareable=sp.shareable, fresh=sp.fresh,
                           touching=tuple(tuple(t) for t in sp.touching),
-                          atoms=tuple(sorted(compiled.atoms)), has_break=sp.has_break)
+                          atoms=tuple(sorted(compiled.atoms)))
             for name, value in fields.items():
                 out.append(f"    {name}={value!r},")
             out.append(")")

@@ -311,6 +311,17 @@ def test_break_hides_the_iterations_after_it(workers, mpi_env, tmp_path):
 
 
 @pytest.mark.timeout(300)
+def test_iterators_a_body_also_takes_items_from(mpi_env, tmp_path):
+    # the items come from a copy and the chain advances the iterator itself,
+    # as the runtime does (tests/loops/programs/consumed_iterators.py)
+    script = Path(__file__).resolve().parents[1] / "loops" / "programs" / "consumed_iterators.py"
+    program = generate(script, 2, tmp_path)
+    assert_block(program)
+    status, out, _ = same_as_python(mpi_env, script, 2, tmp_path, program)
+    assert status == 0 and "skipped [24, 4] []" in out and "left [18, 19]" in out
+
+
+@pytest.mark.timeout(300)
 def test_empty_iterable(mpi_env, tmp_path):
     script = write(tmp_path, "empty.py", HEAVY + """
     found = []

@@ -2,9 +2,9 @@
 once, the pairs of two nested loops, and the check that no two iterations
 share a mutable object.
 
-``_take(iterable)`` materialises a container or a plain iterator (no code
-of the script runs while it is consumed) and returns the iterator python
-would use; ``_pairs`` does so for the inner iterable of each outer item
+``_take(iterable)`` materialises a container or a copy of a plain
+iterator (no code of the script runs while it is consumed) and returns the
+iterator python would use; ``_pairs`` does so for the inner iterable of each outer item
 (``analysis.nesting``); ``_shared_items`` walks the target values of the
 iterations (``_objects``: every mutable object reachable, once) for one
 object in two of them.
@@ -76,16 +76,18 @@ def _copy_plain(it):
         return None
 
 
-def _take(iterable, has_break: bool, copy_on_break: bool = False):
+def _take(iterable, copy: bool = True):
     """``(seq, live, reason)``: the items of a loop's iterable and the
     iterator python would use, or (None, live, why not) for a serial loop.
 
-    A plain iterator is consumed up front when the loop cannot break (python
-    consumes all of it too). When it can, python must leave it where the
-    break leaves it (``it = iter(xs); for i, x in enumerate(it): ... break``,
-    then ``next(it)``): with ``copy_on_break`` the items come from a copy
-    and ``live`` is the iterator itself, which the chain advances one
-    iteration at a time as python does."""
+    A plain iterator's items come from a copy (``copy``; without it, or when
+    it cannot be copied, the loop runs as written) and ``live`` is the
+    iterator itself, which the chain advances one iteration at a time as
+    python does: after a ``break`` python leaves it where the break leaves
+    it (``it = iter(xs); for i, x in enumerate(it): ... break``, then
+    ``next(it)``), and a body that takes items from it too (``next(it)``)
+    skips them, as in python. (Consuming it up front gave such a body
+    nothing: a loopgen program printed ``[None, None]`` for ``[24]``.)"""
     if _is_container(iterable):
         try:
             n = len(iterable)
@@ -95,21 +97,15 @@ def _take(iterable, has_break: bool, copy_on_break: bool = False):
             return None, iter(iterable), "too many iterations"
         return list(iterable), iter(iterable), ""
     if _plain_iterator(iterable):
-        source = iterable
-        if has_break:
-            source = _copy_plain(iterable) if copy_on_break else None
-            if source is None:
-                return None, iter(iterable), "the iterable is consumed lazily"
+        source = _copy_plain(iterable) if copy else None
+        if source is None:
+            return None, iter(iterable), "the iterable is consumed lazily"
         seq = []
         for x in source:
             seq.append(x)
             if len(seq) > MAX_ITEMS:
-                if source is not iterable:
-                    return None, iterable, "too many iterations"
-                import itertools
-
-                return None, itertools.chain(seq, iterable), "too many iterations"
-        return seq, (iter(seq) if source is iterable else iterable), ""
+                return None, iterable, "too many iterations"
+        return seq, iterable, ""
     return None, iter(iterable), "the iterable is consumed lazily"
 
 
@@ -123,7 +119,7 @@ def _pairs(outer: list, inner):
             bs = inner(a)
         except Exception:  # noqa: BLE001 - python raises it in its own loop
             return None, None, "an inner loop's iterable raises an error"
-        seq, _, why = _take(bs, True)
+        seq, _, why = _take(bs, copy=False)
         if why:
             return None, None, "an inner loop's " + why.replace("the iterable", "iterable")
         if not seq:

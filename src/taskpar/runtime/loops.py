@@ -118,7 +118,7 @@ def items(code: LoopCode, iterable, inner=None):
     """Evaluate the loop's iterable: ``(state, target values per item or
     None)``; ``inner``: two nested loops (``_pairs``), ``iterable`` the outer one."""
     split = code.split
-    seq, live, reason = _take(iterable, split.has_break, copy_on_break=True)
+    seq, live, reason = _take(iterable)
     if not reason and code.alone:
         reason = ALONE
     group = serial_live = None
