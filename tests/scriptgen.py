@@ -144,6 +144,31 @@ class Point:
         return abs(self.x) + abs(self.y)
 
 
+class Tally:
+    kind = "tally"
+    count = 0
+
+    def __init__(self, name):
+        self.name = name
+        self.log = []
+
+    @classmethod
+    def rename(cls, kind):
+        cls.kind = kind
+
+    def note(self, v):
+        self.log.append(v)
+        type(self).count += 1
+        return self
+
+    def retag(self, kind):
+        self.rename(kind)
+
+
+class SubTally(Tally):
+    pass
+
+
 def slow(x, s=0.02):
     time.sleep(s)
     return x
@@ -444,6 +469,28 @@ def scene_touch(c: Ctx):
     return lines
 
 
+def scene_class_state(c: Ctx):
+    """Class attributes changed through instances (a classmethod called by a
+    method, ``type(self)``, ``x.__class__``, a base class seen by a subclass's
+    instances) next to what stays each instance's own (``self.log``)."""
+    t, u = c.fresh("tally"), c.fresh("tally")
+    lines = [f"{t} = {c.pick(['Tally', 'SubTally'])}({t!r})",
+             f"{u} = {c.pick(['Tally', 'SubTally'])}({u!r})"]
+    for _ in range(c.rng.randint(1, 3)):
+        k = c.rng.randint(1, 9)
+        who = c.pick([t, u])
+        lines.append(c.pick([f"{who}.note({k})", f"{who}.retag('kind{k}')", f"Tally.kind = 'base{k}'",
+                             f"SubTally.kind = 'sub{k}'", f"{who}.__class__.count += {k}",
+                             f"{who}.log.append({k})", f"{who}.note({k}).note(slow({k}, {c.sleep()}))"]))
+    shown = [f"print({t}.kind, {u}.kind, {t}.log, {u}.log, Tally.count, SubTally.count)",
+             f"print(type({u}).__name__, {u}.kind, Tally.kind, SubTally.kind)"]
+    if c.maybe(0.5):
+        lines.append(c.pick(shown))
+    else:
+        c.defer(c.rng.randint(1, 3), [c.pick(shown)])
+    return lines
+
+
 def scene_fstring(c: Ctx):
     things = [x for x in c.boxes + c.points + c.strs] or ["SETTINGS"]
     a = c.pick(things)
@@ -457,7 +504,7 @@ SCENES = [(4, scene_box), (3, scene_boxes), (3, scene_dataclass), (2, scene_swap
           (2, scene_comprehension), (3, scene_global), (2, scene_late_global), (2, scene_closure),
           (2, scene_lambdas), (2, scene_default), (1, scene_recursion), (2, scene_generator),
           (3, scene_del), (3, scene_random), (3, scene_rng), (3, scene_slow), (5, scene_touch),
-          (2, scene_fstring)]
+          (2, scene_fstring), (3, scene_class_state)]
 
 
 def _pick_scene(c: Ctx):

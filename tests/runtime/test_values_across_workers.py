@@ -82,3 +82,24 @@ def test_unpicklable_values_give_their_statements_one_process():
     assert any({1, 4} <= set(g) for g in groups)      # the lock and its user
     assert any({2, 5} <= set(g) for g in groups)      # the connection and its cursor
     assert not any(3 in g for g in groups)            # x is free
+
+
+@pytest.mark.timeout(60)
+def test_a_subclass_sent_on_does_not_reset_its_base_class_where_it_returns(tmp_path):
+    # Base's state changes on worker 1 while Sub goes 1 -> 2 -> 1: worker 2
+    # makes a stand-in Base (it binds none), and cloudpickle's class
+    # tracking mapped that stand-in back to worker 1's Base and set its
+    # attributes to the stand-in's (found by scriptgen seed 16062)
+    r = run(tmp_path, """\
+        import time
+        class Base:
+            count = 0
+        class Sub(Base):                  # taskpar: worker 1
+            pass
+        b = Base()                        # taskpar: worker 1
+        Sub.kind = 'sub'                  # taskpar: worker 2
+        Base.count = Base.count + 2       # taskpar: worker 1
+        time.sleep(0.1)                   # taskpar: worker 1
+        print(Base.count, Sub.count, Sub.kind, type(b).count)   # taskpar: worker 1
+        """)
+    assert (r.exit_status, r.stdout, r.stderr) == (0, "2 2 sub 2\n", "")

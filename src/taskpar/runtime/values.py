@@ -17,8 +17,10 @@ Script semantics the default cloudpickle would get wrong:
 * A class defined in ``__main__`` and bound there under its qualname is
   looked up by that qualname in the receiver's ``__main__`` when it binds a
   class there (instances then unpickle as instances of the receiver's class,
-  ``isinstance`` holds); otherwise cloudpickle's by-value copy is used (its
-  methods rebound to the receiver's globals as above).
+  ``isinstance`` holds; its state is the receiver's unless the class is the
+  value sent); otherwise cloudpickle's by-value copy is used (its methods
+  rebound to the receiver's globals as above). A copy made so stands for
+  the sender's class when it is sent on (``_STAND_INS``).
 
 Markers (not pickled: the transport carries them as message kinds):
 ``UNBOUND`` — the variable is not bound on the sender at that version (the
@@ -33,6 +35,7 @@ import pickle
 import sys
 import threading
 import types
+import weakref
 
 import cloudpickle
 from cloudpickle import cloudpickle as _cp
@@ -135,11 +138,22 @@ class _EmptyCell:
 _EMPTY_CELL = _EmptyCell()
 
 
+#: classes ``_main_class`` made because this worker's ``__main__`` did not
+#: bind the qualname (yet): each stands for the sender's bound class, and is
+#: sent on as that class (``_Pickler.reducer_override``), never by
+#: cloudpickle's class tracking, which would map it back to the original on
+#: a worker that has it and overwrite that class's state with this copy's
+#: (a subclass sent 1 -> 2 -> 1 reset its base's class attributes on 1)
+_STAND_INS: "weakref.WeakSet[type]" = weakref.WeakSet()
+
+
 def _main_class(qualname, make_skeleton, args):
     found = _lookup(_target_main(), qualname)
     if isinstance(found, type):
         return found
-    return make_skeleton(*args)
+    cls = make_skeleton(*args)
+    _STAND_INS.add(cls)
+    return cls
 
 
 def _main_class_setstate(cls, state):
@@ -171,7 +185,7 @@ class _Pickler(cloudpickle.Pickler):
             if t is types.FunctionType and obj.__globals__ is main:
                 return self._main_function_reduce(obj)
             if isinstance(obj, type) and obj.__module__ == "__main__" \
-                    and _lookup(main, obj.__qualname__) is obj:
+                    and (_lookup(main, obj.__qualname__) is obj or obj in _STAND_INS):
                 fn, args, state, _, _, setter = _cp._dynamic_class_reduce(obj)
                 return (_main_class, (obj.__qualname__, fn, args),
                         (obj.__qualname__, state, setter, obj is self._top), None, None,
