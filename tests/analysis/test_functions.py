@@ -222,3 +222,15 @@ def test_what_reaches_a_class_through_its_instances_is_still_changed_with_it():
 def test_a_subclass_instance_reaches_its_bases():
     src = WALKER + "class Runner(Walker):\n    pass\nr = Runner(1)\nWalker.kind = 'r'\n"
     has(src, mutates={"Walker", "r"})
+
+
+def test_the_class_of_an_object_an_instance_holds_is_changed_through_it():
+    base = ("class Part:\n    kind = 'p'\n\n    @classmethod\n    def rename(cls, k):\n"
+            "        cls.kind = k\n\n\nclass Holder:\n    def __init__(self):\n"
+            "        self.part = Part()\n\n    def go(self):\n        BODY\n\n\n"
+            "h = Holder()\nother = Part()\nh.go()\n")
+    # (the classmethod one was missed before the instance's class became its tag)
+    for body in ("self.part.rename('x')", "type(self.part).kind = 'x'",
+                 "self.part.__class__.kind = 'x'", "getattr(self.part, '__class__').kind = 'x'",
+                 "p = self.part; type(p).kind = 'x'"):
+        has(base.replace("BODY", body), mutates={"Part", "other", "h"})

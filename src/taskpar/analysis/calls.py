@@ -288,7 +288,9 @@ class CallsMixin:
                     r = self.classes_of(m1(objs.get(k[1:], "sym")))
                 elif k[0] == "*":
                     b = m1(objs.get(("1",) + k[1:], "sym"))
-                    r = self.reach(self.contents(b) | self.class_contents(b))
+                    # (the classes of the level-1 objects are deeper too)
+                    r = self.reach(self.contents(b) | self.class_contents(b)
+                                   | self.classes_of(b, levels=False))
                 elif k[0] == "P":
                     r = set(pm.get(k[2], ())) if k[1] == key else {o}
                 elif k[0] == "G":
@@ -643,7 +645,7 @@ class CallsMixin:
             return {n} | c
         self.add_contents({n}, base | c)
         # (a library may also return an argument's class: ``type(x)``, ``getattr(x, "__class__")``)
-        return {n} | base | c | self.classes_of(base)
+        return {n} | base | c | self.classes_of(base, levels=False)
 
     # ------------------------------------------------------------ implicit calls
 

@@ -90,6 +90,8 @@ class Interp(CallsMixin):
         self._active: set = set()
         #: objects whose contents grew since the caller last cleared this
         self.grown: set = set()
+        #: ``inst:KEY`` tag -> the class objects of KEY's method resolution order
+        self._mros: dict = {}
         #: summary applications left for the current statement (see calls.APPLY_BUDGET)
         self.budget = APPLY_BUDGET
         #: objects the current statement / summary may still look at (``charge``)
@@ -266,15 +268,21 @@ class Interp(CallsMixin):
             elif o.tags and kind == "site":
                 for t in o.tags:  # an instance reaches its class and the class's bases
                     if t[:5] == "inst:":
-                        for ck in self.scopes.mro(t[5:]):
-                            x = self.class_object(ck)
+                        for x in self._mro_objects(t):
                             if x not in seen:
                                 seen.add(x)
                                 stack.append(x)
         self.charge(work + len(seen))
         return seen
 
-    def classes_of(self, objs) -> set:
+    def _mro_objects(self, tag: str) -> tuple:
+        """The class objects of instance tag ``inst:KEY``'s class and its bases."""
+        got = self._mros.get(tag)
+        if got is None:
+            got = self._mros[tag] = tuple(self.class_object(k) for k in self.scopes.mro(tag[5:]))
+        return got
+
+    def classes_of(self, objs, levels: bool = True) -> set:
         """The classes of ``objs`` (``type(o)``, ``o.__class__``): an
         instance's class is its ``inst:`` tag, not one of its contents, so
         that what a method stores into its instance's attributes is not
@@ -282,14 +290,26 @@ class Interp(CallsMixin):
         .append(self.pos)`` made every instance alias every other's
         history, and the class look changed in every call). A sym stands for
         the classes of what it stands for (``("K",) + key``, mapped at a
-        call site). Library objects' classes are library classes: none."""
+        call site). For a level sym, its star (``levels``; a caller that
+        also takes the objects' contents has it already): the classes of what
+        it stands for are among what the star maps to, since reach follows
+        instances to their classes. A class's class is a library one. So the
+        syms stay few. Library objects' classes are library classes: none."""
         out: set = set()
+        if not self.scopes.classes:  # (no script class: no class to find)
+            return out
         for o in objs:
             if o.kind == "sym":
-                out.add(self.objs.get(("K",) + o.key, "sym", "class of " + o.label))
+                head = o.key[0]
+                if head in ("1", "*"):
+                    if levels:
+                        out.add(self.objs.star(o))
+                elif head != "K":
+                    out.add(self.objs.get(("K",) + o.key, "sym", "class of " + o.label))
             elif o.tags and o.kind == "site":
-                for k in inst_keys(o):
-                    out.add(self.class_object(k))
+                for t in o.tags:
+                    if t[:5] == "inst:":
+                        out.add(self.class_object(t[5:]))
         return out
 
     def mutate(self, objs, force: bool = False) -> None:
@@ -460,7 +480,7 @@ class Interp(CallsMixin):
         if rest:
             out |= rest | self.contents(rest) | self.class_contents(rest)
             if attr == "__class__":
-                out |= self.classes_of(rest)
+                out |= self.classes_of(rest, levels=False)  # (their stars are in the contents)
             self.property_get(rest, attr, node)
             self.bound_methods(rest, attr, node, out)
         return out
