@@ -9,9 +9,10 @@ Design note. A call ``f(args)`` evaluates ``f`` to objects and handles each:
   of anything but a plain top-level function also mutates the callable (a
   closure or callable object may carry state);
 * a script class: a new instance (tag ``inst:KEY``: its class is that tag,
-  not one of its contents, see ``Interp.classes_of``), then ``__new__``/``__init__``/``__post_init__`` summaries; with an
-  unknown base or a decorator (``@dataclass``) the instance may also store
-  its arguments;
+  not one of its contents, see ``Interp.classes_of``), then
+  ``__new__``/``__init__``/``__post_init__`` summaries; with an unknown
+  base or a decorator (``@dataclass``) the instance may also store its
+  arguments;
 * an instance: its ``__call__``;
 * a module entity (``numpy.zeros``): a library function, by ``rules``;
 * a sym while summarising: unresolvable now — recorded in the summary and

@@ -288,7 +288,7 @@ class Interp(CallsMixin):
         that what a method stores into its instance's attributes is not
         stored into the class, which every instance shares (``self.history
         .append(self.pos)`` made every instance alias every other's
-        history, and the class look changed in every call). A sym stands for
+        history, and every call looked like a change of the class). A sym stands for
         the classes of what it stands for (``("K",) + key``, mapped at a
         call site). For a level sym, its star (``levels``; a caller that
         also takes the objects' contents has it already): the classes of what
