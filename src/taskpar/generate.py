@@ -95,6 +95,7 @@ import ast
 import os
 from collections import defaultdict
 
+from .analysis.model import WARNINGS_FILTERS
 from .generate_loop_helpers import LOOP_HELPERS
 from .generate_loops import SplitLoops
 from .plan import Exec, Plan, Recv, Send, replicable
@@ -200,10 +201,13 @@ def generate_mpi(plan: Plan, *, source_path: str, program_name: str | None = Non
                         body.append(f"# {v} is still being sent; wait before line {first} changes it")
                         body.append(f"wait_sent({v!r}, before={op.stmt})")
                         pending.discard(v)
+                # the warnings filters python has there (see run())
+                filters = (WARNINGS_FILTERS in s.reads, WARNINGS_FILTERS in s.writes)
+                filtered = f", filters={filters}" if any(filters) else ""
                 if loops.has_block(op.stmt):
                     notes, code = loops.exec_lines(op.stmt)
                     body += notes
-                    body.append(f"run({op.stmt}, {first}, {_literal(code)}, at=AT[{op.stmt}])")
+                    body.append(f"run({op.stmt}, {first}, {_literal(code)}, at=AT[{op.stmt}]{filtered})")
                     continue
                 note = ""
                 if loops.runs_whole(op.stmt):
@@ -213,7 +217,7 @@ def generate_mpi(plan: Plan, *, source_path: str, program_name: str | None = Non
                 elif op.replica:
                     note = f" (replica: also run here, silently, as rank {where[op.stmt]} runs it)"
                 body.append(f"# {span(op.stmt)}{note}")
-                extra = ", replica=True" if op.replica else ""
+                extra = (", replica=True" if op.replica else "") + filtered
                 body.append(f"run({op.stmt}, {first}, {_literal(text)}{extra})")
             elif isinstance(op, Send):
                 tag = tags[(op.var, op.version, op.to)]
@@ -422,6 +426,7 @@ import sys
 import time
 import traceback
 import types
+import warnings
 import __future__
 
 from mpi4py import MPI
@@ -514,15 +519,20 @@ def compile_statement(lineno, text):
     return compile(tree, SCRIPT, "exec", FLAGS, dont_inherit=True)
 
 
-def run(stmt, lineno, source, replica=False, at=None):
+def run(stmt, lineno, source, replica=False, at=None, filters=(False, False)):
     """Run statement `stmt` (line `lineno`) in the script's namespace and report its output.
 
     A replica re-runs a definition that another rank reports: its output is dropped.
     `at`: the script positions of a split loop's statement (see "split loops").
+    `filters`: (whether it reads, whether it changes) the warnings filters: a
+    statement after a change gets the filters as the variable __tp_warnings.
     """
     poll()
     if stmt >= stop_at:  # a statement before this one failed
         return
+    if filters[0] and HIDDEN.get("__tp_warnings") not in (None, warnings.filters):
+        warnings.filters[:] = HIDDEN["__tp_warnings"]
+        warnings._filters_mutated()
     chunks, status, code = [], "ok", 0
     if at is not None:  # a split loop's hidden names are there only while its statements run
         G.update(HIDDEN)
@@ -544,6 +554,8 @@ def run(stmt, lineno, source, replica=False, at=None):
         sys.stdout, sys.stderr = OUT, ERR
         if at is not None:
             HIDDEN.update((n, G.pop(n)) for n in [n for n in G if n.startswith("__tp_")])
+    if filters[1]:
+        HIDDEN["__tp_warnings"] = list(warnings.filters)
     if status != "ok":
         stop(stmt)
     if status != "ok" or not replica:

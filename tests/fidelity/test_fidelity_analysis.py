@@ -198,3 +198,28 @@ def test_redirect_stdout_writes_into_its_target():
     assert "buf" in st[2].mutates
     assert any(e.src == 2 and e.dst == 3 and "buf" in e.vars
                for e in build_graph(analyze_source(src, "s.py")).edges)
+
+
+def test_warnings_filters_are_a_variable_every_statement_reads():
+    from taskpar.analysis.model import WARNINGS_FILTERS as W
+
+    s = analyze_source(textwrap.dedent("""\
+        import warnings
+        import numpy as np
+        a = np.log(-1.0)
+        warnings.filterwarnings("ignore")
+        def f(x):
+            return np.log(x)
+        b = f(-2.0)
+        warnings.resetwarnings()
+        c = np.sqrt(-1.0)
+        """), "w.py").statements
+    writers = [st.lineno for st in s if W in st.writes]
+    readers = [st.lineno for st in s if W in st.reads]
+    assert writers == [4, 8]
+    # the statements before a change too (it waits for them); not definitions or imports
+    assert readers == [3, 4, 7, 8, 9]
+    assert not any(W in st.resources or "<" in "".join(st.resources) for st in s)
+    # no change of the filters: no variable, no edge
+    plain = analyze_source("import numpy as np\na = np.log(-1.0)\n", "p.py").statements
+    assert not any(W in st.reads | st.writes for st in plain)

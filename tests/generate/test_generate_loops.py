@@ -322,6 +322,15 @@ def test_iterators_a_body_also_takes_items_from(mpi_env, tmp_path):
 
 
 @pytest.mark.timeout(300)
+def test_warnings_filters_hold_on_every_rank(mpi_env, tmp_path):
+    # the filters travel as the hidden variable __tp_warnings (also into
+    # a split loop's parts): tests/fidelity/programs/warnings_filters.py
+    script = Path(__file__).resolve().parents[1] / "fidelity" / "programs" / "warnings_filters.py"
+    status, _, err = same_as_python(mpi_env, script, 3, tmp_path)
+    assert status == 0 and err.count("RuntimeWarning") == 3
+
+
+@pytest.mark.timeout(300)
 def test_empty_iterable(mpi_env, tmp_path):
     script = write(tmp_path, "empty.py", HEAVY + """
     found = []

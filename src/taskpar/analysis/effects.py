@@ -47,7 +47,7 @@ from .frames import TopFrame
 from .functions import compute_summaries
 from .interp import STOPPED, Interp
 from .mainfn import find_main, flatten
-from .model import PROCESS_LOCAL, Statement, new_statement
+from .model import PROCESS_LOCAL, WARNINGS_FILTERS, Statement, new_statement
 from .objects import Effects
 from .pins import find_pins
 from .scopes import ScriptScopes, scope_bindings
@@ -365,6 +365,7 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
                         "reads": reads, "writes": writes, "maybe": maybe,
                         "mutates": mutates, "resources": resources, "assumed": assumed,
                         "barrier": eff.barrier, "barrier_reason": eff.barrier_reason})
+    _warnings_filters(results)
     _barriers(results)
     _imports_set_environment(results)
 
@@ -459,6 +460,27 @@ def _barriers(results: list[dict]) -> None:
         local_before |= {x for x in r["resources"]
                          if x in PROCESS_LOCAL or x.startswith("module:")}
         bound_before |= r["writes"] | r["mutates"]
+
+
+def _warnings_filters(results: list[dict]) -> None:
+    """``model.WARNINGS_FILTERS``: written by the statements that change the
+    warnings filters, read by every later one but ``def``/``class``
+    (definitions warn of nothing, and stay replicable). Python shows or
+    hides what library code warns by the filters of that moment; a worker
+    other than the one that changed them had its own (a leading
+    ``warnings.filterwarnings("ignore")`` hid nothing elsewhere)."""
+    changes = [r for r in results if rules.FILTERS_CHANGED in r["resources"]]
+    if not changes:
+        return
+    for r in results:  # (also those before a change: it waits for them)
+        if r["node"].__class__ not in _DEFINITIONS:
+            r["reads"].add(WARNINGS_FILTERS)
+    for r in changes:
+        r["resources"].discard(rules.FILTERS_CHANGED)
+        r["writes"].add(WARNINGS_FILTERS)
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 
 def _imports_set_environment(results: list[dict]) -> None:

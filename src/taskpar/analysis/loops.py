@@ -43,7 +43,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from .estimators import shareable_targets
-from .model import LoopSplit, Script, Statement
+from .model import WARNINGS_FILTERS, LoopSplit, Script, Statement
 from .nesting import loop_jumps as _loop_control
 from .unroll import (HIDDEN as _HIDDEN, Unrolled, attribute_read, expr_at, hoist_sites,
                      target_names, unroll)
@@ -362,7 +362,8 @@ def _classify(L, node, u, syn, graph, EdgeKind, nested: bool, names, ids) -> Cla
     for i in piece_ids + hoist_ids + whole:
         binds |= S[i].writes
         part_reads |= S[i].reads | S[i].mutates
-    own = binds | {n for n in part_reads if n.startswith(_HIDDEN)}
+    # (the loop's own hidden names; the warnings filters are the script's)
+    own = binds | {n for n in part_reads if n.startswith(_HIDDEN) and n != WARNINGS_FILTERS}
     target_reads = tuple(sorted(targets & part_reads))
     part_reads -= own
     touching = tuple(("piece", k) for k, pid in enumerate(piece_ids)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Statement", "Script", "LoopSplit", "RESOURCES", "PROCESS_LOCAL"]
+__all__ = ["Statement", "Script", "LoopSplit", "RESOURCES", "PROCESS_LOCAL", "WARNINGS_FILTERS"]
 
 #: Hidden state modelled as pseudo-variables. Names are stable: they appear
 #: in the JSON graph. Two families are added per script:
@@ -54,6 +54,15 @@ RESOURCES = {
     "fs": "the file system",
     "time": "the process clock / timezone settings (time.tzset)",
 }
+
+#: The warnings filters as a hidden variable: a statement that changes them
+#: (``warnings.filterwarnings("ignore")``, ``simplefilter``, ``resetwarnings``,
+#: ``catch_warnings``) writes it, and every statement but a definition or an
+#: import reads it, so a worker receives the filters python has at that
+#: point before it runs one, and a change waits for the statements before
+#: it (``runtime.interpreter``: taken after the writer ran, set before the
+#: reader runs); library code anywhere may warn.
+WARNINGS_FILTERS = "__tp_warnings"
 
 #: Resources whose state lives in one process: every statement touching one
 #: of these must run on the same worker.

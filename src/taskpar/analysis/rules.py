@@ -321,6 +321,8 @@ def resources_of_qualname(qual: str, *, call: bool) -> set[str]:
         out.add("sys.path")
     if qual.startswith("warnings."):
         out.add("warnings")
+        if qual in WARNINGS_FILTER_CALLS or qual.startswith("warnings.filters"):
+            out.add(FILTERS_CHANGED)
     if qual.startswith("logging."):
         out.add("logging")
     if qual in ("builtins.input", "sys.stdin") or qual.startswith(
@@ -431,6 +433,10 @@ def names_in_string(text: str) -> set[str]:
 #: a marker put in ``Effects.resources`` by a library call that may use a
 #: global generator; the top-level pass replaces it (never in a Statement)
 LIBRARY_RNG = "<library-rng>"
+#: the same for a call that changes the warnings filters (``model.WARNINGS_FILTERS``)
+FILTERS_CHANGED = "<warnings-filters>"
+WARNINGS_FILTER_CALLS = frozenset({"warnings.filterwarnings", "warnings.simplefilter",
+                                   "warnings.resetwarnings", "warnings.catch_warnings"})
 GLOBAL_GENERATORS = ("random", "numpy.random")
 #: calls that overwrite a global generator's whole state with one argument
 #: (a write that does not read it): what follows draws from a new chain,

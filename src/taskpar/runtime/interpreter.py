@@ -65,10 +65,11 @@ from __future__ import annotations
 
 import ast
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..analysis.model import Script
+from ..analysis.model import WARNINGS_FILTERS, Script
 from ..plan import Exec, Keep, Recv, Send
 from . import values
 from .capture import StatementRunner
@@ -134,6 +135,19 @@ class Unkept:
     keys: tuple
 
 
+
+
+def filters_now() -> list:
+    """The warnings filters as a value (``analysis.model.WARNINGS_FILTERS``)."""
+    return list(warnings.filters)
+
+
+def set_filters(filters) -> None:
+    """Make ``filters`` (``filters_now`` of the statement that last changed
+    them) this process's, unless they are already."""
+    if filters is not None and warnings.filters != filters:
+        warnings.filters[:] = filters
+        warnings._filters_mutated()
 
 
 def hidden_names(script: Script, runner) -> dict:
@@ -375,12 +389,16 @@ class Interpreter:
             guard.reset()
         if not op.replica:
             self.emit(StatementStarted(s, self.worker, self.clock()))
+        if WARNINGS_FILTERS in stmt.reads:
+            set_filters(self.hidden.get(WARNINGS_FILTERS))
         if stmt.loop is None:
             out = self.runner.run(self.code[s], self.namespace, silent=op.replica, stmt=s,
                                   known_names=lambda: self._names_before(s),
                                   call=call_site(self.script, stmt))
         else:
             out = self._run_loop_statement(s, op.replica)
+        if WARNINGS_FILTERS in stmt.writes:
+            self.hidden[WARNINGS_FILTERS] = filters_now()
         changed = unseen = ()
         if guard is not None:
             changed, unseen = guard.check()
