@@ -30,10 +30,11 @@ Design note. ``analyze_module`` runs the pipeline:
 7. taint: a statement touching a name that reaches a ``pyplot``/``logging``
    object touches that resource; pins (``pins``);
 8. what the analysis cannot see: a barrier reads every live name, may write
-   every name and joins the process-local state before it (``_barriers``);
-   library calls after a global generator was used are assumed to draw
-   from it (``rules.LIBRARY_RNG``, ``Statement.assumed``); imports touch
-   ``environ`` when the script reads it (``_imports_set_environment``).
+   every name and joins the process-local state before it; library calls
+   after a global generator was used are assumed to draw from it
+   (``rules.LIBRARY_RNG``, ``Statement.assumed``); imports touch ``environ``
+   when the script reads it; the warnings filters are a variable every
+   statement reads (those three: ``script_passes``).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ from .frames import TopFrame
 from .functions import compute_summaries
 from .interp import STOPPED, Interp
 from .mainfn import find_main, flatten
-from .model import PROCESS_LOCAL, WARNINGS_FILTERS, Statement, new_statement
+from .model import Statement, new_statement
+from .script_passes import whole_script_passes
 from .objects import Effects
 from .pins import find_pins
 from .scopes import ScriptScopes, scope_bindings
@@ -357,7 +359,7 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
                 if len(hs) >= 2 and o not in shared_since:
                     shared_since[o] = (idx, sorted(hs))
         if eff.barrier and (it.stopped_at is None or stopped_here):
-            # a barrier touches every live object (see ``_barriers``; the
+            # a barrier touches every live object (``script_passes``; the
             # statements not analysed join the first of them)
             for v in _reaches_before(reach_of, before):
                 seen |= v
@@ -365,9 +367,7 @@ def analyze_items(tree: ast.Module, items: list, source: str, pins: dict) -> lis
                         "reads": reads, "writes": writes, "maybe": maybe,
                         "mutates": mutates, "resources": resources, "assumed": assumed,
                         "barrier": eff.barrier, "barrier_reason": eff.barrier_reason})
-    _warnings_filters(results)
-    _barriers(results)
-    _imports_set_environment(results)
+    whole_script_passes(results)
 
     # objects shared by two names and mutated afterwards: one process
     # (``_statements_of``: the statements touching each, in one pass, not one per object)
@@ -430,79 +430,6 @@ def _statements_of(sets: list, objects: dict | None) -> dict:
             if o in objects if objects is not None else "unpicklable" in o.tags:
                 out.setdefault(o, []).append(j)
     return out
-
-
-def _barriers(results: list[dict]) -> None:
-    """What a barrier may touch: everything.
-
-    A barrier (``exec``, ``globals()``, ``from m import *``...) is a
-    statement the analysis cannot see into, so it must be *right*, not only
-    ordered: it reads every name bound before it (its worker receives every
-    live value; the main loop adds those and every object they reach, so it
-    joins the process of any shared or unpicklable object), it may bind or
-    rebind every name of the script (every later reader takes its value from
-    the barrier's worker), and it may use any process-local hidden state an
-    earlier statement used (the random generators, pyplot, the working
-    directory...), so it runs in the same process as those.
-    """
-    if not any(r["barrier"] for r in results):
-        return  # (only barriers change)
-    every: set[str] = set()
-    for r in results:
-        every |= r["reads"] | r["writes"] | r["mutates"]
-    local_before: set[str] = set()
-    bound_before: set[str] = set()
-    for r in results:
-        if r["barrier"]:
-            r["reads"] |= bound_before
-            r["writes"] |= every
-            r["resources"] |= local_before
-        local_before |= {x for x in r["resources"]
-                         if x in PROCESS_LOCAL or x.startswith("module:")}
-        bound_before |= r["writes"] | r["mutates"]
-
-
-def _warnings_filters(results: list[dict]) -> None:
-    """``model.WARNINGS_FILTERS``: written by the statements that change the
-    warnings filters, read by every later one but ``def``/``class``
-    (definitions warn of nothing, and stay replicable). Python shows or
-    hides what library code warns by the filters of that moment; a worker
-    other than the one that changed them had its own (a leading
-    ``warnings.filterwarnings("ignore")`` hid nothing elsewhere)."""
-    changes = [r for r in results if rules.FILTERS_CHANGED in r["resources"]]
-    if not changes:
-        return
-    for r in results:  # (also those before a change: it waits for them)
-        if r["node"].__class__ not in _DEFINITIONS:
-            r["reads"].add(WARNINGS_FILTERS)
-    for r in changes:
-        r["resources"].discard(rules.FILTERS_CHANGED)
-        r["writes"].add(WARNINGS_FILTERS)
-
-
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
-
-
-def _imports_set_environment(results: list[dict]) -> None:
-    """Libraries set environment variables as they load (scikit-learn sets
-    ``KMP_DUPLICATE_LIB_OK``): when the script reads the environment itself,
-    its imports of non-standard-library modules touch ``environ`` too, so
-    they run, in order, in the process of the statements that read it."""
-    for r in results:
-        if "environ" in r["resources"] and not isinstance(r["node"], (ast.Import, ast.ImportFrom)):
-            break
-    else:
-        return
-    for r in results:
-        node = r["node"]
-        if isinstance(node, ast.Import):
-            roots = [a.name.split(".")[0] for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and not node.level:
-            roots = [(node.module or "").split(".")[0]]
-        else:
-            continue
-        if any(root not in rules.STDLIB for root in roots):
-            r["resources"].add("environ")
 
 
 _EMPTY: frozenset = frozenset()
