@@ -72,6 +72,9 @@ class Ctx:
     deferred: list = field(default_factory=list)   # [due_scene, order, lines]
     scene_no: int = 0
     used_sleep: int = 0
+    #: a scene triggered a warning in the script's code: python made the
+    #: namespace's ``__warningregistry__`` (see ``generate``)
+    warned: bool = False
 
     def fresh(self, base: str) -> str:
         self.n += 1
@@ -111,6 +114,7 @@ import random
 import time
 import contextlib
 import io
+import warnings
 import numpy as np
 from dataclasses import dataclass, field
 
@@ -491,6 +495,33 @@ def scene_class_state(c: Ctx):
     return lines
 
 
+def scene_warnings(c: Ctx):
+    """The warnings filters changed, then numpy warnings (RuntimeWarning of a
+    negative log) in statements that may run on any worker: what python
+    hides, raises or shows depends on the filters of the moment. (Programs
+    print nothing on stderr: every warning here is hidden or raised.)"""
+    v, w = c.fresh("lg"), c.fresh("lg")
+    c.warned = True
+    lines = [c.pick(['warnings.filterwarnings("ignore")',
+                     'warnings.simplefilter("ignore", RuntimeWarning)',
+                     'warnings.filterwarnings("ignore", category=RuntimeWarning)'])]
+    k = c.rng.randint(1, 9)
+    lines.append(f"{v} = float(np.log(np.array([-{k}.0]))[0]) + slow(0, {c.sleep()})")
+    if c.maybe(0.5):
+        lines.append("with warnings.catch_warnings():\n    warnings.simplefilter('error')\n"
+                     "    try:\n        np.log(np.array([-1.0]))\n"
+                     "    except RuntimeWarning as err:\n        print('raised', err)")
+    if c.maybe(0.5):
+        lines.append("warnings.simplefilter('error', RuntimeWarning)")
+        lines.append(f"try:\n    {w} = float(np.sqrt(np.array([-{k}.0]))[0])\n"
+                     f"except RuntimeWarning as err:\n    {w} = str(err)")
+        lines.append('warnings.filterwarnings("ignore")')
+    else:
+        lines.append(f"{w} = float(np.sqrt(np.array([-{k}.0]))[0])")
+    lines.append(c.pick([f"print({v} != {v}, {w})", f"print('nan', {v} == {v}, {w} != {w})"]))
+    return lines
+
+
 def scene_fstring(c: Ctx):
     things = [x for x in c.boxes + c.points + c.strs] or ["SETTINGS"]
     a = c.pick(things)
@@ -504,7 +535,7 @@ SCENES = [(4, scene_box), (3, scene_boxes), (3, scene_dataclass), (2, scene_swap
           (2, scene_comprehension), (3, scene_global), (2, scene_late_global), (2, scene_closure),
           (2, scene_lambdas), (2, scene_default), (1, scene_recursion), (2, scene_generator),
           (3, scene_del), (3, scene_random), (3, scene_rng), (3, scene_slow), (5, scene_touch),
-          (2, scene_fstring), (3, scene_class_state)]
+          (2, scene_fstring), (3, scene_class_state), (2, scene_warnings)]
 
 
 def _pick_scene(c: Ctx):
@@ -542,7 +573,9 @@ def generate(rng: random.Random, statements: int = TARGET_STATEMENTS, max_sleeps
                         "print([k for k in dir() if not k.startswith('_')])",
                         "print(sorted(k for k, v in vars().items() if isinstance(v, (int, list))"
                         " and not k.startswith('_')))"])]
-    if rng.random() < 0.15:
+    # (not after a warning: python's __main__ then has __warningregistry__,
+    # which only the worker whose statement warned has; a known difference)
+    if rng.random() < 0.15 and not c.warned:
         intro.append(rng.choice(["print(sorted(dir()))",
                                 "print(len([k for k in vars() if k.startswith('__')]))"]))
     if introspect:
